@@ -1,0 +1,235 @@
+"""Sans-I/O protocol rules: URLs, query encoding, status → error, pagination, Retry-After.
+
+Every function here is pure: it takes ``(status, headers, body)`` or strings and returns data
+or raises a specific :mod:`ccasync.errors` exception. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ccasync._serde import format_datetime, loads
+from ccasync.errors import (
+    APIError,
+    APIErrorDetail,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitError,
+    RateLimitKind,
+    ServerError,
+    UnsupportedMediaTypeError,
+)
+
+ParamValue = str | int | float | bool | dt.datetime | dt.date | Sequence[str] | None
+Params = Mapping[str, ParamValue] | Sequence[tuple[str, str]]
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_QUEUED_HINTS = ("queued activit", "1,000 queued", "1000 queued")
+
+
+def _encode_value(value: ParamValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str | int | float):
+        return str(value)
+    return ",".join(str(v) for v in value or ())
+
+
+def encode_params(params: Params | None) -> list[tuple[str, str]]:
+    """Query pairs: ``None`` dropped, bools as true/false, sequences as csv, datetimes ISO Z.
+
+    A sequence of ``(key, value)`` pairs passes through unchanged (for repeatable keys such as
+    ``bounce_code``).
+    """
+    if not params:
+        return []
+    if not isinstance(params, Mapping):
+        return [(k, v) for k, v in params]
+    return [(k, _encode_value(v)) for k, v in params.items() if v is not None]
+
+
+def build_url(base_url: str, path: str, params: Params | None = None) -> str:
+    """Join ``base_url`` (``…/v3``) and an API ``path`` (``/contacts``) with encoded params."""
+    url = base_url.rstrip("/") + "/" + path.lstrip("/")
+    query = urlencode(encode_params(params))
+    return f"{url}?{query}" if query else url
+
+
+def origin(base_url: str) -> str:
+    """``scheme://host[:port]`` of ``base_url``."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def base_path(base_url: str) -> str:
+    """The path prefix of ``base_url`` (``/v3``)."""
+    return urlsplit(base_url).path.rstrip("/")
+
+
+def parse_errors(body: bytes) -> list[APIErrorDetail]:
+    """The API's error list from any of its body shapes (array, object, OAuth object)."""
+    try:
+        data = loads(body) if body else None
+    except Exception:  # a non-JSON error page (proxy, HTML) still deserves a readable error
+        text = body[:200].decode("utf-8", "replace").strip()
+        return [APIErrorDetail("unparsed_body", text)] if text else []
+    return _details(data)
+
+
+def _details(data: Any) -> list[APIErrorDetail]:
+    if isinstance(data, list):
+        return [d for item in data for d in _details(item)]
+    if not isinstance(data, dict):
+        return []
+    if "error_key" in data or "error_message" in data:
+        return [APIErrorDetail(str(data.get("error_key", "")), str(data.get("error_message", "")))]
+    if "error" in data:
+        return [APIErrorDetail(str(data["error"]), str(data.get("error_description", "")))]
+    return []
+
+
+def rate_limit_kind(
+    errors: Sequence[APIErrorDetail], *, token_endpoint: bool = False
+) -> RateLimitKind:
+    """Tell the kind of a 429 apart by ``error_key`` (and the message for the queue cap)."""
+    keys = {e.error_key for e in errors}
+    if "quota_exceeded" in keys:
+        return RateLimitKind.DAILY_QUOTA
+    if any(h in e.error_message.lower() for e in errors for h in _QUEUED_HINTS):
+        return RateLimitKind.QUEUED_ACTIVITIES
+    if token_endpoint:
+        return RateLimitKind.TOKEN_ENDPOINT
+    return RateLimitKind.THROTTLED
+
+
+def retry_after(headers: Mapping[str, str], *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
+    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.replace(".", "", 1).isdigit():
+        return max(0.0, float(raw))
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    current = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+_STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    415: UnsupportedMediaTypeError,
+}
+
+
+def error_for(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    token_endpoint: bool = False,
+) -> APIError:
+    """Build the specific :class:`APIError` for an error response (pure)."""
+    errors = parse_errors(body)
+    common: dict[str, Any] = {"method": method, "url": url, "headers": dict(headers)}
+    if status == 429:
+        kind = rate_limit_kind(errors, token_endpoint=token_endpoint)
+        return RateLimitError(status, errors, kind=kind, retry_after=retry_after(headers), **common)
+    if status == 401 or (token_endpoint and _is_invalid_grant(errors)):
+        return AuthenticationError(status, errors, reauthorize=_is_invalid_grant(errors), **common)
+    if status >= 500:
+        return ServerError(status, errors, **common)
+    return _STATUS_ERRORS.get(status, APIError)(status, errors, **common)
+
+
+def _is_invalid_grant(errors: Iterable[APIErrorDetail]) -> bool:
+    return any(e.error_key == "invalid_grant" for e in errors)
+
+
+def decipher(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    token_endpoint: bool = False,
+) -> Any:
+    """Decoded JSON for a 2xx answer (``None`` when empty); raise the specific error otherwise.
+
+    Non-JSON 2xx bodies (``text/csv``) are returned as ``bytes``.
+    """
+    if status >= 300:
+        raise error_for(
+            status, headers, body, method=method, url=url, token_endpoint=token_endpoint
+        )
+    if not body:
+        return None
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if content_type and "json" not in content_type.lower():
+        return body
+    return loads(body)
+
+
+def next_page_url(body: Any, *, request_url: str, base_url: str) -> str | None:
+    """Absolute URL of the next page, or None on the last page.
+
+    Follows ``_links.next.href``. An href outside the API's base path (the documented internal
+    ``/contacts-service/…`` path of ``GET /contact_tags``) is rebuilt from its ``cursor`` value on
+    the endpoint that was requested, keeping that request's ``limit``.
+    """
+    href = _next_href(body)
+    if not href:
+        return None
+    if href.startswith(("http://", "https://")):
+        href = urlsplit(href).path + ("?" + urlsplit(href).query if urlsplit(href).query else "")
+    if href.startswith(base_path(base_url) + "/"):
+        return origin(base_url) + href
+    return _rebuild_from_cursor(href, request_url)
+
+
+def _next_href(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    links = body.get("_links") or {}
+    nxt = links.get("next") if isinstance(links, dict) else None
+    href = nxt.get("href") if isinstance(nxt, dict) else None
+    return href if isinstance(href, str) and href else None
+
+
+def _rebuild_from_cursor(href: str, request_url: str) -> str | None:
+    cursor = dict(parse_qsl(urlsplit(href).query)).get("cursor")
+    if not cursor:
+        return None
+    req = urlsplit(request_url)
+    kept = [(k, v) for k, v in parse_qsl(req.query) if k == "limit"]
+    query = urlencode([*kept, ("cursor", cursor)])
+    return f"{req.scheme}://{req.netloc}{req.path}?{query}"
+
+
+def existing_id_from_errors(errors: Sequence[APIErrorDetail]) -> str | None:
+    """The UUID a 409 message names (``Email already exists for contact <uuid>``), if any."""
+    for e in errors:
+        found = _UUID.search(e.error_message)
+        if found:
+            return found.group(0)
+    return None

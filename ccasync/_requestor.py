@@ -1,0 +1,303 @@
+"""The one place where limiter, auth, transport, protocol and retry meet.
+
+One call to :meth:`Requestor.request` is: for each attempt, take a token, wait for the limiter,
+send through the transport, decipher the answer; on failure ask :mod:`ccasync._retry` whether
+and when to try again. A 401 triggers one single-flight token refresh and one more try. When
+retries give up, the last error is re-raised with a note saying how many tries were made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import asynccontextmanager
+from typing import Any, Protocol, TypeVar
+
+import attrs
+import orjson
+
+from ccasync import _protocol
+from ccasync._retry import Replay, decide
+from ccasync._serde import structure, unstructure
+from ccasync._transport import HTTPRequest, HTTPResponse, MultipartField, Transport
+from ccasync.config import RetryPolicy
+from ccasync.errors import (
+    AuthenticationError,
+    CCAsyncError,
+    DecodeError,
+    RateLimitError,
+    RateLimitKind,
+)
+
+T = TypeVar("T")
+
+logger = logging.getLogger("ccasync")
+
+
+class TokenSource(Protocol):
+    """What the requestor needs from an auth provider (see :mod:`ccasync.auth`)."""
+
+    async def token(self) -> str:
+        """A currently valid access token (refreshing first when it is near expiry)."""
+        ...
+
+    async def on_unauthorized(self, rejected: str) -> bool:
+        """Handle a 401 for ``rejected``; True when a different token is now available."""
+        ...
+
+    def bind_transport(self, transport: Transport) -> None:
+        """Give the provider the client's transport for token-endpoint calls."""
+        ...
+
+
+class Limiter(Protocol):
+    """What the requestor needs from a rate limiter (see :class:`ccasync.RateLimiter`)."""
+
+    async def acquire(self) -> None:
+        """Wait for a slot; raise QuotaExhaustedError when the day's budget is spent."""
+        ...
+
+    def on_throttled(self, retry_after: float | None) -> None:
+        """The server answered a per-second 429: slow down."""
+        ...
+
+    def on_quota_exceeded(self) -> None:
+        """The server says the daily quota is spent: stop until the reset."""
+        ...
+
+
+@attrs.frozen
+class RequestEvent:
+    """One finished attempt, for metrics hooks.
+
+    ``status`` is None when no HTTP answer came back; ``latency`` is seconds spent in the
+    transport (limiter waits excluded); ``error`` is the exception class name or None.
+    """
+
+    method: str
+    path: str
+    status: int | None
+    attempt: int
+    latency: float
+    error: str | None
+
+
+@attrs.frozen
+class APIResponse:
+    """A successful answer: status, headers and decoded data (``bytes`` for non-JSON bodies)."""
+
+    status: int
+    headers: dict[str, str]
+    data: Any
+
+
+EventHook = Callable[[RequestEvent], None]
+
+
+@attrs.define(kw_only=True)
+class Requestor:
+    """Sends API calls with limiting, auth, retries, logging and events. Internal."""
+
+    transport: Transport
+    base_url: str
+    tokens: TokenSource
+    limiter: Limiter | None
+    retry: RetryPolicy
+    user_agent: str
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    draw: Callable[[], float] = random.random
+    on_event: EventHook | None = None
+    calls: int = attrs.field(default=0, init=False)
+    """HTTP exchanges sent so far (every attempt counts: each one costs API budget)."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: _protocol.Params | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        multipart: tuple[MultipartField, ...] | None = None,
+        replay: Replay = Replay.BY_METHOD,
+        expected: Collection[int] | None = None,
+    ) -> APIResponse:
+        """Send one API call and return its decoded answer.
+
+        ``path`` is relative to the base URL (``/contacts``) or an absolute URL on the same
+        origin (a followed ``next`` link). ``json`` is unstructured and encoded; ``content`` is
+        an already encoded JSON body. ``expected`` restricts the accepted 2xx statuses.
+        Raises the specific :class:`APIError`, :class:`TransportError`,
+        :class:`QuotaExhaustedError` or :class:`DecodeError`.
+        """
+        url = self._url(path, params)
+        body = content if content is not None else _encode_json(json)
+        headers = self._headers(json is not None or content is not None)
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = await self.tokens.token()
+            request = HTTPRequest(method, url, _bearer(headers, token), body, multipart)
+            try:
+                return await self._attempt(request, attempt, expected)
+            except AuthenticationError:
+                # One refresh per call: a second 401 with a fresh token is final.
+                if refreshed or not await self.tokens.on_unauthorized(token):
+                    raise
+                refreshed = True
+            except CCAsyncError as exc:
+                await self._after_failure(exc, method, replay, attempt)
+
+    async def _after_failure(
+        self, exc: CCAsyncError, method: str, replay: Replay, attempt: int
+    ) -> None:
+        self._tell_limiter(exc)
+        decision = decide(
+            self.retry, method=method, replay=replay, error=exc, attempt=attempt, draw=self.draw()
+        )
+        if not decision.retry:
+            if attempt > 1:
+                exc.add_note(f"ccasync: gave up after {attempt} attempts ({decision.reason})")
+            raise exc
+        logger.debug("retrying %s in %.2fs after %s", method, decision.delay, decision.reason)
+        await self.sleep(decision.delay)
+
+    async def _attempt(
+        self, request: HTTPRequest, attempt: int, expected: Collection[int] | None
+    ) -> APIResponse:
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        response = await self._send(request, attempt)
+        path = _path(request.url)
+        data = _protocol.decipher(
+            response.status, response.headers, response.body, method=request.method, url=path
+        )
+        if expected is not None and response.status not in expected:
+            raise DecodeError(
+                f"{request.method} {path}: unexpected status {response.status}, "
+                f"expected one of {sorted(expected)}"
+            )
+        return APIResponse(response.status, dict(response.headers), data)
+
+    async def _send(self, request: HTTPRequest, attempt: int) -> HTTPResponse:
+        started = time.perf_counter()
+        self.calls += 1
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self.transport.send(request)
+            status = response.status
+            return response
+        except CCAsyncError as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            self._record(request, status, error, attempt, time.perf_counter() - started)
+
+    def _record(
+        self,
+        request: HTTPRequest,
+        status: int | None,
+        error: str | None,
+        attempt: int,
+        latency: float,
+    ) -> None:
+        path = _path(request.url)
+        logger.debug(
+            "%s %s -> %s attempt=%d latency=%.1fms",
+            request.method,
+            path,
+            status or error,
+            attempt,
+            latency * 1e3,
+        )
+        if self.on_event is not None:
+            self.on_event(RequestEvent(request.method, path, status, attempt, latency, error))
+
+    def _tell_limiter(self, exc: CCAsyncError) -> None:
+        if self.limiter is None or not isinstance(exc, RateLimitError):
+            return
+        if exc.kind is RateLimitKind.DAILY_QUOTA:
+            self.limiter.on_quota_exceeded()
+        elif exc.kind is RateLimitKind.THROTTLED:
+            self.limiter.on_throttled(exc.retry_after)
+
+    def _url(self, path: str, params: _protocol.Params | None) -> str:
+        if path.startswith(("http://", "https://")):
+            if not path.startswith(_protocol.origin(self.base_url) + "/"):
+                raise ValueError(f"refusing to send the token to a foreign URL: {_path(path)}")
+            return path
+        return _protocol.build_url(self.base_url, path, params)
+
+    def _headers(self, has_json: bool) -> dict[str, str]:
+        headers = {"Accept": "application/json", "User-Agent": self.user_agent}
+        if has_json:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    async def get_model(
+        self, path: str, model: type[T], *, params: _protocol.Params | None = None
+    ) -> T:
+        """GET ``path`` and structure the body as ``model``."""
+        response = await self.request("GET", path, params=params)
+        return structure(response.data, model)
+
+    async def iter_pages(
+        self, path: str, *, params: _protocol.Params | None = None
+    ) -> AsyncIterator[Any]:
+        """Yield each page body of a cursor-paginated endpoint, following ``_links.next``."""
+        url: str | None = self._url(path, params)
+        while url is not None:
+            page = (await self.request("GET", url)).data
+            yield page
+            url = _protocol.next_page_url(page, request_url=url, base_url=self.base_url)
+
+    async def iter_items(
+        self,
+        path: str,
+        *,
+        items_key: str,
+        model: type[T],
+        params: _protocol.Params | None = None,
+    ) -> AsyncIterator[T]:
+        """Yield every item under ``items_key`` across all pages, structured as ``model``."""
+        async for page in self.iter_pages(path, params=params):
+            for item in (page or {}).get(items_key) or ():
+                yield structure(item, model)
+
+    @asynccontextmanager
+    async def stream(
+        self, path: str, *, params: _protocol.Params | None = None
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """GET ``path`` and yield its body as chunks (CSV downloads). Not retried mid-body."""
+        url = self._url(path, params)
+        token = await self.tokens.token()
+        request = HTTPRequest("GET", url, _bearer({"User-Agent": self.user_agent}, token))
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        self.calls += 1
+        async with self.transport.stream(request) as resp:
+            if resp.status >= 300:
+                body = b"".join([c async for c in resp.chunks])
+                raise _protocol.error_for(
+                    resp.status, resp.headers, body, method="GET", url=_path(url)
+                )
+            yield resp.chunks
+
+
+def _bearer(headers: dict[str, str], token: str) -> dict[str, str]:
+    return {**headers, "Authorization": f"Bearer {token}"}
+
+
+def _encode_json(payload: Any) -> bytes | None:
+    if payload is None:
+        return None
+    return orjson.dumps(unstructure(payload))
+
+
+def _path(url: str) -> str:
+    return url.split("?", 1)[0]

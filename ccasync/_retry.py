@@ -1,0 +1,86 @@
+"""Retry decisions as data: given the policy, the call and the error, retry or not, and when.
+
+Pure: randomness comes in as a ``draw`` in [0, 1); the requestor does the sleeping.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from ccasync.config import RetryPolicy
+from ccasync.errors import (
+    CCAsyncError,
+    ConnectError,
+    RateLimitError,
+    RateLimitKind,
+    ServerError,
+    TransportError,
+)
+
+
+class Replay(enum.Enum):
+    """How safe it is to send a call again when the first try may have landed."""
+
+    BY_METHOD = "by_method"
+    """Decide by HTTP method: GET/PUT/DELETE are safe, POST/PATCH are not."""
+    UPSERT = "upsert"
+    """Repeating has the same effect as sending once (import by email, sign_up_form)."""
+    NEVER = "never"
+    """Never repeat, even when the request surely did not land (caller handles it)."""
+
+
+@attrs.frozen
+class RetryDecision:
+    """Whether to retry, after how many seconds, and why (for logs and the give-up note)."""
+
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+def _landed_surely_not(error: CCAsyncError) -> bool:
+    # A refused connection or a throttled 429 means the server did not process the request.
+    if isinstance(error, ConnectError):
+        return True
+    return isinstance(error, RateLimitError) and error.kind is RateLimitKind.THROTTLED
+
+
+def _transient(error: CCAsyncError, policy: RetryPolicy) -> bool:
+    if isinstance(error, RateLimitError):
+        return error.kind in (RateLimitKind.THROTTLED, RateLimitKind.TOKEN_ENDPOINT)
+    if isinstance(error, ServerError):
+        return error.status in policy.retry_statuses
+    return isinstance(error, TransportError)
+
+
+def _repeatable(method: str, replay: Replay, policy: RetryPolicy) -> bool:
+    if replay is Replay.UPSERT:
+        return True
+    return replay is Replay.BY_METHOD and method.upper() in policy.safe_methods
+
+
+def decide(
+    policy: RetryPolicy,
+    *,
+    method: str,
+    replay: Replay,
+    error: CCAsyncError,
+    attempt: int,
+    draw: float,
+) -> RetryDecision:
+    """Decide whether try number ``attempt`` (1-based) that failed with ``error`` is retried."""
+    if attempt >= policy.max_attempts:
+        return RetryDecision(False, reason=f"gave up after {attempt} attempts")
+    if replay is Replay.NEVER or not _transient(error, policy):
+        return RetryDecision(False, reason="not a transient error")
+    if not (_repeatable(method, replay, policy) or _landed_surely_not(error)):
+        return RetryDecision(False, reason=f"{method} may have landed; not safe to repeat")
+    return RetryDecision(True, _delay(policy, error, attempt, draw), reason=type(error).__name__)
+
+
+def _delay(policy: RetryPolicy, error: CCAsyncError, attempt: int, draw: float) -> float:
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        return min(error.retry_after, policy.max_retry_after)
+    return policy.backoff(attempt, draw)

@@ -1,0 +1,152 @@
+"""The one cattrs converter, on orjson, and the rules it follows.
+
+Rules:
+
+- **Unknown fields are tolerated and preserved.** A model that declares an ``extra`` field
+  (``dict[str, Any]``) receives every key the server sent that the model does not know; on
+  unstructure they are written back, so a record read, edited and PUT back loses nothing.
+  Models without ``extra`` silently drop unknown keys (APIs grow).
+- **None is omitted when sending**: unstructured dicts never carry ``None`` values.
+- **Datetimes are timezone-aware.** Parsed from ISO-8601 (``Z`` or an offset; a naive string
+  is read as UTC, the API's convention); sent as ISO-8601 UTC with ``Z``. Sending a naive
+  datetime raises :class:`ValidationError` rather than guessing a zone.
+- ``date`` fields travel as ``YYYY-MM-DD``.
+- Structuring failures raise :class:`DecodeError` carrying cattrs' ``transform_error`` text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import orjson
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.preconf.orjson import make_converter
+
+from ccasync.errors import DecodeError, ValidationError
+
+T = TypeVar("T")
+
+EXTRA = "extra"
+
+converter = make_converter(forbid_extra_keys=False, omit_if_default=False)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """Parse an ISO-8601 timestamp from the API into an aware datetime (naive means UTC)."""
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Format an aware datetime as ISO-8601 UTC with ``Z``; naive raises ValidationError."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError("datetime", "must be timezone-aware (got a naive datetime)")
+    text = value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return parse_datetime(str(value))
+
+
+def _structure_date(value: Any, _: type) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+converter.register_structure_hook(dt.datetime, _structure_datetime)
+converter.register_unstructure_hook(dt.datetime, format_datetime)
+converter.register_structure_hook(dt.date, _structure_date)
+converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+
+
+def _has_extra(cls: type) -> bool:
+    return attrs.has(cls) and any(a.name == EXTRA for a in attrs.fields(cls))
+
+
+def _known_keys(cls: type) -> frozenset[str]:
+    return frozenset(a.alias or a.name for a in attrs.fields(cls) if a.name != EXTRA)
+
+
+def _make_structure(cls: type) -> Callable[[Any, type], Any]:
+    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+    known = _known_keys(cls)
+
+    def structure(data: Any, _: type) -> Any:
+        obj = inner(data, cls)
+        unknown = {k: v for k, v in data.items() if k not in known}
+        if unknown:
+            getattr(obj, EXTRA).update(unknown)
+        return obj
+
+    return structure
+
+
+def _make_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
+    inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        raw = inner(obj)
+        extra = raw.pop(EXTRA, None) or {}
+        out = {k: v for k, v in raw.items() if v is not None}
+        for key, value in extra.items():
+            out.setdefault(key, value)
+        return out
+
+    return unstructure
+
+
+def _make_plain_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
+    inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        return {k: v for k, v in inner(obj).items() if v is not None}
+
+    return unstructure
+
+
+converter.register_structure_hook_factory(_has_extra, _make_structure)
+converter.register_unstructure_hook_factory(_has_extra, _make_unstructure)
+converter.register_unstructure_hook_factory(
+    lambda cls: attrs.has(cls) and not _has_extra(cls), _make_plain_unstructure
+)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` from decoded JSON; raise :class:`DecodeError` when it does not fit."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        raise DecodeError(_describe(exc, cls)) from exc
+
+
+def unstructure(obj: Any) -> Any:
+    """Turn a model (or a list/dict of models) into JSON-ready data, ``None`` values omitted."""
+    return converter.unstructure(obj)
+
+
+def dumps(obj: Any) -> bytes:
+    """Encode ``obj`` (models allowed) as compact JSON bytes."""
+    return orjson.dumps(unstructure(obj))
+
+
+def loads(body: bytes) -> Any:
+    """Decode JSON bytes; raise :class:`DecodeError` with a short excerpt when invalid."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"response is not valid JSON: {body[:200]!r}") from exc
+
+
+def _describe(exc: BaseException, cls: type) -> str:
+    name = getattr(cls, "__name__", str(cls))
+    if isinstance(exc, cattrs.BaseValidationError):
+        return f"response does not fit {name}: " + "; ".join(cattrs.transform_error(exc))
+    return f"response does not fit {name}: {exc}"

@@ -1,0 +1,191 @@
+"""The one seam to the network: request/response records, the Transport protocol, aiohttp.
+
+Everything above this module is testable with :class:`ccasync.testing.FakeTransport`. This is
+the ONLY client module that imports aiohttp; aiohttp exceptions are translated here, once
+(``raise … from`` the original), into :class:`ConnectError`, :class:`RequestTimeoutError` or
+:class:`TransportError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+import aiohttp
+import attrs
+
+from ccasync.errors import ConnectError, RequestTimeoutError, TransportError
+
+
+@attrs.frozen
+class MultipartField:
+    """One part of a multipart/form-data body (a plain value, or a file when ``filename``)."""
+
+    name: str
+    value: bytes | str
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@attrs.frozen
+class HTTPRequest:
+    """A fully built request: absolute URL, headers, and at most one of ``body``/``multipart``."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: bytes | None = None
+    multipart: tuple[MultipartField, ...] | None = None
+
+
+@attrs.frozen
+class HTTPResponse:
+    """A fully read response."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen
+class HTTPStream:
+    """A response whose body is read chunk by chunk (large CSV downloads)."""
+
+    status: int
+    headers: Mapping[str, str]
+    chunks: AsyncIterator[bytes]
+
+
+class Transport(Protocol):
+    """Sends one HTTP request; raises only ccasync :class:`TransportError` subclasses."""
+
+    async def send(self, request: HTTPRequest) -> HTTPResponse:
+        """Send ``request`` and read the whole body."""
+        ...
+
+    def stream(self, request: HTTPRequest) -> AbstractAsyncContextManager[HTTPStream]:
+        """Send ``request`` and expose the body as an async iterator of chunks."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections the transport owns (a borrowed session is left open)."""
+        ...
+
+
+def _form(fields: tuple[MultipartField, ...]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for f in fields:
+        form.add_field(f.name, f.value, filename=f.filename, content_type=f.content_type)
+    return form
+
+
+def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | None:
+    # aiohttp sets the multipart boundary itself; a hand-set Content-Type would draw a 415.
+    if request.multipart is not None:
+        return _form(request.multipart)
+    return request.body
+
+
+class AiohttpTransport:
+    """A :class:`Transport` on one pooled aiohttp session with keep-alive.
+
+    ``timeout`` is the total seconds for one exchange; ``max_connections`` bounds the pool.
+    A ``session`` passed in is borrowed and never closed here.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        max_connections: int = 32,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._session = session
+        self._owns_session = session is None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, auto_decompress=True
+            )
+        return self._session
+
+    async def send(self, request: HTTPRequest) -> HTTPResponse:
+        """Send ``request`` and read the whole body; aiohttp errors become TransportErrors."""
+        try:
+            async with self._get_session().request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=_payload(request),
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.read()
+                return HTTPResponse(status=resp.status, headers=dict(resp.headers), body=body)
+        except Exception as exc:
+            mapped = _translate(exc, request)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    @asynccontextmanager
+    async def stream(self, request: HTTPRequest) -> AsyncIterator[HTTPStream]:
+        """Send ``request``; yield an :class:`HTTPStream` whose chunks are read lazily."""
+        try:
+            async with self._get_session().request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=_payload(request),
+                timeout=aiohttp.ClientTimeout(total=None, sock_read=self._timeout.total),
+                allow_redirects=False,
+            ) as resp:
+                yield HTTPStream(
+                    status=resp.status,
+                    headers=dict(resp.headers),
+                    chunks=_chunks(resp, request),
+                )
+        except Exception as exc:
+            mapped = _translate(exc, request)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it; idempotent."""
+        if self._owns_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.content.iter_chunked(64 * 1024):
+            yield chunk
+    except Exception as exc:
+        mapped = _translate(exc, request)
+        if mapped is exc:
+            raise
+        raise mapped from exc
+
+
+def _translate(exc: Exception, request: HTTPRequest) -> Exception:
+    """Map an aiohttp/asyncio exception to a ccasync one; anything else passes through."""
+    path = _path_only(request.url)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"cannot connect: {exc.os_error}", method=request.method, url=path)
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return RequestTimeoutError("timed out", method=request.method, url=path)
+    if isinstance(exc, aiohttp.ClientError):
+        return TransportError(f"{type(exc).__name__}: {exc}", method=request.method, url=path)
+    return exc
+
+
+def _path_only(url: str) -> str:
+    # Query strings may one day carry secrets (OAuth code exchange); errors show the path only.
+    return url.split("?", 1)[0]

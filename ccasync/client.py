@@ -1,0 +1,143 @@
+"""The Client: one pooled session, one requestor, and a resource object per API area."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from ccasync import __version__
+from ccasync._limiter import RateLimiter
+from ccasync._requestor import EventHook, Requestor, TokenSource
+from ccasync._transport import AiohttpTransport, Transport
+from ccasync.auth import StaticToken
+from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
+from ccasync.errors import ConfigError
+from ccasync.resources.account import AccountResource
+from ccasync.resources.activities import ActivitiesResource
+from ccasync.resources.campaigns import CampaignsResource
+from ccasync.resources.contacts import ContactsResource
+from ccasync.resources.custom_fields import CustomFieldsResource
+from ccasync.resources.lists import ListsResource
+from ccasync.resources.reports import ReportsResource
+from ccasync.resources.tags import TagsResource
+
+if TYPE_CHECKING:
+    import aiohttp
+
+
+def _token_source(access_token: str | None, token_provider: TokenSource | None) -> TokenSource:
+    if (access_token is None) == (token_provider is None):
+        raise ConfigError("pass exactly one of access_token= or token_provider=")
+    if token_provider is not None:
+        return token_provider
+    return StaticToken(access_token or "")
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"{name} must be > 0, got {value!r}")
+
+
+class Client:
+    """An async Constant Contact v3 client for one account (one access token).
+
+    Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
+    ``cc.activities``, ``cc.campaigns``, ``cc.reports``, ``cc.account``, ``cc.custom_fields``,
+    ``cc.tags``.
+
+    - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
+      :class:`RateLimiter` to every Client whose token comes from that key. ``None`` makes a
+      private one with the API defaults (4/s, 10,000/day).
+    - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
+    - ``session``: an aiohttp session to borrow (never closed here); ``transport``: any
+      :class:`ccasync.testing.FakeTransport`-like object instead of aiohttp.
+    - ``on_event``: called with a :class:`RequestEvent` after every HTTP attempt (metrics).
+    - ``sleep`` and ``jitter``: injectable for instant, deterministic tests.
+
+    Raises :class:`ConfigError` for an empty token, both or neither of ``access_token`` and
+    ``token_provider``, a non-https ``base_url`` to a non-loopback host, or a non-positive
+    timeout. The client is one-shot: entering it twice raises ``RuntimeError``.
+    """
+
+    def __init__(
+        self,
+        *,
+        access_token: str | None = None,
+        token_provider: TokenSource | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        max_connections: int = 32,
+        session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
+        on_event: EventHook | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        tokens = _token_source(access_token, token_provider)
+        _check_positive("timeout", timeout)
+        if max_connections < 1:
+            raise ConfigError(f"max_connections must be >= 1, got {max_connections!r}")
+        self._transport = transport or AiohttpTransport(
+            timeout=timeout, max_connections=max_connections, session=session
+        )
+        tokens.bind_transport(self._transport)
+        self._requestor = Requestor(
+            transport=self._transport,
+            base_url=check_base_url(base_url),
+            tokens=tokens,
+            limiter=rate_limiter if rate_limiter is not None else RateLimiter(),
+            retry=retry or RetryPolicy(),
+            user_agent=f"ccasync/{__version__}",
+            sleep=sleep,
+            draw=jitter,
+            on_event=on_event,
+        )
+        self._entered = False
+        self._closed = False
+        self.account = AccountResource(self._requestor)
+        self.contacts = ContactsResource(self._requestor)
+        self.custom_fields = CustomFieldsResource(self._requestor)
+        self.tags = TagsResource(self._requestor)
+        self.lists = ListsResource(self._requestor)
+        self.activities = ActivitiesResource(self._requestor)
+        self.campaigns = CampaignsResource(self._requestor)
+        self.reports = ReportsResource(self._requestor)
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self._requestor.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The API root this client talks to (``…/v3``)."""
+        return self._requestor.base_url
+
+    @property
+    def calls(self) -> int:
+        """HTTP exchanges sent so far, retries included (each one costs API budget)."""
+        return self._requestor.calls
+
+    async def __aenter__(self) -> Client:
+        if self._entered or self._closed:
+            raise RuntimeError("a ccasync.Client can be entered only once; create a new one")
+        self._entered = True
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (a borrowed session stays open); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._transport.aclose()

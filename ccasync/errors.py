@@ -1,0 +1,243 @@
+"""The whole ccasync exception tree.
+
+::
+
+    CCAsyncError
+    ├── ConfigError              bad configuration (negative rate, empty token, http base_url…)
+    ├── ValidationError          bad input caught locally, before any request (field, row, reason)
+    ├── TransportError           the request did not complete at the HTTP level
+    │   ├── ConnectError         could not connect: the request surely did not reach the server
+    │   └── RequestTimeoutError  no answer in time: the request may or may not have landed
+    ├── DecodeError              a body that does not fit the expected model (cattrs message)
+    ├── QuotaExhaustedError      the local daily ledger is spent; nothing was sent
+    ├── BulkError                a bulk operation finished with failed items (carries the result)
+    └── APIError                 the API answered with an error status
+        ├── BadRequestError          400
+        ├── AuthenticationError      401, and OAuth failures such as invalid_grant
+        ├── ForbiddenError           403
+        ├── NotFoundError            404
+        ├── ConflictError            409 (``existing_id`` when the API names the existing record)
+        ├── UnsupportedMediaTypeError 415
+        ├── RateLimitError           429, ``kind`` tells which limit
+        └── ServerError              5xx
+
+No token ever appears in a message: errors carry method, URL path and the API's own error list.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIError",
+    "APIErrorDetail",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkError",
+    "CCAsyncError",
+    "ConfigError",
+    "ConflictError",
+    "ConnectError",
+    "DecodeError",
+    "ForbiddenError",
+    "NotFoundError",
+    "QuotaExhaustedError",
+    "RateLimitError",
+    "RateLimitKind",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "UnsupportedMediaTypeError",
+    "ValidationError",
+]
+
+
+class CCAsyncError(Exception):
+    """Root of every error ccasync raises on purpose."""
+
+
+class ConfigError(CCAsyncError, ValueError):
+    """A configuration value is invalid (raised at construction, before any request)."""
+
+
+class ValidationError(CCAsyncError, ValueError):
+    """Input that breaks a known API rule, caught before sending.
+
+    ``field`` names the offending field (dotted path), ``reason`` the rule, ``row`` the 1-based
+    input row for bulk inputs (``None`` otherwise), ``value`` the rejected value when safe to show.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        reason: str,
+        *,
+        row: int | None = None,
+        value: object = None,
+    ) -> None:
+        self.field = field
+        self.reason = reason
+        self.row = row
+        self.value = value
+        where = f"row {row}, " if row is not None else ""
+        super().__init__(f"{where}{field}: {reason}")
+
+
+class TransportError(CCAsyncError):
+    """The HTTP exchange failed below the API level (connection, timeout, broken body)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: {message}" if method else message)
+
+
+class ConnectError(TransportError):
+    """Could not connect; the request certainly did not reach the server (safe to retry)."""
+
+
+class RequestTimeoutError(TransportError):
+    """The server did not answer in time; a POST may or may not have been processed."""
+
+
+class DecodeError(CCAsyncError):
+    """A response body could not be parsed or does not fit the expected model."""
+
+
+class QuotaExhaustedError(CCAsyncError):
+    """The daily request budget is spent; raised before sending. ``resets_at`` is 00:00 UTC."""
+
+    def __init__(self, message: str, *, resets_at: Any = None) -> None:
+        self.resets_at = resets_at
+        super().__init__(message)
+
+
+class BulkError(CCAsyncError):
+    """A bulk operation finished with failures; ``result`` holds every item's outcome."""
+
+    def __init__(self, message: str, *, result: Any) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+@attrs.frozen
+class APIErrorDetail:
+    """One entry of the API's error list: ``error_key`` and ``error_message``."""
+
+    error_key: str
+    error_message: str
+
+
+class RateLimitKind(enum.Enum):
+    """Which limit a 429 reports, told apart by ``error_key``."""
+
+    THROTTLED = "throttled"
+    """Per-second limit (``throttled``): safe to retry after a short pause."""
+    DAILY_QUOTA = "quota_exceeded"
+    """Daily limit (``quota_exceeded``): never retried; resets at 00:00 UTC."""
+    QUEUED_ACTIVITIES = "queued_activities"
+    """The 1,000 queued bulk activities per account cap: wait for running jobs."""
+    TOKEN_ENDPOINT = "token_endpoint"
+    """The OAuth token endpoint's 1 request/second limit."""
+
+
+class APIError(CCAsyncError):
+    """The API answered with an error status.
+
+    Attributes: ``status`` (int), ``method``, ``url`` (no query secrets, no token), ``errors``
+    (list of :class:`APIErrorDetail`), ``headers`` (response headers, a plain dict).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        errors: Sequence[APIErrorDetail] = (),
+        *,
+        method: str = "",
+        url: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.errors = list(errors)
+        self.method = method
+        self.url = url
+        self.headers = dict(headers or {})
+        detail = "; ".join(f"{e.error_key}: {e.error_message}" for e in self.errors)
+        where = f"{method} {url} -> " if method else ""
+        super().__init__(f"{where}{status}" + (f" ({detail})" if detail else ""))
+
+    @property
+    def error_keys(self) -> list[str]:
+        """The ``error_key`` of every error the API listed."""
+        return [e.error_key for e in self.errors]
+
+
+class BadRequestError(APIError):
+    """400: malformed JSON or a validation failure on the server side. Not retried."""
+
+
+class AuthenticationError(APIError):
+    """401 or an OAuth failure; ``reauthorize`` is True when the user must consent again."""
+
+    def __init__(
+        self,
+        status: int,
+        errors: Sequence[APIErrorDetail] = (),
+        *,
+        method: str = "",
+        url: str = "",
+        headers: dict[str, str] | None = None,
+        reauthorize: bool = False,
+    ) -> None:
+        self.reauthorize = reauthorize
+        super().__init__(status, errors, method=method, url=url, headers=headers)
+
+
+class ForbiddenError(APIError):
+    """403: missing scope, missing user privilege, or a deactivated application."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource, or a malformed id in the path."""
+
+
+class ConflictError(APIError):
+    """409: a unique value already exists; ``existing_id`` when the API names the record."""
+
+    @property
+    def existing_id(self) -> str | None:
+        """The id of the existing record, parsed from the API's message when present."""
+        from ccasync._protocol import existing_id_from_errors
+
+        return existing_id_from_errors(self.errors)
+
+
+class UnsupportedMediaTypeError(APIError):
+    """415: wrong or missing Content-Type."""
+
+
+class RateLimitError(APIError):
+    """429; ``kind`` is a :class:`RateLimitKind`, ``retry_after`` seconds when the API sent it."""
+
+    def __init__(
+        self,
+        status: int,
+        errors: Sequence[APIErrorDetail] = (),
+        *,
+        kind: RateLimitKind,
+        retry_after: float | None = None,
+        method: str = "",
+        url: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.retry_after = retry_after
+        super().__init__(status, errors, method=method, url=url, headers=headers)
+
+
+class ServerError(APIError):
+    """5xx: the server failed; GET/PUT/DELETE and upserts are retried."""

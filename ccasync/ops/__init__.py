@@ -1,0 +1,1 @@
+"""Bulk workflows built on the public client API; each returns a result object."""

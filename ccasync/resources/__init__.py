@@ -1,0 +1,1 @@
+"""Resource clients, one per API area; reach them through :class:`ccasync.Client`."""

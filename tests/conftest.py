@@ -1,0 +1,51 @@
+"""Shared fixtures: a fake transport for unit tests, the simulator on loopback for e2e tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ccasync.testing import FakeTransport
+
+
+async def no_sleep(_: float) -> None:
+    """An instant replacement for asyncio.sleep in retry tests."""
+
+
+@pytest.fixture
+def fake_sleep() -> Any:
+    """A sleep that records requested delays and returns at once (``.delays``)."""
+
+    class _Sleep:
+        def __init__(self) -> None:
+            self.delays: list[float] = []
+
+        async def __call__(self, seconds: float) -> None:
+            self.delays.append(seconds)
+
+    return _Sleep()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Any]:
+    """The simulator on a loopback port with limits off (fast, for functional e2e tests)."""
+    from ccasync.sim import SimConfig, serve
+
+    async with serve(SimConfig(per_second=None, per_day=None)) as running:
+        yield running
+
+
+@pytest.fixture
+async def sim_client(sim: Any) -> AsyncIterator[Any]:
+    """A ccasync.Client on the simulator's default account, without client-side limiting."""
+    from ccasync import Client, RateLimiter
+
+    async with Client(
+        access_token=sim.token, base_url=sim.base_url, rate_limiter=RateLimiter.unlimited()
+    ) as cc:
+        yield cc
+
+
+__all__ = ["FakeTransport", "no_sleep"]
