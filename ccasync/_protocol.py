@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -31,7 +30,6 @@ from ccasync.errors import (
 ParamValue = str | int | float | bool | dt.datetime | dt.date | Sequence[str] | None
 Params = Mapping[str, ParamValue] | Sequence[tuple[str, str]]
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _QUEUED_HINTS = ("queued activit", "1,000 queued", "1000 queued")
 
 
@@ -224,12 +222,3 @@ def _rebuild_from_cursor(href: str, request_url: str) -> str | None:
     kept = [(k, v) for k, v in parse_qsl(req.query) if k == "limit"]
     query = urlencode([*kept, ("cursor", cursor)])
     return f"{req.scheme}://{req.netloc}{req.path}?{query}"
-
-
-def existing_id_from_errors(errors: Sequence[APIErrorDetail]) -> str | None:
-    """The UUID a 409 message names (``Email already exists for contact <uuid>``), if any."""
-    for e in errors:
-        found = _UUID.search(e.error_message)
-        if found:
-            return found.group(0)
-    return None

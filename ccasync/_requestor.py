@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import orjson
@@ -112,6 +113,8 @@ class Requestor:
     on_event: EventHook | None = None
     calls: int = attrs.field(default=0, init=False)
     """HTTP exchanges sent so far (every attempt counts: each one costs API budget)."""
+    closed: bool = attrs.field(default=False, init=False)
+    """Set by Client.aclose(); any later call raises RuntimeError."""
 
     async def request(
         self,
@@ -133,6 +136,7 @@ class Requestor:
         Raises the specific :class:`APIError`, :class:`TransportError`,
         :class:`QuotaExhaustedError` or :class:`DecodeError`.
         """
+        self._check_open()
         url = self._url(path, params)
         body = content if content is not None else _encode_json(json)
         headers = self._headers(json is not None or content is not None)
@@ -226,6 +230,10 @@ class Requestor:
         elif exc.kind is RateLimitKind.THROTTLED:
             self.limiter.on_throttled(exc.retry_after)
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError("this ccasync.Client is closed; create a new one")
+
     def _url(self, path: str, params: _protocol.Params | None) -> str:
         if path.startswith(("http://", "https://")):
             if not path.startswith(_protocol.origin(self.base_url) + "/"):
@@ -274,6 +282,7 @@ class Requestor:
         self, path: str, *, params: _protocol.Params | None = None
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         """GET ``path`` and yield its body as chunks (CSV downloads). Not retried mid-body."""
+        self._check_open()
         url = self._url(path, params)
         token = await self.tokens.token()
         request = HTTPRequest("GET", url, _bearer({"User-Agent": self.user_agent}, token))
@@ -300,4 +309,5 @@ def _encode_json(payload: Any) -> bytes | None:
 
 
 def _path(url: str) -> str:
-    return url.split("?", 1)[0]
+    # Logs, events and errors show the path only: queries carry e-mail addresses (PII).
+    return urlsplit(url).path

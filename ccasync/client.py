@@ -140,4 +140,5 @@ class Client:
         if self._closed:
             return
         self._closed = True
+        self._requestor.closed = True
         await self._transport.aclose()

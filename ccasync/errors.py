@@ -27,6 +27,7 @@ No token ever appears in a message: errors carry method, URL path and the API's 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,6 +125,9 @@ class BulkError(CCAsyncError):
         super().__init__(message)
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 @attrs.frozen
 class APIErrorDetail:
     """One entry of the API's error list: ``error_key`` and ``error_message``."""
@@ -211,8 +215,6 @@ class ConflictError(APIError):
     @property
     def existing_id(self) -> str | None:
         """The id of the existing record, parsed from the API's message when present."""
-        from ccasync._protocol import existing_id_from_errors
-
         return existing_id_from_errors(self.errors)
 
 
@@ -241,3 +243,12 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """5xx: the server failed; GET/PUT/DELETE and upserts are retried."""
+
+
+def existing_id_from_errors(errors: Sequence[APIErrorDetail]) -> str | None:
+    """The UUID a 409 message names (``Email already exists for contact <uuid>``), if any."""
+    for e in errors:
+        found = _UUID.search(e.error_message)
+        if found:
+            return found.group(0)
+    return None

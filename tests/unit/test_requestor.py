@@ -1,0 +1,286 @@
+"""The request loop: auth header, retries by policy, 401 refresh, limiter feedback, events."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from ccasync import Client, RateLimiter, RequestEvent
+from ccasync._retry import Replay
+from ccasync.config import RetryPolicy
+from ccasync.errors import (
+    AuthenticationError,
+    ConnectError,
+    QuotaExhaustedError,
+    RateLimitError,
+    RateLimitKind,
+    RequestTimeoutError,
+    ServerError,
+)
+from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
+
+THROTTLED = {"error_key": "throttled", "error_message": "Too Many Requests"}
+QUOTA = {"error_key": "quota_exceeded", "error_message": "Limit Exceeded"}
+
+
+class RecordingLimiter:
+    """A limiter double that counts acquisitions and feedback."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+        self.throttled: list[float | None] = []
+        self.quota = 0
+
+    async def acquire(self) -> None:
+        self.acquired += 1
+
+    def on_throttled(self, retry_after: float | None) -> None:
+        self.throttled.append(retry_after)
+
+    def on_quota_exceeded(self) -> None:
+        self.quota += 1
+
+
+class RotatingTokens:
+    """A token source that hands out tok-1, tok-2… and counts refreshes."""
+
+    def __init__(self) -> None:
+        self.current = 1
+        self.refreshes = 0
+
+    async def token(self) -> str:
+        return f"tok-{self.current}"
+
+    async def on_unauthorized(self, rejected: str) -> bool:
+        self.refreshes += 1
+        self.current += 1
+        return True
+
+    def bind_transport(self, transport: Any) -> None:
+        pass
+
+
+def _client(transport: FakeTransport, sleep: Any, **kw: Any) -> Client:
+    kw.setdefault("access_token", "secret-token")
+    kw.setdefault("rate_limiter", RateLimiter.unlimited())
+    return Client(transport=transport, sleep=sleep, jitter=lambda: 0.5, **kw)
+
+
+def _sequence(*answers: HTTPResponse | Exception) -> FakeTransport:
+    return FakeTransport(responses=list(answers))
+
+
+async def test_bearer_token_and_json_headers(fake_sleep: Any) -> None:
+    """Every call carries the bearer token; JSON bodies get a JSON Content-Type."""
+    ft = _sequence(json_response({"ok": True}, 201))
+    async with _client(ft, fake_sleep) as cc:
+        resp = await cc._requestor.request("POST", "/contact_lists", json={"name": "n"})
+    sent = ft.requests[0]
+    assert resp.data == {"ok": True}
+    assert sent.headers["Authorization"] == "Bearer secret-token"
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.body == b'{"name":"n"}'
+    assert sent.url == "https://api.cc.email/v3/contact_lists"
+
+
+async def test_get_retries_5xx_then_succeeds(fake_sleep: Any) -> None:
+    """A GET that meets two 503s is retried with growing jittered backoff and succeeds."""
+    ft = _sequence(json_response([], 503), json_response([], 503), json_response({"a": 1}))
+    async with _client(ft, fake_sleep) as cc:
+        resp = await cc._requestor.request("GET", "/contacts")
+    assert resp.data == {"a": 1}
+    assert len(ft.requests) == 3
+    assert fake_sleep.delays == [0.25, 0.5]
+    assert cc.calls == 3
+
+
+async def test_post_is_not_retried_on_5xx(fake_sleep: Any) -> None:
+    """A plain POST that met a 500 may have landed, so it is not repeated."""
+    ft = _sequence(json_response([{"error_key": "x", "error_message": "boom"}], 500))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(ServerError):
+            await cc._requestor.request("POST", "/contacts", json={})
+    assert len(ft.requests) == 1
+
+
+async def test_post_is_not_retried_after_timeout(fake_sleep: Any) -> None:
+    """A POST whose answer timed out may have landed: not repeated."""
+    ft = _sequence(RequestTimeoutError("timed out", method="POST", url="/v3/emails"))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(RequestTimeoutError):
+            await cc._requestor.request("POST", "/emails", json={})
+    assert len(ft.requests) == 1
+
+
+async def test_post_retried_when_connection_refused(fake_sleep: Any) -> None:
+    """A POST whose connection was refused never reached the server and is retried."""
+    ft = _sequence(ConnectError("refused"), json_response({"id": 1}, 201))
+    async with _client(ft, fake_sleep) as cc:
+        resp = await cc._requestor.request("POST", "/contacts", json={})
+    assert resp.status == 201
+    assert len(ft.requests) == 2
+
+
+async def test_upsert_post_retried_on_5xx(fake_sleep: Any) -> None:
+    """An upsert POST (JSON import) is repeated after a 5xx."""
+    ft = _sequence(json_response([], 500), json_response({"activity_id": "a"}, 201))
+    async with _client(ft, fake_sleep) as cc:
+        resp = await cc._requestor.request(
+            "POST", "/activities/contacts_json_import", json={}, replay=Replay.UPSERT
+        )
+    assert resp.status == 201
+    assert len(ft.requests) == 2
+
+
+async def test_throttled_429_slows_limiter_and_retries(fake_sleep: Any) -> None:
+    """A throttled 429 tells the limiter to slow down and the call is retried."""
+    limiter = RecordingLimiter()
+    ft = _sequence(json_response(THROTTLED, 429, {"Retry-After": "2"}), json_response({}))
+    async with _client(ft, fake_sleep, rate_limiter=limiter) as cc:
+        await cc._requestor.request("POST", "/contacts", json={})
+    assert limiter.throttled == [2.0]
+    assert fake_sleep.delays == [2.0]
+    assert limiter.acquired == 2
+
+
+async def test_daily_quota_is_final_and_marks_the_limiter(fake_sleep: Any) -> None:
+    """quota_exceeded is raised at once and the limiter learns the day is spent."""
+    limiter = RecordingLimiter()
+    ft = _sequence(json_response(QUOTA, 429))
+    async with _client(ft, fake_sleep, rate_limiter=limiter) as cc:
+        with pytest.raises(RateLimitError) as info:
+            await cc._requestor.request("GET", "/contacts")
+    assert info.value.kind is RateLimitKind.DAILY_QUOTA
+    assert limiter.quota == 1
+    assert len(ft.requests) == 1
+
+
+async def test_give_up_reraises_last_error_with_note(fake_sleep: Any) -> None:
+    """When retries run out the last error is re-raised with a note on the attempts."""
+    ft = FakeTransport(lambda r: json_response([], 503))
+    async with _client(ft, fake_sleep, retry=RetryPolicy(max_attempts=3)) as cc:
+        with pytest.raises(ServerError) as info:
+            await cc._requestor.request("GET", "/contacts")
+    assert len(ft.requests) == 3
+    assert any("gave up after 3 attempts" in n for n in info.value.__notes__)
+
+
+async def test_401_refreshes_once_then_retries(fake_sleep: Any) -> None:
+    """A 401 triggers one refresh and a retry with the new token."""
+    tokens = RotatingTokens()
+
+    def handler(req: HTTPRequest) -> HTTPResponse:
+        if req.headers["Authorization"] == "Bearer tok-1":
+            return json_response(
+                {"error_key": "unauthorized", "error_message": "Unauthorized"}, 401
+            )
+        return json_response({"ok": 1})
+
+    ft = FakeTransport(handler)
+    async with _client(ft, fake_sleep, access_token=None, token_provider=tokens) as cc:
+        resp = await cc._requestor.request("POST", "/emails", json={})
+    assert resp.data == {"ok": 1}
+    assert tokens.refreshes == 1
+    assert [r.headers["Authorization"] for r in ft.requests] == ["Bearer tok-1", "Bearer tok-2"]
+
+
+async def test_second_401_is_final(fake_sleep: Any) -> None:
+    """If the refreshed token is rejected too, the AuthenticationError propagates."""
+    tokens = RotatingTokens()
+    unauthorized = {"error_key": "unauthorized", "error_message": "Unauthorized"}
+    ft = FakeTransport(lambda r: json_response(unauthorized, 401))
+    async with _client(ft, fake_sleep, access_token=None, token_provider=tokens) as cc:
+        with pytest.raises(AuthenticationError):
+            await cc._requestor.request("GET", "/contacts")
+    assert tokens.refreshes == 1
+    assert len(ft.requests) == 2
+
+
+async def test_static_token_401_is_final(fake_sleep: Any) -> None:
+    """A static token cannot be refreshed: the 401 becomes an AuthenticationError at once."""
+    unauthorized = {"error_key": "unauthorized", "error_message": "Unauthorized"}
+    ft = FakeTransport(lambda r: json_response(unauthorized, 401))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(AuthenticationError) as info:
+            await cc._requestor.request("GET", "/contacts")
+    assert info.value.reauthorize
+    assert len(ft.requests) == 1
+
+
+async def test_quota_exhausted_locally_sends_nothing(fake_sleep: Any) -> None:
+    """When the limiter refuses (daily budget spent) no request is sent."""
+
+    class Spent(RecordingLimiter):
+        async def acquire(self) -> None:
+            raise QuotaExhaustedError("daily budget spent")
+
+    ft = FakeTransport(lambda r: json_response({}))
+    async with _client(ft, fake_sleep, rate_limiter=Spent()) as cc:
+        with pytest.raises(QuotaExhaustedError):
+            await cc._requestor.request("GET", "/contacts")
+    assert ft.requests == []
+
+
+async def test_events_and_debug_log(fake_sleep: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Each attempt emits an event and a DEBUG log line with method, path, status and attempt."""
+    events: list[RequestEvent] = []
+    ft = _sequence(json_response([], 500), json_response({"x": 1}))
+    caplog.set_level(logging.DEBUG, logger="ccasync")
+    async with _client(ft, fake_sleep, on_event=events.append) as cc:
+        await cc._requestor.request("GET", "/contacts", params={"email": "a@b.c"})
+    assert [(e.method, e.path, e.status, e.attempt) for e in events] == [
+        ("GET", "/v3/contacts", 500, 1),
+        ("GET", "/v3/contacts", 200, 2),
+    ]
+    assert all(e.latency >= 0 for e in events)
+    lines = [r.getMessage() for r in caplog.records if r.name == "ccasync"]
+    assert any("GET /v3/contacts -> 200 attempt=2" in line for line in lines)
+
+
+async def test_pagination_follows_next_links(fake_sleep: Any) -> None:
+    """iter_items walks every page through _links.next and structures the items."""
+    pages = {
+        "https://api.cc.email/v3/things?limit=2": {
+            "things": [{"n": 1}, {"n": 2}],
+            "_links": {"next": {"href": "/v3/things?cursor=c2&limit=2"}},
+        },
+        "https://api.cc.email/v3/things?cursor=c2&limit=2": {"things": [{"n": 3}]},
+    }
+    ft = FakeTransport(lambda r: json_response(pages[r.url]))
+    async with _client(ft, fake_sleep) as cc:
+        items = [
+            i
+            async for i in cc._requestor.iter_items(
+                "/things", items_key="things", model=dict, params={"limit": 2}
+            )
+        ]
+    assert items == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+async def test_foreign_next_link_is_refused(fake_sleep: Any) -> None:
+    """A next link on another origin is never followed with our token."""
+    ft = FakeTransport(lambda r: json_response({}))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(ValueError, match="foreign"):
+            await cc._requestor.request("GET", "https://evil.example/v3/contacts")
+    assert ft.requests == []
+
+
+async def test_stream_yields_chunks_and_maps_errors(fake_sleep: Any) -> None:
+    """stream() yields the body in chunks; an error status raises the mapped error."""
+    ft = FakeTransport(
+        lambda r: (
+            HTTPResponse(200, {"Content-Type": "text/csv"}, b"email\na@b.c\n")
+            if r.url.endswith("/ok")
+            else json_response([{"error_key": "nf", "error_message": "gone"}], 404)
+        )
+    )
+    async with _client(ft, fake_sleep) as cc:
+        async with cc._requestor.stream("/contact_exports/ok") as chunks:
+            body = b"".join([c async for c in chunks])
+        assert body == b"email\na@b.c\n"
+        with pytest.raises(Exception, match="gone"):
+            async with cc._requestor.stream("/contact_exports/missing") as chunks:
+                pass

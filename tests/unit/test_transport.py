@@ -1,0 +1,158 @@
+"""AiohttpTransport against a real loopback server: bodies, multipart, pooling, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from ccasync._transport import AiohttpTransport, HTTPRequest, MultipartField
+from ccasync.errors import ConnectError, RequestTimeoutError, TransportError
+
+PEERS = web.AppKey("peers", set)
+
+
+async def _echo(request: web.Request) -> web.Response:
+    body = await request.read()
+    peers = request.app[PEERS]
+    peers.add(request.transport.get_extra_info("peername") if request.transport else None)
+    return web.json_response(
+        {"method": request.method, "ctype": request.content_type, "len": len(body)},
+        headers={"X-Echo": request.headers.get("X-Test", "")},
+    )
+
+
+async def _multipart(request: web.Request) -> web.Response:
+    form = await request.post()
+    upload = form["file"]
+    assert isinstance(upload, web.FileField)
+    return web.json_response(
+        {"list_ids": form["list_ids"], "name": upload.filename, "data": upload.file.read().decode()}
+    )
+
+
+async def _slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(2)
+    return web.Response(text="late")
+
+
+async def _reset(request: web.Request) -> web.StreamResponse:
+    resp = web.StreamResponse(headers={"Content-Length": "1000"})
+    await resp.prepare(request)
+    await resp.write(b"partial")
+    assert request.transport is not None
+    request.transport.abort()
+    return resp
+
+
+async def _csv(request: web.Request) -> web.StreamResponse:
+    resp = web.StreamResponse(headers={"Content-Type": "text/csv"})
+    await resp.prepare(request)
+    for i in range(50):
+        await resp.write(f"row{i}\n".encode())
+    await resp.write_eof()
+    return resp
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[TestServer]:
+    app = web.Application()
+    app[PEERS] = set()
+    app.router.add_route("*", "/echo", _echo)
+    app.router.add_post("/upload", _multipart)
+    app.router.add_get("/slow", _slow)
+    app.router.add_get("/reset", _reset)
+    app.router.add_get("/csv", _csv)
+    async with TestServer(app, host="127.0.0.1") as srv:
+        yield srv
+
+
+async def test_round_trip_and_keep_alive(server: TestServer) -> None:
+    """Bodies and headers travel both ways; sequential calls reuse one pooled connection."""
+    transport = AiohttpTransport(timeout=5)
+    try:
+        for _ in range(5):
+            resp = await transport.send(
+                HTTPRequest(
+                    "POST",
+                    str(server.make_url("/echo")),
+                    {"X-Test": "yes", "Content-Type": "application/json"},
+                    body=b'{"a":1}',
+                )
+            )
+            assert resp.status == 200
+            assert resp.headers["X-Echo"] == "yes"
+    finally:
+        await transport.aclose()
+    assert orjson.loads(resp.body)["len"] == 7
+    assert len(server.app[PEERS]) == 1
+
+
+async def test_multipart_sets_its_own_boundary(server: TestServer) -> None:
+    """A multipart body reaches the server as a real form with the file and fields."""
+    transport = AiohttpTransport(timeout=5)
+    fields = (
+        MultipartField("file", b"email\na@b.c\n", filename="c.csv", content_type="text/csv"),
+        MultipartField("list_ids", "l1,l2"),
+    )
+    try:
+        resp = await transport.send(
+            HTTPRequest("POST", str(server.make_url("/upload")), {}, multipart=fields)
+        )
+    finally:
+        await transport.aclose()
+    assert resp.status == 200, resp.body
+    got = orjson.loads(resp.body)
+    assert got == {"list_ids": "l1,l2", "name": "c.csv", "data": "email\na@b.c\n"}
+
+
+async def test_connection_refused_is_connect_error() -> None:
+    """A closed port raises ConnectError (the request surely did not land)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    transport = AiohttpTransport(timeout=2)
+    try:
+        with pytest.raises(ConnectError) as info:
+            await transport.send(HTTPRequest("GET", f"http://127.0.0.1:{port}/x?secret=1"))
+    finally:
+        await transport.aclose()
+    assert "secret" not in str(info.value)
+    assert isinstance(info.value.__cause__, Exception)
+
+
+async def test_timeout_is_request_timeout_error(server: TestServer) -> None:
+    """No answer within the timeout raises RequestTimeoutError."""
+    transport = AiohttpTransport(timeout=0.2)
+    try:
+        with pytest.raises(RequestTimeoutError):
+            await transport.send(HTTPRequest("GET", str(server.make_url("/slow"))))
+    finally:
+        await transport.aclose()
+
+
+async def test_reset_mid_response_is_transport_error(server: TestServer) -> None:
+    """A connection dropped mid-body raises a TransportError, never an aiohttp exception."""
+    transport = AiohttpTransport(timeout=5)
+    try:
+        with pytest.raises(TransportError):
+            await transport.send(HTTPRequest("GET", str(server.make_url("/reset"))))
+    finally:
+        await transport.aclose()
+
+
+async def test_stream_reads_chunks(server: TestServer) -> None:
+    """stream() exposes a large body as chunks without reading it whole first."""
+    transport = AiohttpTransport(timeout=5)
+    try:
+        async with transport.stream(HTTPRequest("GET", str(server.make_url("/csv")))) as resp:
+            data = b"".join([c async for c in resp.chunks])
+    finally:
+        await transport.aclose()
+    assert resp.status == 200
+    assert data.count(b"\n") == 50
