@@ -1,0 +1,109 @@
+"""The one converter: unknown fields kept, None omitted, aware datetimes, clear decode errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+
+from ccasync._serde import dumps, format_datetime, loads, parse_datetime, structure, unstructure
+from ccasync.errors import DecodeError, ValidationError
+
+
+@attrs.define(kw_only=True)
+class Inner:
+    """A nested record that keeps unknown keys."""
+
+    address: str
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(kw_only=True)
+class Record:
+    """A record with optional, nested, list and datetime fields."""
+
+    record_id: str
+    inner: Inner | None = None
+    when: dt.datetime | None = None
+    day: dt.date | None = None
+    tags: list[str] = attrs.field(factory=list)
+    note: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(kw_only=True)
+class Plain:
+    """A record without an extra dict: unknown keys are dropped."""
+
+    a: int
+    b: str | None = None
+
+
+def test_unknown_fields_round_trip() -> None:
+    """Unknown keys at every level survive structure → unstructure."""
+    data = {
+        "record_id": "r1",
+        "inner": {"address": "a@b.c", "new_inner": [1, 2]},
+        "tags": ["x"],
+        "future_field": {"nested": True},
+    }
+    rec = structure(data, Record)
+    assert rec.extra == {"future_field": {"nested": True}}
+    assert rec.inner is not None
+    assert rec.inner.extra == {"new_inner": [1, 2]}
+    assert unstructure(rec) == data
+
+
+def test_known_field_wins_over_extra() -> None:
+    """An edited known field is sent even if a stale copy sits in extra."""
+    rec = structure({"record_id": "r1", "note": "old"}, Record)
+    rec.note = "new"
+    rec.extra["note"] = "stale"
+    assert unstructure(rec)["note"] == "new"
+
+
+def test_none_is_omitted_when_sending() -> None:
+    """None values never reach the wire."""
+    assert unstructure(Record(record_id="r")) == {"record_id": "r", "tags": []}
+    assert unstructure(Plain(a=1)) == {"a": 1}
+
+
+def test_plain_model_drops_unknown_keys() -> None:
+    """Models without extra tolerate unknown keys by ignoring them."""
+    assert structure({"a": 1, "zzz": 2}, Plain) == Plain(a=1)
+
+
+def test_datetimes_are_aware_both_ways() -> None:
+    """ISO Z and offsets parse to aware datetimes; output is UTC with Z."""
+    rec = structure(
+        {"record_id": "r", "when": "2026-03-01T10:00:00-05:00", "day": "2026-03-01"}, Record
+    )
+    assert rec.when == dt.datetime(2026, 3, 1, 15, tzinfo=dt.UTC)
+    assert rec.day == dt.date(2026, 3, 1)
+    out = unstructure(rec)
+    assert out["when"] == "2026-03-01T15:00:00.000Z"
+    assert out["day"] == "2026-03-01"
+    assert parse_datetime("2016-01-23T13:48:44.108Z").tzinfo is not None
+    assert parse_datetime("2016-01-23T13:48:44").tzinfo == dt.UTC
+
+
+def test_naive_datetime_refused_when_sending() -> None:
+    """A naive datetime is a ValidationError, not a silent guess of the zone."""
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        format_datetime(dt.datetime(2026, 1, 1, 9))
+    with pytest.raises(ValidationError):
+        dumps(Record(record_id="r", when=dt.datetime(2026, 1, 1)))
+
+
+def test_decode_error_names_the_path() -> None:
+    """A body that does not fit says where, using cattrs' transform_error."""
+    with pytest.raises(DecodeError, match=r"\$\.inner\.address"):
+        structure({"record_id": "r", "inner": {}}, Record)
+
+
+def test_invalid_json_is_decode_error() -> None:
+    """A broken body raises DecodeError with an excerpt."""
+    with pytest.raises(DecodeError, match="not valid JSON"):
+        loads(b"{oops")
