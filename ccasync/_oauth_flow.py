@@ -1,0 +1,165 @@
+"""Talking to the OAuth2 token endpoint through a :class:`Transport`, politely.
+
+The token endpoint allows 1 request/second (reference §2.3). :class:`TokenEndpoint` keeps its
+own spacing (``min_interval``, default 1.05 s, a little margin for jitter) between the requests
+it sends, serialised FIFO, and retries an answer that surely was not processed: a 429 (after
+``Retry-After`` or a growing pause), a connection failure, or a 502/503/504 from a gateway.
+Other failures are final: with rotating refresh tokens a request that may have landed must not
+be blindly repeated (the first one already consumed the refresh token).
+
+Parameters travel in the form body (``application/x-www-form-urlencoded``), as RFC 6749 §4.1.3
+requires. UNCONFIRMED: Constant Contact's own examples put them in the query string (§2.2, §16);
+the form body was chosen because a query string lands in proxy and server access logs, which
+must never see a refresh token or authorization code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ccasync import _protocol
+from ccasync._transport import AiohttpTransport, HTTPRequest, HTTPResponse, Transport
+from ccasync.config import check_base_url
+from ccasync.errors import ConfigError, ConnectError, RateLimitError, ServerError
+
+logger = logging.getLogger("ccasync")
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+def check_oauth_url(name: str, url: str) -> str:
+    """``url`` checked like an API base URL (https, or http to loopback only).
+
+    Raises :class:`ConfigError` naming ``name`` otherwise.
+    """
+    try:
+        return check_base_url(url)
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    """The ``Authorization: Basic`` value for a confidential client (RFC 6749 §2.3.1)."""
+    pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+class TokenEndpoint:
+    """Sends forms to one OAuth2 endpoint, at most one request per ``min_interval`` seconds.
+
+    ``client_secret`` None means a public (PKCE/device) client: ``client_id`` goes in the form;
+    otherwise HTTP Basic authentication is used. ``max_attempts`` bounds tries per call.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client_id: str,
+        client_secret: str | None,
+        clock: Clock,
+        sleep: Sleep,
+        min_interval: float = 1.05,
+        max_attempts: int = 5,
+    ) -> None:
+        self.url = url
+        self._client_id = client_id
+        self._secret = client_secret
+        self._clock = clock
+        self._sleep = sleep
+        self._min_interval = min_interval
+        self._max_attempts = max_attempts
+        self._next_at = float("-inf")
+        self._pace_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"TokenEndpoint({self.url!r}, client_id={self._client_id!r})"
+
+    async def post(self, transport: Transport, form: Mapping[str, str]) -> Any:
+        """POST ``form`` and return the decoded JSON answer.
+
+        Raises the specific :class:`APIError` (``invalid_grant`` →
+        ``AuthenticationError(reauthorize=True)``, 429 → ``RateLimitError`` once retries are
+        spent) or a :class:`TransportError`.
+        """
+        request = self._request(form)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(transport, request)
+            except (RateLimitError, ConnectError, ServerError) as exc:
+                pause = self._pause_after(exc, attempt)
+                if pause is None:
+                    if attempt > 1:
+                        exc.add_note(f"ccasync: token endpoint gave up after {attempt} attempts")
+                    raise
+                logger.debug(
+                    "token endpoint: retrying in %.2fs after %s", pause, type(exc).__name__
+                )
+                await self._sleep(pause)
+
+    def _request(self, form: Mapping[str, str]) -> HTTPRequest:
+        fields = dict(form)
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        if self._secret is None:
+            fields["client_id"] = self._client_id
+        else:
+            headers["Authorization"] = basic_auth(self._client_id, self._secret)
+        return HTTPRequest("POST", self.url, headers, urlencode(fields).encode())
+
+    async def _attempt(self, transport: Transport, request: HTTPRequest) -> Any:
+        await self._pace()
+        response: HTTPResponse = await transport.send(request)
+        path = self.url.split("?", 1)[0]
+        logger.debug("POST %s -> %s (token endpoint)", path, response.status)
+        return _protocol.decipher(
+            response.status,
+            response.headers,
+            response.body,
+            method="POST",
+            url=path,
+            token_endpoint=True,
+        )
+
+    async def _pace(self) -> None:
+        # FIFO (asyncio.Lock wakes waiters in order): each request waits for the previous slot.
+        async with self._pace_lock:
+            wait = self._next_at - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+            self._next_at = self._clock() + self._min_interval
+
+    def _pause_after(self, exc: Exception, attempt: int) -> float | None:
+        if attempt >= self._max_attempts:
+            return None
+        if isinstance(exc, ServerError) and exc.status not in _GATEWAY_STATUSES:
+            return None
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            return max(exc.retry_after, self._min_interval)
+        return self._min_interval * 2.0 ** (attempt - 1)
+
+
+@asynccontextmanager
+async def transport_for(transport: Transport | None) -> AsyncIterator[Transport]:
+    """Yield ``transport``, or a fresh aiohttp transport that is closed afterwards."""
+    if transport is not None:
+        yield transport
+        return
+    owned = AiohttpTransport(timeout=30.0, max_connections=2)
+    try:
+        yield owned
+    finally:
+        await owned.aclose()
