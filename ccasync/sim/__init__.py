@@ -1,0 +1,33 @@
+"""ccasync.sim: a stateful offline Constant Contact v3 server with real limits, faults and a virtual clock.
+
+It imports nothing from the rest of ccasync, so a misunderstanding of the API cannot hide in both the
+client and the simulator. In process::
+
+    async with serve(SimConfig(per_second=None, per_day=None)) as sim:
+        sim.base_url    # http://127.0.0.1:PORT/v3
+        sim.token       # development token of the default account
+
+Command line: ``python -m ccasync.sim --port 8080`` (see ``--help``; the fault grammar is in
+:mod:`ccasync.sim._faults`).
+"""
+
+from ._clock import VirtualClock
+from ._config import SimConfig
+from ._faults import FaultSpecError
+from ._log import LogEntry, RequestLog
+from ._server import AccountHandle, Sim, serve
+from ._state import Account, ApiKey, SimState
+
+__all__ = [
+    "Account",
+    "AccountHandle",
+    "ApiKey",
+    "FaultSpecError",
+    "LogEntry",
+    "RequestLog",
+    "Sim",
+    "SimConfig",
+    "SimState",
+    "VirtualClock",
+    "serve",
+]
