@@ -1,0 +1,117 @@
+"""Conformance harness: validate a simulator response body against the official spec's schema.
+
+The spec (Swagger 2.0, private licence, never copied into the project) is read from the file named
+by ``CCASYNC_SPEC`` or from ``../shared/reference/constant-contact-v3-swagger2.yaml`` relative to
+the repository root. Tests using :func:`assert_matches_spec` skip with a clear message when it is
+absent.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+SPEC_NAME = "constant-contact-v3-swagger2.yaml"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def spec_path() -> Path | None:
+    """Where the spec is, or None when it is not available."""
+    configured = os.environ.get("CCASYNC_SPEC")
+    candidates = [Path(configured)] if configured else []
+    candidates.append(REPO_ROOT.parent / "shared" / "reference" / SPEC_NAME)
+    return next((path for path in candidates if path.is_file()), None)
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    """The parsed spec; skips the calling test when the file is absent."""
+    path = spec_path()
+    if path is None:
+        pytest.skip(
+            f"official spec not found: set CCASYNC_SPEC or put {SPEC_NAME} in ../shared/reference/"
+        )
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader)  # type: ignore[no-any-return]
+
+
+def _operation(spec: dict[str, Any], method: str, path_template: str) -> dict[str, Any]:
+    template = path_template.removeprefix("/v3")
+    item = spec["paths"].get(template)
+    if item is None or method.lower() not in item:
+        raise AssertionError(f"{method} {template} is not an operation of the spec")
+    return item[method.lower()]  # type: ignore[no-any-return]
+
+
+def response_schema(method: str, path_template: str, status: int) -> dict[str, Any] | None:
+    """The schema documented for ``status`` (None when that response has no body schema)."""
+    spec = load_spec()
+    responses = _operation(spec, method, path_template)["responses"]
+    response = responses.get(str(status))
+    if response is None:
+        raise AssertionError(
+            f"{method} {path_template}: status {status} is not documented (has {sorted(responses)})"
+        )
+    if "$ref" in response:
+        response = spec["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    return response.get("schema")  # type: ignore[no-any-return]
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def undeclared_fields(schema: dict[str, Any], body: Any, where: str = "$") -> list[str]:
+    """JSON paths of object keys in ``body`` that ``schema`` does not declare (typo detector)."""
+    spec = load_spec()
+    schema = _resolve(spec, schema)
+    found: list[str] = []
+    if isinstance(body, dict) and "properties" in schema:
+        for key, value in body.items():
+            sub = schema["properties"].get(key)
+            if sub is None:
+                if not schema.get("additionalProperties"):
+                    found.append(f"{where}.{key}")
+                continue
+            found.extend(undeclared_fields(sub, value, f"{where}.{key}"))
+    elif isinstance(body, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(body):
+            found.extend(undeclared_fields(schema["items"], item, f"{where}[{index}]"))
+    return found
+
+
+def assert_matches_spec(
+    method: str, path_template: str, status: int, body: Any, *, allow_extra: bool = False
+) -> None:
+    """Fail unless ``body`` validates against the spec's schema for (method, path, status).
+
+    ``path_template`` is the spec's form (``/contacts/{contact_id}``; a ``/v3`` prefix is ignored).
+    Unless ``allow_extra``, keys the schema does not declare also fail (they hint at typos).
+    """
+    schema = response_schema(method, path_template, status)
+    if schema is None:
+        assert body in (None, b"", "", {}), f"{method} {path_template} {status}: expected no body"
+        return
+    spec = load_spec()
+    full = {**schema, "definitions": spec["definitions"]}
+    validator = jsonschema.Draft4Validator(
+        full, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in errors[:10]]
+        raise AssertionError(
+            f"{method} {path_template} {status} does not match the spec:\n" + "\n".join(lines)
+        )
+    if not allow_extra:
+        extra = undeclared_fields(schema, body)
+        assert not extra, f"{method} {path_template} {status}: fields not in the spec: {extra}"
