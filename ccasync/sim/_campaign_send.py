@@ -1,0 +1,128 @@
+"""Executing a send: recipients resolved at send time, deliveries and engagement recorded.
+
+A send starts when its schedule is due: the activity's lists are read *then* (contacts added after
+scheduling receive it, removed or unsubscribed ones do not), contacts that already received the
+activity are skipped (re-sending a DONE activity reaches only new members), and the activity stays
+``EXECUTING`` for ``2 s + 1 s per 1,000 recipients`` of simulated time before it is ``DONE``
+(UNCONFIRMED: the real service takes from seconds up to ~30 minutes, reference 9.5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ._campaign_model import (
+    DONE,
+    ERROR,
+    EXECUTING,
+    Activity,
+    CampaignAccount,
+    Delivery,
+    Event,
+    SendRecord,
+)
+from ._engagement import TRACKING_IMAGE, engagement, links_in
+
+EXECUTION_BASE_SECONDS = 2.0
+EXECUTION_SECONDS_PER_CONTACT = 0.001
+NO_ELIGIBLE_CONTACTS = 12
+SENDER_NOT_VERIFIED = 10
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@attrs.frozen
+class SendStart:
+    """What starting a send produced: recipients, EXECUTING time (None = errored), opt-outs due."""
+
+    count: int
+    duration: float | None
+    optouts: tuple[Event, ...]
+
+
+def begin_send(account: CampaignAccount, activity: Activity, at: dt.datetime) -> SendStart:
+    """Resolve recipients now, record deliveries and engagement, and move to ``EXECUTING``.
+
+    When the from/reply-to address is no longer confirmed the send fails: ``ERROR`` with an
+    ``ERRORED`` history entry, reason 10 (sender not verified).
+    """
+    send_id = len(activity.history) + 1
+    lists = tuple(activity.contact_list_ids)
+    if not _senders_confirmed(account, activity):
+        record = SendRecord(send_id, lists, (), 0, at, "ERRORED", SENDER_NOT_VERIFIED)
+        activity.history.append(record)
+        activity.status = ERROR
+        return SendStart(0, None, ())
+    fresh = [
+        c
+        for c in account.contacts_on_lists(lists)
+        if c.email and c.contact_id not in activity.tracking.deliveries
+    ]
+    optouts = deliver(account.state.seed, activity, fresh, at, send_id)
+    reason = 0 if fresh else NO_ELIGIBLE_CONTACTS
+    activity.running = SendRecord(send_id, lists, (), len(fresh), at, "COMPLETED", reason)
+    activity.status = EXECUTING
+    duration = EXECUTION_BASE_SECONDS + len(fresh) * EXECUTION_SECONDS_PER_CONTACT
+    return SendStart(len(fresh), duration, optouts)
+
+
+def finish_send(activity: Activity) -> None:
+    """End an ``EXECUTING`` send: its history entry appears and the activity is ``DONE``."""
+    if activity.running is not None:
+        activity.history.append(activity.running)
+        activity.running = None
+    activity.status = DONE
+    if activity.permalink_url is None:
+        activity.permalink_url = permalink(activity.activity_id)
+
+
+def deliver(
+    seed: int, activity: Activity, contacts: Sequence[Any], at: dt.datetime, send_id: int
+) -> tuple[Event, ...]:
+    """Record a delivery and its engagement for each contact; the opt-out events to apply later."""
+    links = links_in(activity.html_content, activity.activity_id)
+    image = TRACKING_IMAGE in activity.html_content
+    optouts: list[Event] = []
+    for contact in contacts:
+        events = engagement(
+            seed, activity.activity_id, contact.contact_id, at, links, tracking_image=image
+        )
+        delivery = Delivery(
+            contact.contact_id, contact.email, contact.first_name, contact.last_name, at, send_id
+        )
+        activity.tracking.record(delivery, events)
+        optouts.extend(e for e in events if e.kind == "em_optouts")
+    return tuple(optouts)
+
+
+def non_openers(account: CampaignAccount, primary: Activity, at: dt.datetime) -> list[Any]:
+    """Contacts sent ``primary`` who neither opened nor bounced by ``at`` and are still mailable."""
+    skip = primary.tracking.contacts_with("em_opens", at)
+    skip |= primary.tracking.contacts_with("em_bounces", at)
+    found = []
+    for contact_id in primary.tracking.deliveries:
+        contact = account.contact(contact_id)
+        if contact_id in skip or contact is None or not contact.email:
+            continue
+        if contact.deleted_at is None and contact.permission_to_send != "unsubscribed":
+            found.append(contact)
+    return found
+
+
+def permalink(activity_id: str) -> str:
+    """The web-version URL of an activity (a stable conta.cc short link)."""
+    number = int.from_bytes(hashlib.blake2b(activity_id.encode(), digest_size=6).digest(), "big")
+    chars = []
+    for _ in range(7):
+        number, rest = divmod(number, 62)
+        chars.append(_BASE62[rest])
+    return "https://conta.cc/" + "".join(chars)
+
+
+def _senders_confirmed(account: CampaignAccount, activity: Activity) -> bool:
+    confirmed = {address.lower() for address in account.confirmed_emails()}
+    return {activity.from_email.lower(), activity.reply_to_email.lower()} <= confirmed
