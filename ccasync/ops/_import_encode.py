@@ -1,0 +1,162 @@
+"""Encode clean rows straight into ``contacts_json_import`` payloads cut by size and by rows.
+
+Each row is encoded once with orjson and appended to one growing ``bytearray``; a payload is
+closed when the next row would make it reach ``max_bytes`` or exceed ``max_rows``. The API drops
+whatever lies beyond 4,000,000 bytes or 40,000 contacts without an error (reference §14.3), so
+both limits are hard here: no payload ever reaches ``max_bytes``.
+
+Duplicates inside one payload (merge policy): the earlier entry is marked dead, the two rows are
+merged (the later row's non-empty values win) and appended again; dead entries are cut out once,
+when the payload closes. Duplicates in different payloads are left to the API's upsert by email.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from ccasync.ops.results import RowIssue
+
+
+@attrs.define(slots=True, eq=False)
+class Chunk:
+    """One closed payload and the input rows it carries.
+
+    ``rows[i]`` is the input row number of payload entry ``i`` (0-based position in
+    ``import_data``); ``merged`` maps a position to the earlier input rows merged into it.
+    ``payload`` is dropped (set to None) once submitted, to free memory.
+    """
+
+    index: int
+    payload: bytes | None
+    rows: array[int]
+    merged: dict[int, tuple[int, ...]]
+    size: int
+
+    @property
+    def count(self) -> int:
+        """Contacts in the payload."""
+        return len(self.rows)
+
+    def input_rows(self, position: int) -> tuple[int, ...]:
+        """Input rows behind payload entry ``position`` (0-based), earliest first."""
+        return (*self.merged.get(position, ()), self.rows[position])
+
+
+class PayloadBuilder:
+    """Accumulates encoded rows; :meth:`add` and :meth:`close` hand back finished chunks."""
+
+    def __init__(
+        self,
+        list_ids: Sequence[str],
+        *,
+        max_bytes: int,
+        max_rows: int,
+        merge_duplicates: bool,
+        sms_permission_to_send: str | None = None,
+    ) -> None:
+        head: dict[str, Any] = {"list_ids": list(list_ids)}
+        if sms_permission_to_send is not None:
+            head["sms_permission_to_send"] = sms_permission_to_send
+        # '{"list_ids":[...],...,"import_data":[' + rows + ']}'
+        self._prefix = orjson.dumps(head)[:-1] + b',"import_data":['
+        self._suffix = b"]}"
+        self.max_bytes = max_bytes
+        self.max_rows = max_rows
+        self._merge = merge_duplicates
+        self._index = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._buf = bytearray(self._prefix)
+        self._starts: array[int] = array("I")
+        self._ends: array[int] = array("I")
+        self._rows: array[int] = array("I")
+        self._keys: dict[str, int] = {}
+        self._dead: set[int] = set()
+        self._merged: dict[int, tuple[int, ...]] = {}
+        self._live_bytes = 0
+
+    @property
+    def pending(self) -> int:
+        """Live entries in the open payload."""
+        return len(self._rows) - len(self._dead)
+
+    def _size_after(self, extra_bytes: int, extra_entries: int) -> int:
+        # Final payload size if the live entries grew by these amounts (commas included).
+        live = self.pending + extra_entries
+        commas = max(0, live - 1)
+        return len(self._prefix) + self._live_bytes + extra_bytes + commas + len(self._suffix)
+
+    def add(
+        self, row: int, clean: Mapping[str, Any], key: str
+    ) -> tuple[list[Chunk], RowIssue | None]:
+        """Add input row ``row``; return the chunks this closed and an issue if it cannot fit."""
+        encoded = orjson.dumps(clean)
+        closed: list[Chunk] = []
+        if len(self._prefix) + len(encoded) + len(self._suffix) >= self.max_bytes:
+            reason = f"row alone encodes to {len(encoded)} bytes, over the payload limit"
+            return closed, RowIssue(row, None, reason, key)
+        earlier = self._keys.get(key) if self._merge else None
+        if earlier is not None:
+            merged = self._merge_into(earlier, clean)
+            old_len = self._ends[earlier] - self._starts[earlier]
+            if self._size_after(len(merged) - old_len, 0) < self.max_bytes:
+                self._append(row, merged, key, earlier)
+                return closed, None
+            # The merged row does not fit: send the new row in the next payload (upsert merges).
+        if self.pending >= self.max_rows or self._size_after(len(encoded), 1) >= self.max_bytes:
+            closed.append(self._close())
+        self._append(row, encoded, key, None)
+        return closed, None
+
+    def _merge_into(self, position: int, clean: Mapping[str, Any]) -> bytes:
+        old = orjson.loads(self._buf[self._starts[position] : self._ends[position]])
+        old.update(clean)
+        return orjson.dumps(old)
+
+    def _append(self, row: int, encoded: bytes, key: str, replaces: int | None) -> None:
+        if replaces is not None:
+            self._dead.add(replaces)
+            self._live_bytes -= self._ends[replaces] - self._starts[replaces]
+            self._merged[len(self._rows)] = (*self._merged.pop(replaces, ()), self._rows[replaces])
+        if self._rows:
+            self._buf += b","
+        self._starts.append(len(self._buf))
+        self._buf += encoded
+        self._ends.append(len(self._buf))
+        self._rows.append(row)
+        self._keys[key] = len(self._rows) - 1
+        self._live_bytes += len(encoded)
+
+    def close(self) -> Chunk | None:
+        """Close the open payload (None when it is empty)."""
+        return self._close() if self.pending else None
+
+    def _close(self) -> Chunk:
+        if self._dead:
+            self._compact()
+        self._buf += self._suffix
+        chunk = Chunk(self._index, bytes(self._buf), self._rows, self._merged, len(self._buf))
+        self._index += 1
+        self._reset()
+        return chunk
+
+    def _compact(self) -> None:
+        buf = bytearray(self._prefix)
+        rows: array[int] = array("I")
+        merged: dict[int, tuple[int, ...]] = {}
+        for position, row in enumerate(self._rows):
+            if position in self._dead:
+                continue
+            if rows:
+                buf += b","
+            buf += self._buf[self._starts[position] : self._ends[position]]
+            if position in self._merged:
+                merged[len(rows)] = self._merged[position]
+            rows.append(row)
+        self._buf, self._rows, self._merged = buf, rows, merged
