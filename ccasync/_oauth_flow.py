@@ -1,9 +1,11 @@
 """Talking to the OAuth2 token endpoint through a :class:`Transport`, politely.
 
-The token endpoint allows 1 request/second (reference §2.3). :class:`TokenEndpoint` keeps its
-own spacing (``min_interval``, default 1.05 s, a little margin for jitter) between the requests
-it sends, serialised FIFO, and retries an answer that surely was not processed: a 429 (after
-``Retry-After`` or a growing pause), a connection failure, or a 502/503/504 from a gateway.
+The token endpoint allows 1 request/second (reference §2.3; UNCONFIRMED whether per client_id or
+per caller, so assume per client_id). A :class:`TokenRequestPacer` spaces requests
+``min_interval`` apart (default 1.05 s: a little margin for jitter), FIFO; share one pacer
+between the refreshers of every account of one application. :class:`TokenEndpoint` retries an
+answer that surely was not processed: a 429 (after ``Retry-After`` or a growing pause), a
+connection failure, or a 502/503/504 from a gateway.
 Other failures are final: with rotating refresh tokens a request that may have landed must not
 be blindly repeated (the first one already consumed the refresh token).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,6 +56,43 @@ def basic_auth(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
+class TokenRequestPacer:
+    """Spaces token-endpoint requests ``min_interval`` seconds apart, first come first served.
+
+    One pacer per application (client_id): pass the same instance to every
+    :class:`ccasync.auth.OAuth2Refresher` of that application so that refreshing many accounts
+    at once never exceeds the endpoint's 1 request/second. ``clock`` (seconds) and ``sleep``
+    are injectable for tests. Raises :class:`ConfigError` for a negative interval.
+    """
+
+    def __init__(
+        self,
+        min_interval: float = 1.05,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if not min_interval >= 0:
+            raise ConfigError(f"min_interval must be >= 0 seconds, got {min_interval!r}")
+        self.min_interval = float(min_interval)
+        self._clock = clock
+        self._sleep = sleep
+        self._next_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"TokenRequestPacer(min_interval={self.min_interval})"
+
+    async def wait(self) -> None:
+        """Return when the next token-endpoint request may be sent."""
+        # asyncio.Lock wakes waiters in arrival order, which makes the queue FIFO.
+        async with self._lock:
+            delay = self._next_at - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+            self._next_at = self._clock() + self.min_interval
+
+
 class TokenEndpoint:
     """Sends forms to one OAuth2 endpoint, at most one request per ``min_interval`` seconds.
 
@@ -68,18 +108,15 @@ class TokenEndpoint:
         client_secret: str | None,
         clock: Clock,
         sleep: Sleep,
-        min_interval: float = 1.05,
+        pacer: TokenRequestPacer | None = None,
         max_attempts: int = 5,
     ) -> None:
         self.url = url
         self._client_id = client_id
         self._secret = client_secret
-        self._clock = clock
         self._sleep = sleep
-        self._min_interval = min_interval
+        self.pacer = pacer or TokenRequestPacer(clock=clock, sleep=sleep)
         self._max_attempts = max_attempts
-        self._next_at = float("-inf")
-        self._pace_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"TokenEndpoint({self.url!r}, client_id={self._client_id!r})"
@@ -121,7 +158,7 @@ class TokenEndpoint:
         return HTTPRequest("POST", self.url, headers, urlencode(fields).encode())
 
     async def _attempt(self, transport: Transport, request: HTTPRequest) -> Any:
-        await self._pace()
+        await self.pacer.wait()
         response: HTTPResponse = await transport.send(request)
         path = self.url.split("?", 1)[0]
         logger.debug("POST %s -> %s (token endpoint)", path, response.status)
@@ -134,22 +171,14 @@ class TokenEndpoint:
             token_endpoint=True,
         )
 
-    async def _pace(self) -> None:
-        # FIFO (asyncio.Lock wakes waiters in order): each request waits for the previous slot.
-        async with self._pace_lock:
-            wait = self._next_at - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-            self._next_at = self._clock() + self._min_interval
-
     def _pause_after(self, exc: Exception, attempt: int) -> float | None:
         if attempt >= self._max_attempts:
             return None
         if isinstance(exc, ServerError) and exc.status not in _GATEWAY_STATUSES:
             return None
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            return max(exc.retry_after, self._min_interval)
-        return self._min_interval * 2.0 ** (attempt - 1)
+            return max(exc.retry_after, self.pacer.min_interval)
+        return max(self.pacer.min_interval, 1.0) * 2.0 ** (attempt - 1)
 
 
 @asynccontextmanager

@@ -23,7 +23,13 @@ import logging
 import math
 import time
 
-from ccasync._oauth_flow import Clock, Sleep, TokenEndpoint, check_oauth_url
+from ccasync._oauth_flow import (
+    Clock,
+    Sleep,
+    TokenEndpoint,
+    TokenRequestPacer,
+    check_oauth_url,
+)
 from ccasync._oauth_grants import (
     DEFAULT_AUTHORIZE_URL,
     DEFAULT_DEVICE_URL,
@@ -52,6 +58,7 @@ __all__ = [
     "OAuth2Token",
     "PKCEPair",
     "StaticToken",
+    "TokenRequestPacer",
     "TokenStore",
     "build_authorization_url",
     "exchange_code",
@@ -133,6 +140,8 @@ class OAuth2Refresher:
       :meth:`token` refreshes; between those times no refresh happens (the token endpoint
       allows 1 request/second).
     - ``transport``: for use without a Client; a Client binds its own transport.
+    - ``pacer``: a :class:`TokenRequestPacer` shared by the refreshers of every account of this
+      application (the token endpoint allows 1 request/second); default: a private one.
     - ``clock`` (epoch seconds) and ``sleep`` are injectable for tests.
 
     Refreshes are single-flight: concurrent callers share one refresh. Every new pair is saved
@@ -152,6 +161,7 @@ class OAuth2Refresher:
         token_url: str = DEFAULT_TOKEN_URL,
         refresh_margin: float = 300.0,
         transport: Transport | None = None,
+        pacer: TokenRequestPacer | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -171,6 +181,7 @@ class OAuth2Refresher:
             client_secret=client_secret,
             clock=clock,
             sleep=sleep,
+            pacer=pacer,
         )
         self._transport = transport
         self._lock = asyncio.Lock()

@@ -13,7 +13,13 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.auth import MemoryTokenStore, OAuth2Refresher, OAuth2Token, refresh_time
+from ccasync.auth import (
+    MemoryTokenStore,
+    OAuth2Refresher,
+    OAuth2Token,
+    TokenRequestPacer,
+    refresh_time,
+)
 from ccasync.errors import AuthenticationError, ConfigError, RateLimitError
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 
@@ -61,6 +67,7 @@ class FakeAuthServer:
         self.live_access: set[str] = set()
         self.token_requests: list[dict[str, str]] = []
         self.token_raw: list[HTTPRequest] = []
+        self.token_times: list[float] = []
         self.events: list[tuple[str, str]] = []
         self.queued: list[HTTPResponse] = []
 
@@ -85,6 +92,8 @@ class FakeAuthServer:
         self.live_access.clear()
 
     async def __call__(self, request: HTTPRequest) -> HTTPResponse:
+        if request.url.startswith(TOKEN_URL):
+            self.token_times.append(self.clock())  # arrival time, before yielding to others
         await asyncio.sleep(0)
         if request.url.startswith(TOKEN_URL):
             return self._token(request)
@@ -458,3 +467,22 @@ async def test_without_transport_refresh_is_a_clear_error(clock: FakeClock) -> N
     )
     with pytest.raises(RuntimeError, match="transport"):
         await refresher.on_unauthorized(await refresher.token())
+
+
+async def test_shared_pacer_spaces_refreshes_of_many_accounts(
+    server: FakeAuthServer, clock: FakeClock
+) -> None:
+    """Refreshers sharing one pacer keep the application's token requests 1 s apart."""
+    pacer = TokenRequestPacer(clock=clock, sleep=clock.sleep)
+    server.rotating = False
+    refreshers = [make_refresher(server, clock, pacer=pacer)[0] for _ in range(4)]
+    tokens = [await r.token() for r in refreshers]
+    await asyncio.gather(*(r.on_unauthorized(t) for r, t in zip(refreshers, tokens, strict=True)))
+    assert len(server.token_times) == 4
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(server.token_times))
+
+
+def test_pacer_refuses_negative_interval() -> None:
+    """A negative spacing is a ConfigError."""
+    with pytest.raises(ConfigError):
+        TokenRequestPacer(-1)
