@@ -1,7 +1,7 @@
-"""ccasync.sim: a stateful offline Constant Contact v3 server with real limits, faults and a virtual clock.
+"""ccasync.sim: a stateful offline Constant Contact v3 server (limits, faults, virtual clock).
 
-It imports nothing from the rest of ccasync, so a misunderstanding of the API cannot hide in both the
-client and the simulator. In process::
+It imports nothing from the rest of ccasync, so a misunderstanding of the API cannot hide in
+both the client and the simulator. In process::
 
     async with serve(SimConfig(per_second=None, per_day=None)) as sim:
         sim.base_url    # http://127.0.0.1:PORT/v3

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from ._config import SimConfig
-from ._faults import FaultSpecError
+from ._faults import FaultSpecError, parse_spec
 from ._faults import __doc__ as FAULT_GRAMMAR
 from ._server import serve
 
@@ -17,7 +17,9 @@ from ._server import serve
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ccasync.sim",
-        description="Offline Constant Contact v3 simulator (API under /v3, OAuth under /oauth2/default/v1).",
+        description=(
+            "Offline Constant Contact v3 simulator (API under /v3, OAuth under /oauth2/default/v1)."
+        ),
         epilog=FAULT_GRAMMAR,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -49,8 +51,6 @@ def config_from_args(argv: Sequence[str] | None = None) -> SimConfig:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        from ._faults import parse_spec
-
         parse_spec(args.faults)
     except FaultSpecError as exc:
         parser.error(f"--faults: {exc}")

@@ -20,15 +20,30 @@ from ._state import Account
 from ._validate import opt_str, req_str, valid_email
 
 _SUMMARY_FIELDS = {
-    "contact_email": 80, "contact_phone": 25, "country_code": 2, "first_name": 255,
-    "last_name": 255, "organization_name": 255, "organization_phone": 25, "state_code": 2,
-    "time_zone_id": 64, "website": 255,
-}  # fmt: skip
+    "contact_email": 80,
+    "contact_phone": 25,
+    "country_code": 2,
+    "first_name": 255,
+    "last_name": 255,
+    "organization_name": 255,
+    "organization_phone": 25,
+    "state_code": 2,
+    "time_zone_id": 64,
+    "website": 255,
+}
 _PRIVILEGES = (
-    "account:read", "account:update", "contacts:read", "contacts:write", "contacts:lists:read",
-    "contacts:lists:write", "campaign:read", "campaign:write", "campaign:delete", "campaign:send",
+    "account:read",
+    "account:update",
+    "contacts:read",
+    "contacts:write",
+    "contacts:lists:read",
+    "contacts:lists:write",
+    "campaign:read",
+    "campaign:write",
+    "campaign:delete",
+    "campaign:send",
     "ui:campaign:metrics",
-)  # fmt: skip
+)
 _CONFIRM = {
     "CONFIRMED": "CONFIRMED",
     "C": "CONFIRMED",
@@ -79,8 +94,13 @@ def _address(body: dict[str, Any]) -> dict[str, Any]:
         "city": req_str(body, "city", 255),
         "country_code": req_str(body, "country_code", 2, min_len=2).upper(),
     }
-    for field, max_len in (("address_line2", 80), ("address_line3", 80), ("state_name", 255),
-                           ("postal_code", 25), ("state_code", 2)):  # fmt: skip
+    for field, max_len in (
+        ("address_line2", 80),
+        ("address_line3", 80),
+        ("state_name", 255),
+        ("postal_code", 25),
+        ("state_code", 2),
+    ):
         value = opt_str(body, field, max_len)
         if value:
             address[field] = value
@@ -162,14 +182,23 @@ async def _post_email(request: web.Request) -> web.Response:
     if any(e["email_address"].lower() == address.lower() for e in account.emails):
         raise conflict("The email address already exists in the account.", "account.api.conflict")
     email_id = max((e["email_id"] for e in account.emails), default=0) + 1
-    entry: dict[str, Any] = {"email_address": address, "email_id": email_id,
-                             "confirm_status": "UNCONFIRMED", "roles": [], "pending_roles": []}  # fmt: skip
+    entry: dict[str, Any] = {
+        "email_address": address,
+        "email_id": email_id,
+        "confirm_status": "UNCONFIRMED",
+        "roles": [],
+        "pending_roles": [],
+    }
     if address.lower().endswith("@example.com"):
-        entry |= {"confirm_status": "CONFIRMED", "confirm_time": iso(request["state"].clock.now()),
-                  "confirm_source_type": "SITE_OWNER"}  # fmt: skip
+        entry |= {
+            "confirm_status": "CONFIRMED",
+            "confirm_time": iso(request["state"].clock.now()),
+            "confirm_source_type": "SITE_OWNER",
+        }
     account.emails.append(entry)
-    return json_response({"email_address": address, "email_id": email_id,
-                          "confirm_status": "UNCONFIRMED"}, 201)  # fmt: skip
+    return json_response(
+        {"email_address": address, "email_id": email_id, "confirm_status": "UNCONFIRMED"}, 201
+    )
 
 
 async def _privileges(request: web.Request) -> web.Response:

@@ -1,9 +1,10 @@
-"""The aiohttp application: one middleware runs log -> faults -> cursor -> tick -> auth -> limits."""
+"""The aiohttp application: one middleware runs log, faults, tick, auth, limits, cursor."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -64,7 +65,7 @@ def _register_campaign_side(app: web.Application) -> None:
 @web.middleware
 async def _pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    request["state"] = state
+    _store(request, "state", state)
     bind_rng(state.rng)
     arrival = state.clock.now()
     wall = asyncio.get_running_loop().time()
@@ -77,10 +78,17 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
     finally:
         state.log.add(
             LogEntry(
-                arrival, wall, notes["client_id"], notes["account_id"], request.method,
-                request.path, request.query_string, status, notes["fault"],
+                arrival,
+                wall,
+                notes["client_id"],
+                notes["account_id"],
+                request.method,
+                request.path,
+                request.query_string,
+                status,
+                notes["fault"],
             )
-        )  # fmt: skip
+        )
 
 
 async def _serve(
@@ -100,8 +108,8 @@ async def _serve(
         if request.path.startswith("/v3/"):
             grant = bearer_grant(request, state)
             notes["client_id"], notes["account_id"] = grant.client_id, grant.account_id
-            request["grant"] = grant
-            request["account"] = admit(request, state, grant)
+            _store(request, "grant", grant)
+            _store(request, "account", admit(request, state, grant))
             request = _restore_cursor(request)
         response = await handler(request)
     except ApiFailure as failure:
@@ -124,8 +132,15 @@ def _restore_cursor(request: web.Request) -> web.Request:
     query.extend((k, v) for k, v in request.query.items() if k != "cursor")
     query.add("cursor", cursor)
     clone = request.clone(rel_url=URL.build(path=request.path, query=query, encoded=False))
-    clone[PAGE_OFFSET_KEY] = offset
+    _store(clone, PAGE_OFFSET_KEY, offset)
     return clone
+
+
+def _store(request: web.Request, key: str, value: Any) -> None:
+    """Set a string-keyed request value (the handlers' contract) without aiohttp's key warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        request[key] = value
 
 
 def _http_error(exc: web.HTTPException) -> web.Response:

@@ -8,8 +8,12 @@ from ._http import ApiFailure
 from ._state import Account, SimState
 from ._tokens import AccessGrant
 
-_CAMPAIGN_PREFIXES = ("/v3/emails", "/v3/reports/email_reports", "/v3/reports/stats",
-                      "/v3/reports/summary_reports")  # fmt: skip
+_CAMPAIGN_PREFIXES = (
+    "/v3/emails",
+    "/v3/reports/email_reports",
+    "/v3/reports/stats",
+    "/v3/reports/summary_reports",
+)
 
 
 def unauthorized() -> ApiFailure:
@@ -47,6 +51,5 @@ def admit(request: web.Request, state: SimState, grant: AccessGrant) -> Account:
     scope = required_scope(request.method, request.path)
     if scope is not None and scope not in grant.scopes:
         # UNCONFIRMED: the exact body of a missing-scope 403; the privilege 403 body is documented.
-        raise ApiFailure(403, "access_denied", f"Request forbidden: the token lacks the {scope} scope.",
-                         "object")  # fmt: skip
+        raise ApiFailure(403, "access_denied", f"Request forbidden: no {scope} scope.", "object")
     return account

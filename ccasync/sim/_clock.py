@@ -11,8 +11,8 @@ class VirtualClock:
     """Simulated UTC time: ``start + scale * wall_elapsed + manual_steps``.
 
     ``scale`` 0 freezes the clock so that only :meth:`advance` moves it (deterministic tests).
-    Listeners registered with :meth:`on_advance` run after every :meth:`advance` (the state uses this to
-    fire due work: schedules, bulk activities, day roll-over).
+    Listeners registered with :meth:`on_advance` run after every :meth:`advance` (the state
+    uses this to fire due work: schedules, bulk activities, day roll-over).
     """
 
     def __init__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -11,21 +11,22 @@ RateRule = Literal["sliding", "fixed", "bucket"]
 RefreshMode = Literal["rotating", "long_lived"]
 
 
-def _positive_or_none(_inst: object, attr: attrs.Attribute[object], value: object) -> None:
+def _positive_or_none(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not (isinstance(value, int | float) and value > 0):
         raise ValueError(f"{attr.name} must be a positive number or None, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
 class SimConfig:
-    """Everything that shapes a simulator run; ``per_second``/``per_day`` ``None`` switches a limit off.
+    """Everything that shapes a simulator run; ``per_second``/``per_day`` None switch a limit off.
 
-    Limits are per API key (``client_id``) and shared by all its accounts. ``time_scale`` is simulated
-    seconds per wall second (0 = the clock only moves through ``VirtualClock.advance``).
-    Activity speed: an activity starts ``activity_start_delay`` simulated seconds after the previous
-    one of its account finished, then takes ``max(activity_min_duration, units * activity_unit_seconds)``
-    simulated seconds. With the defaults a 40,000-contact import completes about 1.6 s after it was
-    accepted and a small one after about 0.2 s (at time scale 1).
+    Limits are per API key (``client_id``) and shared by all its accounts. ``time_scale`` is
+    simulated seconds per wall second (0 = the clock only moves through ``VirtualClock.advance``).
+    Activity speed: an activity starts ``activity_start_delay`` simulated seconds after the
+    previous one of its account finished, then takes
+    ``max(activity_min_duration, units * activity_unit_seconds)`` simulated seconds. With the
+    defaults a 40,000-contact import completes about 1.6 s after it was accepted and a small one
+    after about 0.2 s (at time scale 1).
     """
 
     host: str = "127.0.0.1"

@@ -133,9 +133,17 @@ def _phones(raw: object, source: str, now: dt.datetime) -> list[dict[str, Any]]:
             raise bad_request("phone_numbers items must be objects.")
         number = opt_str(item, "phone_number", 25, min_len=1)
         kind = one_of(item, "kind", ("home", "work", "mobile", "other")) or "other"
-        phones.append({"phone_number_id": new_id(), "phone_number": number, "kind": kind,
-                       "create_source": source, "update_source": source,
-                       "created_at": iso(now), "updated_at": iso(now)})  # fmt: skip
+        phones.append(
+            {
+                "phone_number_id": new_id(),
+                "phone_number": number,
+                "kind": kind,
+                "create_source": source,
+                "update_source": source,
+                "created_at": iso(now),
+                "updated_at": iso(now),
+            }
+        )
     return phones
 
 

@@ -15,6 +15,7 @@ from ._contact_json import (
     parse_include,
     parse_scalars,
     set_permission,
+    street_address,
 )
 from ._http import (
     ApiFailure,
@@ -33,10 +34,19 @@ from ._http import (
 )
 from ._records import SimContact
 from ._state import Account
-from ._validate import one_of, uuid_list, valid_email
+from ._validate import one_of, opt_str, uuid_list, valid_email
 
-_STATUSES = ("all", "active", "deleted", "not_set", "pending_confirmation", "temp_hold",
-             "unsubscribed", "explicit", "implicit")  # fmt: skip
+_STATUSES = (
+    "all",
+    "active",
+    "deleted",
+    "not_set",
+    "pending_confirmation",
+    "temp_hold",
+    "unsubscribed",
+    "explicit",
+    "implicit",
+)
 
 
 def register_contact_routes(app: web.Application) -> None:
@@ -93,8 +103,9 @@ async def _create(request: web.Request) -> web.Response:
     _fill(contact, scalars, source, now, created=True)
     for field in ("custom_fields", "phone_numbers", "street_addresses", "notes"):
         setattr(contact, field, getattr(draft, field))
-    apply_subresources(account, contact, {k: body.get(k) for k in ("list_memberships", "taggings")},
-                       source, now)  # fmt: skip
+    apply_subresources(
+        account, contact, {k: body.get(k) for k in ("list_memberships", "taggings")}, source, now
+    )
     set_permission(contact, (email[1] if email else None) or "implicit", source, now)
     return json_response(
         contact_json(contact, frozenset(("list_memberships", "custom_fields"))), 201
@@ -193,9 +204,6 @@ async def _sign_up(request: web.Request) -> web.Response:
 
 
 def _signup_extras(account: Account, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    from ._contact_json import street_address
-    from ._validate import opt_str
-
     fields = body.get("custom_fields") or []
     if not isinstance(fields, list) or len(fields) > 50:
         raise bad_request("custom_fields must be an array of at most 50 items.")

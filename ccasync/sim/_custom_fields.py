@@ -40,8 +40,12 @@ def register_custom_field_routes(app: web.Application) -> None:
 
 def field_json(field: SimCustomField) -> dict[str, Any]:
     """A ``CustomField``."""
-    body: dict[str, Any] = {"custom_field_id": field.custom_field_id, "label": field.label,
-                            "name": field.name, "type": field.type}  # fmt: skip
+    body: dict[str, Any] = {
+        "custom_field_id": field.custom_field_id,
+        "label": field.label,
+        "name": field.name,
+        "type": field.type,
+    }
     if field.metadata is not None:
         body["metadata"] = field.metadata
     if field.version is not None:
@@ -64,8 +68,14 @@ def _choices(raw: object, field_id: str) -> list[dict[str, Any]] | None:
             raise bad_request("choices items must be objects.", _KEY)
         label = req_str(item, "choice_label", 255)
         order = opt_int(item, "display_order", 0, 10_000)
-        choices.append({"custom_field_id": field_id, "choice_id": number, "choice_label": label,
-                        "display_order": number if order is None else order})  # fmt: skip
+        choices.append(
+            {
+                "custom_field_id": field_id,
+                "choice_id": number,
+                "choice_label": label,
+                "display_order": number if order is None else order,
+            }
+        )
     return choices
 
 
@@ -112,8 +122,16 @@ async def _create(request: web.Request) -> web.Response:
         )
     now = request["state"].clock.now()
     field_id = new_id()
-    field = SimCustomField(field_id, label, kind, now, now, _metadata(body.get("metadata")),
-                           _choices(body.get("choices"), field_id), opt_int(body, "version", 1, 2))  # fmt: skip
+    field = SimCustomField(
+        field_id,
+        label,
+        kind,
+        now,
+        now,
+        _metadata(body.get("metadata")),
+        _choices(body.get("choices"), field_id),
+        opt_int(body, "version", 1, 2),
+    )
     account.custom_fields[field_id] = field
     return json_response(field_json(field), 201)
 

@@ -2,22 +2,22 @@
 
 Grammar of a fault spec (``--faults`` / ``SimConfig.faults``)::
 
-    SPEC     := RULE (("," | ";") RULE)*
-    RULE     := HEAD ["!retry-after=" SECONDS] ["@" MATCH]
-    HEAD     := STATUS [":" PROB]                 answer STATUS (429 or 500..599) with probability PROB
-              | "reset" [":" PROB]                run the request, send the headers and half the body,
-                                                  then drop the connection
-              | "hang" [":" PROB]                 never answer (until the client gives up or the
-                                                  simulator stops; ``hang_seconds`` at most, then 504)
-              | "latency:" DURATION [":" PROB]    add DURATION of wall time before answering
-              | "429burst:" N [":" PROB]          N consecutive throttled 429s; without PROB one burst
-                                                  at the first matching request, with PROB each
-                                                  matching request outside a burst starts one
-              | "nth:" K ":" ACTION               only the K-th matching request (1-based) gets ACTION
-    ACTION   := STATUS | "reset" | "hang"
-    PROB     := a float in [0, 1] (default 1)
+    SPEC   := RULE (("," | ";") RULE)*
+    RULE   := HEAD ["!retry-after=" SECONDS] ["@" MATCH]
+    HEAD   := STATUS [":" PROB]            answer STATUS (429 or 500..599) with probability PROB
+            | "reset" [":" PROB]           run the request, send the headers and half the body,
+                                           then drop the connection
+            | "hang" [":" PROB]            never answer (until the client gives up or the
+                                           simulator stops; hang_seconds at most, then 504)
+            | "latency:" DURATION [":" PROB]   add DURATION of wall time before answering
+            | "429burst:" N [":" PROB]     N consecutive throttled 429s; without PROB one burst
+                                           at the first matching request, with PROB each
+                                           matching request outside a burst starts one
+            | "nth:" K ":" ACTION          only the K-th matching request (1-based) gets ACTION
+    ACTION := STATUS | "reset" | "hang"
+    PROB   := a float in [0, 1] (default 1)
     DURATION := a number with "ms" or "s" ("200ms", "1.5s")
-    MATCH    := [METHOD " "] GLOB                 GLOB is an fnmatch pattern on the path ("/v3/contacts*")
+    MATCH  := [METHOD " "] GLOB            GLOB: fnmatch pattern on the path ("/v3/contacts*")
 
 Examples: ``500:0.05``, ``503:0.1@/v3/contacts*``, ``reset:0.02``, ``latency:200ms``, ``hang:0.01``,
 ``429burst:5@/v3/emails``, ``nth:3:503@POST /v3/activities/contacts_json_import``,
@@ -199,10 +199,7 @@ class FaultPlan:
         if rule.burst_left > 0:
             rule.burst_left -= 1
             return True
-        if rule.prob < 0:
-            start = not rule.burst_started
-        else:
-            start = self._rng.random() < rule.prob
+        start = not rule.burst_started if rule.prob < 0 else self._rng.random() < rule.prob
         if start:
             rule.burst_started = True
             rule.burst_left = rule.count - 1

@@ -106,7 +106,7 @@ def read_object(body: Any) -> dict[str, Any]:
 
 
 def require_uuid(value: str, what: str) -> str:
-    """``value`` in canonical lower-case form; 404 "<what> is in an invalid format." if not a UUID."""
+    """``value`` in canonical lower-case form; else 404 "<what> is in an invalid format."."""
     try:
         parsed = uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):

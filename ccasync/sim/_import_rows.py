@@ -18,17 +18,31 @@ from ._state import Account
 from ._validate import valid_email
 
 NAME_FIELDS = ("first_name", "last_name", "job_title", "company_name")
-PHONE_KINDS = {"phone": "other", "home_phone": "home", "work_phone": "work",
-               "mobile_phone": "mobile", "other_phone": "other"}  # fmt: skip
+PHONE_KINDS = {
+    "phone": "other",
+    "home_phone": "home",
+    "work_phone": "work",
+    "mobile_phone": "mobile",
+    "other_phone": "other",
+}
 ADDRESS_PARTS = ("street", "street2", "city", "state", "zip", "country")
 _ANNIVERSARY = re.compile(
     r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4})$"
 )
 KNOWN_KEYS = frozenset(
-    ["email", "sms_number", "sms_consent_date", "birthday_month", "birthday_day", "anniversary",
-     *NAME_FIELDS, *PHONE_KINDS, *ADDRESS_PARTS]
+    [
+        "email",
+        "sms_number",
+        "sms_consent_date",
+        "birthday_month",
+        "birthday_day",
+        "anniversary",
+        *NAME_FIELDS,
+        *PHONE_KINDS,
+        *ADDRESS_PARTS,
+    ]
     + [f"{kind}_{part}" for kind in ("home", "work", "other") for part in ADDRESS_PARTS]
-)  # fmt: skip
+)
 MAX_ERRORS = 1000
 
 
@@ -175,8 +189,14 @@ def _addresses(addresses: list[dict[str, Any]], row: dict[str, Any], now: dt.dat
             len(parts[p]) > 50 for p in ("city", "state", "zip", "country")
         ):
             raise RowError(f"{prefix or 'street '}address is too long")
-        address = {"kind": kind, "street": street, "city": parts["city"], "state": parts["state"],
-                   "postal_code": parts["zip"], "country": parts["country"]}  # fmt: skip
+        address = {
+            "kind": kind,
+            "street": street,
+            "city": parts["city"],
+            "state": parts["state"],
+            "postal_code": parts["zip"],
+            "country": parts["country"],
+        }
         existing = next((a for a in addresses if a["kind"] == kind), None)
         if existing is not None:
             existing.update(address)

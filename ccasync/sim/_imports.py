@@ -89,8 +89,12 @@ def _sms_permission(value: object) -> None:
 
 async def _read_multipart(request: web.Request) -> tuple[bytes, str, dict[str, str]]:
     if request.content_type != "multipart/form-data":
-        raise ApiFailure(415, "unsupported_media_type",
-                         "contacts_file_import needs a multipart/form-data body (let the client set the boundary).")  # fmt: skip
+        raise ApiFailure(
+            415,
+            "unsupported_media_type",
+            "contacts_file_import needs a multipart/form-data body "
+            "(let the client set the boundary).",
+        )
     try:
         reader = await request.multipart()
     except (ValueError, AssertionError, KeyError) as exc:

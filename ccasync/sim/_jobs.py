@@ -243,11 +243,27 @@ class CustomFieldDeleteJob(_Job):
         return None
 
 
-EXPORT_FIELDS = ("email_address", "first_name", "last_name", "job_title", "company_name",
-                 "birthday_month", "birthday_day", "anniversary", "created_at", "updated_at",
-                 "email_optin_source", "email_optin_date", "email_optout_source",
-                 "email_optout_date", "email_optout_reason", "email_permission_status",
-                 "list_memberships", "tags", "contact_id")  # fmt: skip
+EXPORT_FIELDS = (
+    "email_address",
+    "first_name",
+    "last_name",
+    "job_title",
+    "company_name",
+    "birthday_month",
+    "birthday_day",
+    "anniversary",
+    "created_at",
+    "updated_at",
+    "email_optin_source",
+    "email_optin_date",
+    "email_optout_source",
+    "email_optout_date",
+    "email_optout_reason",
+    "email_permission_status",
+    "list_memberships",
+    "tags",
+    "contact_id",
+)
 
 
 def _export_value(account: Account, contact: SimContact, field: str) -> str:

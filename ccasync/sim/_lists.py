@@ -9,7 +9,9 @@ from aiohttp import web
 from ._http import (
     bad_request,
     conflict,
+    iso,
     json_response,
+    new_id,
     not_found,
     page,
     query_flag,
@@ -39,8 +41,6 @@ def register_list_routes(app: web.Application) -> None:
 
 def list_json(account: Account, found: SimList, membership: str | None = None) -> dict[str, Any]:
     """A ``ContactList``; ``membership`` "all"/"active" adds ``membership_count``."""
-    from ._http import iso
-
     body: dict[str, Any] = {
         "list_id": found.list_id,
         "name": found.name,
@@ -95,8 +95,6 @@ async def _create(request: web.Request) -> web.Response:
         # UNCONFIRMED: the status and body for the 1,000-list cap.
         raise bad_request(f"The account already has the maximum of {MAX_LISTS} lists.", _KEY)
     now = request["state"].clock.now()
-    from ._http import new_id
-
     found = SimList(new_id(), name, now, now, description, favorite)
     account.lists[found.list_id] = found
     return json_response(list_json(account, found), 201)
@@ -120,8 +118,13 @@ async def _delete(request: web.Request) -> web.Response:
     """Asynchronous delete: 202 with a Location header and the activity."""
     account: Account = request["account"]
     found = _find(request)
-    return submit(request, "list_delete", ListDeleteJob(account, [found.list_id], with_status=False),
-                  status=202, location=True)  # fmt: skip
+    return submit(
+        request,
+        "list_delete",
+        ListDeleteJob(account, [found.list_id], with_status=False),
+        status=202,
+        location=True,
+    )
 
 
 async def _search(request: web.Request) -> web.Response:

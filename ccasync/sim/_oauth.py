@@ -92,9 +92,12 @@ def _grant(
     now = state.now()
     if grant_type == "authorization_code":
         code = state.tokens.redeem_code(
-            params.get("code", ""), key.client_id, params.get("redirect_uri", ""),
-            params.get("code_verifier"), now,
-        )  # fmt: skip
+            params.get("code", ""),
+            key.client_id,
+            params.get("redirect_uri", ""),
+            params.get("code_verifier"),
+            now,
+        )
         if code.challenge is None and not confidential:
             raise OAuthError(401, "invalid_client", "Client authentication failed.")
         return state.tokens.issue(
@@ -152,9 +155,13 @@ async def _authorize(request: web.Request) -> web.StreamResponse:
     if challenge is not None and query.get("code_challenge_method", "S256") != "S256":
         return _oauth_error(OAuthError(400, "invalid_request", "Only code_challenge_method=S256."))
     code = state.tokens.new_code(
-        key.account_ids[0], key.client_id, redirect_uri, _scopes(query.get("scope")), challenge,
+        key.account_ids[0],
+        key.client_id,
+        redirect_uri,
+        _scopes(query.get("scope")),
+        challenge,
         state.now(),
-    )  # fmt: skip
+    )
     extra = {"state": query["state"]} if "state" in query else {}
     target = URL(redirect_uri).update_query({"code": code, **extra})
     return web.Response(status=302, headers={"Location": str(target)})

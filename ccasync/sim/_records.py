@@ -93,5 +93,5 @@ class SimCustomField:
 
     @property
     def name(self) -> str:
-        """The read-only ``name`` the API derives from the label (used as ``cf:<name>`` in imports)."""
+        """The read-only ``name`` derived from the label (``cf:<name>`` in imports)."""
         return self.label.replace(" ", "_")[:50]

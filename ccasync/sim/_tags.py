@@ -99,8 +99,13 @@ async def _delete(request: web.Request) -> web.Response:
     """202 with an ``ActivityGeneric`` (errors as ``[{message}]``) that untags then deletes."""
     account: Account = request["account"]
     tag = _find(request)
-    return submit(request, "contacts_tags_delete", TagDeleteJob(account, [tag.tag_id]),
-                  status=202, object_errors=True)  # fmt: skip
+    return submit(
+        request,
+        "contacts_tags_delete",
+        TagDeleteJob(account, [tag.tag_id]),
+        status=202,
+        object_errors=True,
+    )
 
 
 async def _search(request: web.Request) -> web.Response:

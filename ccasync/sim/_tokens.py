@@ -1,8 +1,9 @@
 """OAuth grants of the simulator: access/refresh tokens, authorization codes, device codes.
 
 Access tokens are JWT-like strings (``header.payload.signature``, base64url) whose ``exp`` claim is
-24 h of SIMULATED time after issue. Refresh tokens rotate (single use; an older one -> invalid_grant)
-or are long-lived (the same value comes back), per API key; both die after 180 idle days.
+24 h of SIMULATED time after issue. Refresh tokens rotate (single use; an older one gives
+invalid_grant) or are long-lived (the same value comes back), per API key; both die after 180
+idle days.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class TokenStore:
     def issue(
         self, account_id: str, client_id: str, scopes: frozenset[str], now: float, mode: str
     ) -> dict[str, Any]:
-        """A token response (the JSON of the token endpoint); refresh token only with offline_access."""
+        """The token endpoint's JSON; a refresh token only with offline_access."""
         expires = now + self.lifetime
         claims = {
             "ver": 1,
@@ -173,7 +174,7 @@ class TokenStore:
         return grant
 
     def use_refresh(self, token: str, client_id: str, now: float, mode: str) -> dict[str, Any]:
-        """Exchange a refresh token; rotating mode invalidates it and every older one of the account."""
+        """Exchange a refresh token; rotating mode invalidates it and all older ones."""
         grant = self.refresh.get(token)
         if grant is None or not grant.valid or grant.client_id != client_id:
             raise OAuthError(400, "invalid_grant", "The refresh token is invalid or expired.")
@@ -213,9 +214,14 @@ class TokenStore:
     ) -> str:
         """Mint a 5-minute single-use authorization code."""
         code = AuthCode(
-            self._random(18), account_id, client_id, redirect_uri, scopes, challenge,
+            self._random(18),
+            account_id,
+            client_id,
+            redirect_uri,
+            scopes,
+            challenge,
             now + CODE_LIFETIME,
-        )  # fmt: skip
+        )
         self.codes[code.code] = code
         return code.code
 
