@@ -59,11 +59,12 @@ class FileTokenStore:
     ``save`` writes a temporary file in the same directory (created with mode 0600, so the
     secret is never world-readable even for an instant), fsyncs it and renames it over the
     target with ``os.replace`` (atomic on POSIX). ``load`` returns None when the file does not
-    exist and raises :class:`DecodeError` when it is not a token file. The directory must exist.
+    exist and raises :class:`DecodeError` when it is not a token file. ``~`` is expanded; the
+    directory must exist.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"

@@ -164,3 +164,9 @@ def test_store_reprs_hold_no_token() -> None:
     """Store reprs show the path or presence, never the token."""
     assert "access-abc" not in repr(MemoryTokenStore(sample()))
     assert repr(FileTokenStore("/tmp/t.json")) == "FileTokenStore('/tmp/t.json')"
+
+
+def test_file_store_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A path starting with ~ is expanded to the user's home directory."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert FileTokenStore("~/token.json").path == tmp_path / "token.json"
