@@ -89,6 +89,20 @@ def undeclared_fields(schema: dict[str, Any], body: Any, where: str = "$") -> li
     return found
 
 
+def assert_error_shape(status: int, body: Any) -> None:
+    """Error bodies: a single object for 401/403/429, else an array of {error_key, error_message}.
+
+    (The spec gives no schema for most error responses; the shapes come from the reference.)
+    """
+    items = [body] if status in (401, 403, 429) else body
+    assert isinstance(items, list), f"{status}: expected an array of errors, got {body!r}"
+    assert items, f"{status}: empty error array"
+    for item in items:
+        assert isinstance(item, dict), f"{status}: error item {item!r} is not an object"
+        assert set(item) == {"error_key", "error_message"}, f"{status}: bad error item {item!r}"
+        assert all(isinstance(v, str) for v in item.values()), f"{status}: {item!r}"
+
+
 def assert_matches_spec(
     method: str, path_template: str, status: int, body: Any, *, allow_extra: bool = False
 ) -> None:
@@ -98,6 +112,9 @@ def assert_matches_spec(
     Unless ``allow_extra``, keys the schema does not declare also fail (they hint at typos).
     """
     schema = response_schema(method, path_template, status)
+    if schema is None and status >= 400:
+        assert_error_shape(status, body)
+        return
     if schema is None:
         assert body in (None, b"", "", {}), f"{method} {path_template} {status}: expected no body"
         return
