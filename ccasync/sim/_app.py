@@ -15,6 +15,7 @@ from yarl import URL
 from ._account import register_account_routes
 from ._auth import admit, bearer_grant
 from ._bulk import register_bulk_routes
+from ._campaigns import register_campaign_routes
 from ._contacts import register_contact_routes
 from ._custom_fields import register_custom_field_routes
 from ._faults import Fault
@@ -22,6 +23,7 @@ from ._http import PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_cursor, error_a
 from ._lists import register_list_routes
 from ._log import LogEntry
 from ._oauth import register_oauth_routes
+from ._reports import register_report_routes
 from ._state import SimState
 from ._tags import register_tag_routes
 
@@ -41,25 +43,11 @@ def build_app(state: SimState) -> web.Application:
         register_custom_field_routes,
         register_tag_routes,
         register_bulk_routes,
+        register_campaign_routes,
+        register_report_routes,
     ):
         register(app)
-    _register_campaign_side(app)
     return app
-
-
-def _register_campaign_side(app: web.Application) -> None:
-    # TEMPORARY until sim-b's modules land (the contract forbids this guard in the final code).
-    import importlib
-
-    for module, name in (
-        ("_campaigns", "register_campaign_routes"),
-        ("_reports", "register_report_routes"),
-    ):
-        try:
-            found = importlib.import_module(f"ccasync.sim.{module}")
-        except ImportError:
-            continue
-        getattr(found, name)(app)
 
 
 @web.middleware

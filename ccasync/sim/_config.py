@@ -25,7 +25,7 @@ class SimConfig:
     Activity speed: an activity starts ``activity_start_delay`` simulated seconds after the
     previous one of its account finished, then takes
     ``max(activity_min_duration, units * activity_unit_seconds)`` simulated seconds. With the
-    defaults a 40,000-contact import completes about 1.6 s after it was accepted and a small one
+    defaults a 40,000-contact import completes about 1.3 s after it was accepted and a small one
     after about 0.2 s (at time scale 1).
     """
 
@@ -46,7 +46,7 @@ class SimConfig:
     start_time: dt.datetime | None = None
     activity_start_delay: float = 0.1
     activity_min_duration: float = 0.1
-    activity_unit_seconds: float = 1.5 / 40_000
+    activity_unit_seconds: float = 1.2 / 40_000
     activity_retention_days: int = 10
     test_send_daily_cap: int = 50
     queued_activity_cap: int = 1000
