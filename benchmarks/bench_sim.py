@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import io
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -39,16 +38,27 @@ async def _server(in_process: bool) -> AsyncIterator[str]:
             yield sim.base_url
         return
     port = _free_port()
-    args = [sys.executable, "-m", "ccasync.sim", "--port", str(port), "--access-token", TOKEN,
-            "--per-second", "0", "--per-day", "0"]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    args = [
+        sys.executable,
+        "-m",
+        "ccasync.sim",
+        "--port",
+        str(port),
+        "--access-token",
+        TOKEN,
+        "--per-second",
+        "0",
+        "--per-day",
+        "0",
+    ]
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
     try:
         assert proc.stdout is not None
-        proc.stdout.readline()  # the "serving at" line: the server is up
+        await asyncio.wait_for(proc.stdout.readline(), 30)  # the banner: the server is up
         yield f"http://127.0.0.1:{port}/v3"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        await asyncio.wait_for(proc.wait(), 10)
 
 
 async def _requests_per_second(base: str, total: int, concurrency: int) -> float:
@@ -90,7 +100,7 @@ async def _import_seconds(base: str, rows: int) -> tuple[float, float]:
                     {"email": f"c{i}@example.org", "first_name": "C"} for i in range(rows)
                 ],
                 "list_ids": [list_id],
-            }  # fmt: skip
+            }
         )
         started = time.perf_counter()
         async with session.post(
@@ -119,10 +129,13 @@ async def main() -> None:
         rate = await _requests_per_second(base, args.requests, args.concurrency)
         accepted, completed = await _import_seconds(base, args.rows)
     where = "in-process" if args.in_process else "separate process"
-    print(f"server {where}: {rate:,.0f} simple requests/s "
-          f"({args.requests} x GET /v3/contacts/counts, {args.concurrency} concurrent)")  # fmt: skip
     print(
-        f"{args.rows:,}-contact JSON import: 201 after {accepted:.2f} s, completed after {completed:.2f} s"
+        f"server {where}: {rate:,.0f} simple requests/s "
+        f"({args.requests} x GET /v3/contacts/counts, {args.concurrency} concurrent)"
+    )
+    print(
+        f"{args.rows:,}-contact JSON import: 201 after {accepted:.2f} s, "
+        f"completed after {completed:.2f} s"
     )
 
 

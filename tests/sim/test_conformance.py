@@ -19,8 +19,14 @@ async def check(api: Any, method: str, template: str, path: str, expect: int, **
 async def test_account_operations_conform(api: Any) -> None:
     """Account summary, physical address, emails and privileges match their schemas."""
     load_spec()
-    await check(api, "GET", "/account/summary", "/account/summary", 200,
-                params={"extra_fields": "physical_address,company_logo"})  # fmt: skip
+    await check(
+        api,
+        "GET",
+        "/account/summary",
+        "/account/summary",
+        200,
+        params={"extra_fields": "physical_address,company_logo"},
+    )
     await check(
         api,
         "PUT",
@@ -72,18 +78,30 @@ async def test_account_operations_conform(api: Any) -> None:
 
 
 async def test_contact_operations_conform(api: Any) -> None:
-    """Contacts: create, conflict, get, update, search, counts, sign-up form, resubscribe, delete."""
+    """Contacts: create, conflict, get, update, search, counts, sign-up, resubscribe, delete."""
     load_spec()
     lst = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "C"})
-    field = await check(api, "POST", "/contact_custom_fields", "/contact_custom_fields", 201,
-                        json={"label": "Size", "type": "string"})  # fmt: skip
-    body = {"email_address": {"address": "c@example.org", "permission_to_send": "explicit"},
-            "create_source": "Account", "first_name": "C", "birthday_month": 1, "birthday_day": 2,
-            "anniversary": "2020-01-01", "list_memberships": [lst["list_id"]],
-            "custom_fields": [{"custom_field_id": field["custom_field_id"], "value": "9"}],
-            "phone_numbers": [{"phone_number": "555-1234", "kind": "home"}],
-            "street_addresses": [{"kind": "home", "street": "1 Main", "city": "X"}],
-            "notes": [{"content": "hello"}]}  # fmt: skip
+    field = await check(
+        api,
+        "POST",
+        "/contact_custom_fields",
+        "/contact_custom_fields",
+        201,
+        json={"label": "Size", "type": "string"},
+    )
+    body = {
+        "email_address": {"address": "c@example.org", "permission_to_send": "explicit"},
+        "create_source": "Account",
+        "first_name": "C",
+        "birthday_month": 1,
+        "birthday_day": 2,
+        "anniversary": "2020-01-01",
+        "list_memberships": [lst["list_id"]],
+        "custom_fields": [{"custom_field_id": field["custom_field_id"], "value": "9"}],
+        "phone_numbers": [{"phone_number": "555-1234", "kind": "home"}],
+        "street_addresses": [{"kind": "home", "street": "1 Main", "city": "X"}],
+        "notes": [{"content": "hello"}],
+    }
     created = await check(api, "POST", "/contacts", "/contacts", 201, json=body)
     await check(api, "POST", "/contacts", "/contacts", 409, json=body)
     await check(
@@ -93,8 +111,18 @@ async def test_contact_operations_conform(api: Any) -> None:
     everything = "custom_fields,list_memberships,phone_numbers,street_addresses,taggings,notes"
     await check(api, "GET", "/contacts/{contact_id}", one, 200, params={"include": everything})
     await check(api, "GET", "/contacts/{contact_id}", "/contacts/nope", 404)
-    await check(api, "PUT", "/contacts/{contact_id}", one, 200,
-                json={"update_source": "Account", "email_address": {"address": "c@example.org"}, "last_name": "D"})  # fmt: skip
+    await check(
+        api,
+        "PUT",
+        "/contacts/{contact_id}",
+        one,
+        200,
+        json={
+            "update_source": "Account",
+            "email_address": {"address": "c@example.org"},
+            "last_name": "D",
+        },
+    )
     await check(
         api,
         "GET",
@@ -116,8 +144,14 @@ async def test_contact_operations_conform(api: Any) -> None:
     await check(api, "POST", "/contacts/sign_up_form", "/contacts/sign_up_form", 201, json=signup)
     await check(api, "POST", "/contacts/sign_up_form", "/contacts/sign_up_form", 200, json=signup)
     api.sim.state.default_account.unsubscribe(created["contact_id"], "x", api.sim.clock.now())
-    await check(api, "PUT", "/contacts/resubscribe/{contact_id}", f"/contacts/resubscribe/{created['contact_id']}",
-                200, json={"list_ids": [lst["list_id"]]})  # fmt: skip
+    await check(
+        api,
+        "PUT",
+        "/contacts/resubscribe/{contact_id}",
+        f"/contacts/resubscribe/{created['contact_id']}",
+        200,
+        json={"list_ids": [lst["list_id"]]},
+    )
     await check(api, "DELETE", "/contacts/{contact_id}", one, 204)
 
 
@@ -135,8 +169,14 @@ async def test_list_tag_and_field_operations_conform(api: Any) -> None:
     await check(
         api, "PUT", "/contact_lists/{list_id}", one, 200, json={"name": "L2", "favorite": True}
     )
-    await check(api, "GET", "/contact_lists", "/contact_lists", 200,
-                params={"include_count": "true", "include_membership_count": "active"})  # fmt: skip
+    await check(
+        api,
+        "GET",
+        "/contact_lists",
+        "/contact_lists",
+        200,
+        params={"include_count": "true", "include_membership_count": "active"},
+    )
     await check(api, "DELETE", "/contact_lists/{list_id}", one, 202)
     tag = await check(
         api, "POST", "/contact_tags", "/contact_tags", 201, json={"name": "t", "tag_source": "api"}
@@ -154,9 +194,18 @@ async def test_list_tag_and_field_operations_conform(api: Any) -> None:
         params={"include_count": "true", "limit": "1"},
     )
     await check(api, "DELETE", "/contact_tags/{tag_id}", tone, 202)
-    field = await check(api, "POST", "/contact_custom_fields", "/contact_custom_fields", 201,
-                        json={"label": "Color", "type": "single_select",
-                              "choices": [{"choice_label": "red", "display_order": 1}]})  # fmt: skip
+    field = await check(
+        api,
+        "POST",
+        "/contact_custom_fields",
+        "/contact_custom_fields",
+        201,
+        json={
+            "label": "Color",
+            "type": "single_select",
+            "choices": [{"choice_label": "red", "display_order": 1}],
+        },
+    )
     fone = f"/contact_custom_fields/{field['custom_field_id']}"
     await check(api, "GET", "/contact_custom_fields/{custom_field_id}", fone, 200)
     await check(
@@ -172,12 +221,24 @@ async def test_bulk_activity_operations_conform(api: Any) -> None:
     lst = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "B"})
     other = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "B2"})
     tag = await check(api, "POST", "/contact_tags", "/contact_tags", 201, json={"name": "bt"})
-    field = await check(api, "POST", "/contact_custom_fields", "/contact_custom_fields", 201,
-                        json={"label": "F", "type": "string"})  # fmt: skip
+    field = await check(
+        api,
+        "POST",
+        "/contact_custom_fields",
+        "/contact_custom_fields",
+        201,
+        json={"label": "F", "type": "string"},
+    )
     rows = [{"email": "b1@example.org", "cf:F": "x"}, {"email": "bad"}]
     ids = {"list_ids": [lst["list_id"]]}
-    imported = await check(api, "POST", "/activities/contacts_json_import", "/activities/contacts_json_import",
-                           201, json={"import_data": rows, **ids})  # fmt: skip
+    imported = await check(
+        api,
+        "POST",
+        "/activities/contacts_json_import",
+        "/activities/contacts_json_import",
+        201,
+        json={"import_data": rows, **ids},
+    )
     form = aiohttp.FormData()
     form.add_field("file", b"email\nb2@example.org\n", filename="b.csv", content_type="text/csv")
     form.add_field("list_ids", lst["list_id"])
@@ -195,12 +256,30 @@ async def test_bulk_activity_operations_conform(api: Any) -> None:
     tagging = {"source": {"all_active_contacts": True}, "tag_ids": [tag["tag_id"]]}
     for op in ("contacts_taggings_add", "contacts_taggings_remove"):
         await check(api, "POST", f"/activities/{op}", f"/activities/{op}", 201, json=tagging)
-    export = await check(api, "POST", "/activities/contact_exports", "/activities/contact_exports", 201,
-                         json={"fields": ["email_address", "first_name", "cf:F"]})  # fmt: skip
-    await check(api, "POST", "/activities/contacts_tags_delete", "/activities/contacts_tags_delete", 201,
-                json={"tag_ids": [tag["tag_id"]]})  # fmt: skip
-    await check(api, "POST", "/activities/custom_fields_delete", "/activities/custom_fields_delete", 201,
-                json={"custom_field_ids": [field["custom_field_id"]]})  # fmt: skip
+    export = await check(
+        api,
+        "POST",
+        "/activities/contact_exports",
+        "/activities/contact_exports",
+        201,
+        json={"fields": ["email_address", "first_name", "cf:F"]},
+    )
+    await check(
+        api,
+        "POST",
+        "/activities/contacts_tags_delete",
+        "/activities/contacts_tags_delete",
+        201,
+        json={"tag_ids": [tag["tag_id"]]},
+    )
+    await check(
+        api,
+        "POST",
+        "/activities/custom_fields_delete",
+        "/activities/custom_fields_delete",
+        201,
+        json={"custom_field_ids": [field["custom_field_id"]]},
+    )
     await check(
         api, "POST", "/activities/contact_delete", "/activities/contact_delete", 201, json=ids
     )

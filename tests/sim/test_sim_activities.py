@@ -34,24 +34,40 @@ async def test_json_import_progresses_and_reports_row_errors(api: Any, fsim: Any
     assert 0 <= mid["percent_done"] < 100
     done = await api.finish(created)
     assert done["percent_done"] == 100
-    assert done["status"] == {"items_total_count": 10, "person_count": 9, "error_count": 0,
-                              "correctable_count": 1, "cannot_add_to_list_count": 0}  # fmt: skip
+    assert done["status"] == {
+        "items_total_count": 10,
+        "person_count": 9,
+        "error_count": 0,
+        "correctable_count": 1,
+        "cannot_add_to_list_count": 0,
+    }
     assert done["activity_errors"] == ["Row 4: invalid email address 'not-an-email'"]
     _, members = await api.get("/contacts", params={"lists": list_id, "include_count": "true"})
     assert members["contacts_count"] == 9
 
 
 async def test_import_upserts_and_skips_unsubscribed_from_lists(api: Any, fsim: Any) -> None:
-    """Existing contacts are updated (only given fields); unsubscribed ones are not added to lists."""
+    """Existing contacts get only the given fields; unsubscribed ones are not added to lists."""
     list_id = await _list(api, "L")
-    _, ann = await api.post("/contacts", {"email_address": {"address": "ann@example.org"},
-                                          "create_source": "Account", "last_name": "Keep"})  # fmt: skip
+    _, ann = await api.post(
+        "/contacts",
+        {
+            "email_address": {"address": "ann@example.org"},
+            "create_source": "Account",
+            "last_name": "Keep",
+        },
+    )
     _, zed = await api.post(
         "/contacts", {"email_address": {"address": "zed@example.org"}, "create_source": "Account"}
     )
     fsim.state.default_account.unsubscribe(zed["contact_id"], "no", fsim.clock.now())
-    done = await api.finish(await _import(api, [{"email": "ann@example.org", "first_name": "Ann"},
-                                                 {"email": "zed@example.org"}], list_id))  # fmt: skip
+    done = await api.finish(
+        await _import(
+            api,
+            [{"email": "ann@example.org", "first_name": "Ann"}, {"email": "zed@example.org"}],
+            list_id,
+        )
+    )
     assert done["status"]["cannot_add_to_list_count"] == 1
     _, got = await api.get(f"/contacts/{ann['contact_id']}", params={"include": "list_memberships"})
     assert (got["first_name"], got["last_name"], got["list_memberships"]) == (
@@ -68,8 +84,12 @@ async def test_json_import_over_40000_rows_is_silently_truncated(api: Any, fsim:
     list_id = await _list(api, "Big")
     rows = [{"email": f"b{i}@example.org"} for i in range(40_001)]
     payload = io.BytesIO(orjson.dumps({"import_data": rows, "list_ids": [list_id]}))
-    status, created, _ = await api.call("POST", "/activities/contacts_json_import", data=payload,
-                                        headers={"Content-Type": "application/json"})  # fmt: skip
+    status, created, _ = await api.call(
+        "POST",
+        "/activities/contacts_json_import",
+        data=payload,
+        headers={"Content-Type": "application/json"},
+    )
     assert status == 201
     assert created["status"]["items_total_count"] == 40_000
     assert fsim.state.truncations[0].rows_received == 40_001
@@ -82,8 +102,12 @@ async def test_csv_file_import_and_content_type_rules(api: Any, fsim: Any) -> No
     """Multipart CSV import works; a hand-set non-multipart Content-Type is 415."""
     list_id = await _list(api, "CSV")
     form = aiohttp.FormData()
-    form.add_field("file", b"email,first_name,cf:missing\nc1@example.org,C\nbad,\n", filename="c.csv",
-                   content_type="text/csv")  # fmt: skip
+    form.add_field(
+        "file",
+        b"email,first_name,cf:missing\nc1@example.org,C\nbad,\n",
+        filename="c.csv",
+        content_type="text/csv",
+    )
     form.add_field("list_ids", list_id)
     status, created, _ = await api.call("POST", "/activities/contacts_file_import", data=form)
     assert status == 201, created
@@ -92,8 +116,12 @@ async def test_csv_file_import_and_content_type_rules(api: Any, fsim: Any) -> No
     assert done["status"]["items_total_count"] == 3
     assert done["status"]["person_count"] == 1
     assert "Row 3: invalid email address 'bad'" in done["activity_errors"]
-    status, _, _ = await api.call("POST", "/activities/contacts_file_import", data=b"x",
-                                  headers={"Content-Type": "application/json"})  # fmt: skip
+    status, _, _ = await api.call(
+        "POST",
+        "/activities/contacts_file_import",
+        data=b"x",
+        headers={"Content-Type": "application/json"},
+    )
     assert status == 415
 
 
@@ -134,8 +162,10 @@ async def test_export_produces_csv_download(api: Any) -> None:
     """contact_exports completes with a results link that downloads text/csv."""
     list_id = await _list(api, "E")
     await api.finish(await _import(api, [{"email": "x1@example.org", "first_name": "X"}], list_id))
-    _, created = await api.post("/activities/contact_exports", {"list_ids": [list_id],
-                                                               "fields": ["email_address", "first_name"]})  # fmt: skip
+    _, created = await api.post(
+        "/activities/contact_exports",
+        {"list_ids": [list_id], "fields": ["email_address", "first_name"]},
+    )
     done = await api.finish(created)
     status, body, headers = await api.call("GET", done["_links"]["results"]["href"])
     assert status == 200

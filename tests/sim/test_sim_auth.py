@@ -25,9 +25,10 @@ async def test_missing_or_unknown_token_is_the_documented_401(api: Any, token: s
 
 
 async def test_issued_access_token_expires_after_24_simulated_hours(api: Any, fsim: Any) -> None:
-    """An OAuth access token works until 24 h of simulated time pass; the dev token never expires."""
+    """An OAuth access token dies after 24 simulated hours; the dev token never expires."""
     tokens = fsim.issue_tokens(fsim.account_id)
-    assert tokens["expires_in"] == 86_400 and tokens["token_type"] == "Bearer"
+    assert tokens["expires_in"] == 86_400
+    assert tokens["token_type"] == "Bearer"
     assert (await api.get("/account/summary", token=tokens["access_token"]))[0] == 200
     fsim.clock.advance(86_400)
     assert (await api.get("/account/summary", token=tokens["access_token"])) == (401, UNAUTHORIZED)
@@ -57,7 +58,8 @@ async def test_missing_scope_is_403_single_object(api: Any, fsim: Any) -> None:
     """A token without campaign_data cannot read /emails (403, single-object body)."""
     tokens = fsim.issue_tokens(fsim.account_id, scopes=("contact_data",))
     status, body = await api.get("/account/summary", token=tokens["access_token"])
-    assert status == 403 and body["error_key"] == "access_denied"
+    assert status == 403
+    assert body["error_key"] == "access_denied"
 
 
 async def test_no_refresh_token_without_offline_access(fsim: Any) -> None:
@@ -67,16 +69,31 @@ async def test_no_refresh_token_without_offline_access(fsim: Any) -> None:
 
 async def test_code_exchange_with_basic_auth_in_query_string(api: Any, fsim: Any) -> None:
     """authorization_code with HTTP Basic and parameters in the query string yields tokens."""
-    code = fsim.authorize(fsim.account_id, client_id=fsim.client_id, redirect_uri="https://app/cb",
-                          scope="contact_data offline_access")  # fmt: skip
+    code = fsim.authorize(
+        fsim.account_id,
+        client_id=fsim.client_id,
+        redirect_uri="https://app/cb",
+        scope="contact_data offline_access",
+    )
     params = {"grant_type": "authorization_code", "code": code, "redirect_uri": "https://app/cb"}
-    status, body, _ = await api.call("POST", f"{fsim.oauth_base}/token", token="", params=params,
-                                     headers=_basic(fsim.client_id, fsim.client_secret))  # fmt: skip
-    assert status == 200 and body["refresh_token"]
+    status, body, _ = await api.call(
+        "POST",
+        f"{fsim.oauth_base}/token",
+        token="",
+        params=params,
+        headers=_basic(fsim.client_id, fsim.client_secret),
+    )
+    assert status == 200
+    assert body["refresh_token"]
     assert (await api.get("/contacts", token=body["access_token"]))[0] == 200
     fsim.clock.advance(1.5)
-    again, body2, _ = await api.call("POST", f"{fsim.oauth_base}/token", token="", params=params,
-                                     headers=_basic(fsim.client_id, fsim.client_secret))  # fmt: skip
+    again, body2, _ = await api.call(
+        "POST",
+        f"{fsim.oauth_base}/token",
+        token="",
+        params=params,
+        headers=_basic(fsim.client_id, fsim.client_secret),
+    )
     assert (again, body2["error"]) == (400, "invalid_grant")
 
 
@@ -84,11 +101,21 @@ async def test_pkce_exchange_with_form_body_and_bad_verifier(api: Any, fsim: Any
     """PKCE: a wrong verifier is invalid_grant; the right one (form body, no secret) works."""
     verifier = "v" * 50
     url = f"{fsim.oauth_base}/token"
-    codes = [fsim.authorize(fsim.account_id, client_id=fsim.client_id, redirect_uri="http://x/cb",
-                            scope="contact_data", code_challenge=pkce_challenge(verifier))
-             for _ in range(2)]  # fmt: skip
-    form = {"grant_type": "authorization_code", "client_id": fsim.client_id,
-            "redirect_uri": "http://x/cb"}  # fmt: skip
+    codes = [
+        fsim.authorize(
+            fsim.account_id,
+            client_id=fsim.client_id,
+            redirect_uri="http://x/cb",
+            scope="contact_data",
+            code_challenge=pkce_challenge(verifier),
+        )
+        for _ in range(2)
+    ]
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": fsim.client_id,
+        "redirect_uri": "http://x/cb",
+    }
     bad = await api.call(
         "POST", url, token="", data={**form, "code": codes[0], "code_verifier": "w" * 50}
     )
@@ -97,7 +124,8 @@ async def test_pkce_exchange_with_form_body_and_bad_verifier(api: Any, fsim: Any
     good = await api.call(
         "POST", url, token="", data={**form, "code": codes[1], "code_verifier": verifier}
     )
-    assert good[0] == 200 and "refresh_token" not in good[1]
+    assert good[0] == 200
+    assert "refresh_token" not in good[1]
 
 
 async def test_rotating_and_long_lived_refresh_over_http(api: Any, fsim: Any) -> None:
@@ -107,7 +135,8 @@ async def test_rotating_and_long_lived_refresh_over_http(api: Any, fsim: Any) ->
     form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
     auth = _basic(fsim.client_id, fsim.client_secret)
     ok = await api.call("POST", url, token="", data=form, headers=dict(auth))
-    assert ok[0] == 200 and ok[1]["refresh_token"] != first["refresh_token"]
+    assert ok[0] == 200
+    assert ok[1]["refresh_token"] != first["refresh_token"]
     fsim.clock.advance(1.5)
     reuse = await api.call("POST", url, token="", data=form, headers=dict(auth))
     assert (reuse[0], reuse[1]["error"]) == (400, "invalid_grant")
@@ -118,7 +147,8 @@ async def test_rotating_and_long_lived_refresh_over_http(api: Any, fsim: Any) ->
     for _ in range(2):
         fsim.clock.advance(1.5)
         got = await api.call("POST", url, token="", data=form, headers=_basic("long", "s"))
-        assert got[0] == 200 and got[1]["refresh_token"] == lived["refresh_token"]
+        assert got[0] == 200
+        assert got[1]["refresh_token"] == lived["refresh_token"]
 
 
 async def test_token_endpoint_allows_one_request_per_second(api: Any, fsim: Any) -> None:
@@ -132,35 +162,47 @@ async def test_token_endpoint_allows_one_request_per_second(api: Any, fsim: Any)
         "POST", url, token="", data=data, headers=_basic(fsim.client_id, fsim.client_secret)
     )
     assert first[0] == 400
-    assert second[0] == 429 and "error" in second[1]
+    assert second[0] == 429
+    assert "error" in second[1]
 
 
 async def test_device_flow_pending_until_approved(api: Any, fsim: Any) -> None:
     """Device flow: authorization_pending until approve_device, then tokens (with refresh)."""
-    started = await api.call("POST", f"{fsim.oauth_base}/device/authorize", token="",
-                             data={"client_id": fsim.client_id, "scope": "contact_data offline_access"})  # fmt: skip
-    assert started[0] == 200 and started[1]["verification_uri_complete"].endswith(
-        started[1]["user_code"]
+    started = await api.call(
+        "POST",
+        f"{fsim.oauth_base}/device/authorize",
+        token="",
+        data={"client_id": fsim.client_id, "scope": "contact_data offline_access"},
     )
-    poll = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
-            "device_code": started[1]["device_code"], "client_id": fsim.client_id}  # fmt: skip
+    assert started[0] == 200
+    assert started[1]["verification_uri_complete"].endswith(started[1]["user_code"])
+    poll = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "device_code": started[1]["device_code"],
+        "client_id": fsim.client_id,
+    }
     fsim.clock.advance(1.5)
     pending = await api.call("POST", f"{fsim.oauth_base}/token", token="", data=poll)
     assert (pending[0], pending[1]["error"]) == (400, "authorization_pending")
     fsim.approve_device(started[1]["user_code"], fsim.account_id)
     fsim.clock.advance(1.5)
     done = await api.call("POST", f"{fsim.oauth_base}/token", token="", data=poll)
-    assert done[0] == 200 and done[1]["refresh_token"]
+    assert done[0] == 200
+    assert done[1]["refresh_token"]
 
 
 async def test_authorize_endpoint_redirects_with_code_and_state(api: Any, fsim: Any) -> None:
     """GET authorize consents at once and redirects to redirect_uri with code and state."""
-    params = {"client_id": fsim.client_id, "redirect_uri": "https://app/cb", "response_type": "code",
-              "scope": "contact_data", "state": "xyz"}  # fmt: skip
-    status, _, headers = await api.call("GET", f"{fsim.oauth_base}/authorize", token="", params=params,
-                                        allow_redirects=False)  # fmt: skip
-    assert status == 302
-    assert (
-        headers["Location"].startswith("https://app/cb?code=")
-        and "state=xyz" in headers["Location"]
+    params = {
+        "client_id": fsim.client_id,
+        "redirect_uri": "https://app/cb",
+        "response_type": "code",
+        "scope": "contact_data",
+        "state": "xyz",
+    }
+    status, _, headers = await api.call(
+        "GET", f"{fsim.oauth_base}/authorize", token="", params=params, allow_redirects=False
     )
+    assert status == 302
+    assert headers["Location"].startswith("https://app/cb?code=")
+    assert "state=xyz" in headers["Location"]

@@ -27,8 +27,12 @@ async def test_create_conflict_names_the_existing_contact_even_when_deleted(api:
         "/contacts", {"email_address": {"address": "ann@example.org"}, "create_source": "Account"}
     )
     assert status == 409
-    assert body == [{"error_key": "contacts.api.conflict",
-                     "error_message": f"Email already exists for contact {created['contact_id']}"}]  # fmt: skip
+    assert body == [
+        {
+            "error_key": "contacts.api.conflict",
+            "error_message": f"Email already exists for contact {created['contact_id']}",
+        }
+    ]
 
 
 async def test_create_requires_create_source_and_json(api: Any) -> None:
@@ -45,8 +49,9 @@ async def test_create_requires_create_source_and_json(api: Any) -> None:
 
 async def test_malformed_json_is_400_and_malformed_id_is_404(api: Any) -> None:
     """A trailing comma is a 400; a non-UUID contact id is a 404 'invalid format'."""
-    status, _, _ = await api.call("POST", "/contacts", data='{"a": 1,}',
-                                  headers={"Content-Type": "application/json"})  # fmt: skip
+    status, _, _ = await api.call(
+        "POST", "/contacts", data='{"a": 1,}', headers={"Content-Type": "application/json"}
+    )
     assert status == 400
     status, body = await api.get("/contacts/not-a-uuid")
     assert (status, body[0]["error_message"]) == (404, "contact_id is in an invalid format.")
@@ -55,14 +60,21 @@ async def test_malformed_json_is_400_and_malformed_id_is_404(api: Any) -> None:
 async def test_put_requires_update_source_and_revives_deleted(api: Any) -> None:
     """PUT needs update_source; it replaces scalars, keeps omitted sub-resources, revives."""
     list_id = await _list(api, "News")
-    created = await _contact(api, "bo@example.org", first_name="Bo", last_name="B",
-                             list_memberships=[list_id])  # fmt: skip
+    created = await _contact(
+        api, "bo@example.org", first_name="Bo", last_name="B", list_memberships=[list_id]
+    )
     path = f"/contacts/{created['contact_id']}"
     assert (await api.put(path, {"first_name": "X"}))[0] == 400
     await api.delete(path)
     assert (await api.get(path))[1]["deleted_at"]
-    status, body = await api.put(path, {"update_source": "Account", "first_name": "Bob",
-                                        "email_address": {"address": "bo@example.org"}})  # fmt: skip
+    status, body = await api.put(
+        path,
+        {
+            "update_source": "Account",
+            "first_name": "Bob",
+            "email_address": {"address": "bo@example.org"},
+        },
+    )
     assert status == 200
     assert body["first_name"] == "Bob"
     assert "last_name" not in body
@@ -89,12 +101,14 @@ async def test_delete_is_soft_and_hidden_from_default_search(api: Any) -> None:
 async def test_sign_up_form_creates_then_updates_and_appends_lists(api: Any) -> None:
     """sign_up_form: 201 created, then 200 updated with lists appended and permission explicit."""
     first, second = await _list(api, "A"), await _list(api, "B")
-    status, body = await api.post("/contacts/sign_up_form",
-                                  {"email_address": "su@example.org", "list_memberships": [first]})  # fmt: skip
+    status, body = await api.post(
+        "/contacts/sign_up_form", {"email_address": "su@example.org", "list_memberships": [first]}
+    )
     assert (status, body["action"]) == (201, "created")
-    status, again = await api.post("/contacts/sign_up_form",
-                                   {"email_address": "su@example.org", "list_memberships": [second],
-                                    "first_name": "Sue"})  # fmt: skip
+    status, again = await api.post(
+        "/contacts/sign_up_form",
+        {"email_address": "su@example.org", "list_memberships": [second], "first_name": "Sue"},
+    )
     assert (status, again) == (200, {"contact_id": body["contact_id"], "action": "updated"})
     _, contact = await api.get(
         f"/contacts/{body['contact_id']}", params={"include": "list_memberships"}
@@ -105,7 +119,7 @@ async def test_sign_up_form_creates_then_updates_and_appends_lists(api: Any) -> 
 
 
 async def test_search_filters_include_count_and_cursor_pagination(api: Any) -> None:
-    """GET /contacts pages with an opaque cursor that keeps the filters; include_count counts all."""
+    """GET /contacts pages with an opaque cursor keeping the filters; include_count counts all."""
     list_id = await _list(api, "Members")
     for index in range(5):
         extra = {"list_memberships": [list_id]} if index % 2 == 0 else {}
@@ -204,14 +218,19 @@ async def test_custom_fields_crud_and_duplicates(api: Any) -> None:
 
 
 async def test_account_endpoints(api: Any) -> None:
-    """Account: confirmed emails filter, one filter only, address 409 on POST, summary PUT partial."""
+    """Account: confirmed-email filter, one filter only, address POST 409, partial summary PUT."""
     _, emails = await api.get("/account/emails", params={"confirm_status": "CONFIRMED"})
     assert "owner@example.com" in [e["email_address"] for e in emails]
     assert (await api.get("/account/emails", params={"confirm_status": "C", "role_code": "C"}))[
         0
     ] == 400
-    address = {"address_line1": "1 A St", "city": "Boston", "state_code": "MA", "postal_code": "02101",
-               "country_code": "US"}  # fmt: skip
+    address = {
+        "address_line1": "1 A St",
+        "city": "Boston",
+        "state_code": "MA",
+        "postal_code": "02101",
+        "country_code": "US",
+    }
     assert (await api.post("/account/summary/physical_address", address))[0] == 409
     status, summary = await api.put("/account/summary", {"website": "https://x.example"})
     assert (status, summary["website"], summary["first_name"]) == (200, "https://x.example", "Sam")

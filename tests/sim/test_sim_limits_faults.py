@@ -40,7 +40,7 @@ async def test_per_second_limit_is_shared_by_the_accounts_of_a_key(
         other = sim.add_account(name="Second")
         statuses = [(await _get(session, sim, t))[0] for t in [sim.token, other.token] * 3]
         assert statuses == [200, 200, 200, 200, 429, 429]
-        status, body, headers = await _get(session, sim, sim.token)
+        _status, body, headers = await _get(session, sim, sim.token)
         assert body == {"error_key": "throttled", "error_message": "Too Many Requests"}
         assert "Retry-After" not in headers
         sim.clock.advance(1.0)
@@ -65,8 +65,9 @@ async def test_daily_quota_resets_at_simulated_midnight(session: aiohttp.ClientS
         statuses = [(await _get(session, sim, sim.token))[0] for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         assert (await _get(session, sim, sim.token))[1] == {
-            "error_key": "quota_exceeded", "error_message": "Limit Exceeded",
-        }  # fmt: skip
+            "error_key": "quota_exceeded",
+            "error_message": "Limit Exceeded",
+        }
         sim.clock.advance(2.0)
         assert (await _get(session, sim, sim.token))[0] == 200
 
@@ -104,7 +105,8 @@ async def test_reset_runs_the_request_then_drops_the_connection(
                 await resp.read()
         assert [lst.name for lst in sim.state.default_account.live_lists()] == ["A"]
         status, body, _ = await _get(session, sim, sim.token, "/contact_lists")
-        assert status == 200 and body["lists"][0]["name"] == "A"
+        assert status == 200
+        assert body["lists"][0]["name"] == "A"
 
 
 async def test_hang_outlasts_the_client_timeout(session: aiohttp.ClientSession) -> None:
@@ -112,8 +114,11 @@ async def test_hang_outlasts_the_client_timeout(session: aiohttp.ClientSession) 
     async with serve(SimConfig(per_second=None, per_day=None, faults="nth:1:hang")) as sim:
         timeout = aiohttp.ClientTimeout(total=0.2)
         with pytest.raises(asyncio.TimeoutError):
-            async with session.get(sim.base_url + "/contacts", timeout=timeout,
-                                   headers={"Authorization": f"Bearer {sim.token}"}) as resp:  # fmt: skip
+            async with session.get(
+                sim.base_url + "/contacts",
+                timeout=timeout,
+                headers={"Authorization": f"Bearer {sim.token}"},
+            ) as resp:
                 await resp.read()
         assert (await _get(session, sim, sim.token))[0] == 200
 
@@ -147,8 +152,9 @@ async def test_queued_activity_cap_answers_429(session: aiohttp.ClientSession) -
         body = {"tag_ids": ["0f8c7a0e-3c54-4a55-9f39-2e1a46d6c1f1"]}
         codes = []
         for _ in range(3):
-            async with session.post(sim.base_url + "/activities/contacts_tags_delete", json=body,
-                                    headers=headers) as resp:  # fmt: skip
+            async with session.post(
+                sim.base_url + "/activities/contacts_tags_delete", json=body, headers=headers
+            ) as resp:
                 codes.append((resp.status, await resp.json()))
         assert [c[0] for c in codes] == [201, 201, 429]
         assert codes[2][1]["error_key"] == "too_many_requests"

@@ -23,12 +23,21 @@ def test_fault_grammar_parses_every_documented_example() -> None:
         "503:0.2!retry-after=2"
     )
     assert [r.kind for r in rules] == [
-        "status", "status", "reset", "latency", "hang", "burst", "nth", "status",
-    ]  # fmt: skip
+        "status",
+        "status",
+        "reset",
+        "latency",
+        "hang",
+        "burst",
+        "nth",
+        "status",
+    ]
     assert rules[3].seconds == pytest.approx(0.2)
     assert (rules[6].method, rules[6].glob, rules[6].count) == (
-        "POST", "/v3/activities/contacts_json_import", 3,
-    )  # fmt: skip
+        "POST",
+        "/v3/activities/contacts_json_import",
+        3,
+    )
     assert rules[7].retry_after == 2
 
 
@@ -53,8 +62,16 @@ def test_fault_grammar_rejects_bad_rules_clearly(spec: str, fragment: str) -> No
 def test_nth_rule_fires_exactly_once_on_the_kth_match() -> None:
     """nth:3 hits only the third matching request; other paths do not count."""
     plan = FaultPlan("nth:3:503@POST /v3/x", seed=1)
-    kinds = [plan.decide(m, p)[1] for m, p in
-             [("POST", "/v3/x"), ("GET", "/v3/x"), ("POST", "/v3/x"), ("POST", "/v3/x"), ("POST", "/v3/x")]]  # fmt: skip
+    kinds = [
+        plan.decide(m, p)[1]
+        for m, p in [
+            ("POST", "/v3/x"),
+            ("GET", "/v3/x"),
+            ("POST", "/v3/x"),
+            ("POST", "/v3/x"),
+            ("POST", "/v3/x"),
+        ]
+    ]
     assert [k.status if k else None for k in kinds] == [None, None, None, 503, None]
 
 
@@ -113,8 +130,10 @@ def test_daily_quota_resets_at_midnight_utc_and_counts_throttled_requests() -> N
     with pytest.raises(ApiFailure) as quota:
         limits.check(T0 + 1.5)
     assert (quota.value.key, quota.value.message, quota.value.shape) == (
-        "quota_exceeded", "Limit Exceeded", "object",
-    )  # fmt: skip
+        "quota_exceeded",
+        "Limit Exceeded",
+        "object",
+    )
     limits.check(T0 + 2.5)  # 00:00:00.5 of the next day
 
 
