@@ -1,0 +1,97 @@
+"""Result records of the campaign fan-out operations (one per location or activity)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Literal
+
+import attrs
+
+from ccasync.errors import BulkError
+
+__all__ = ["CampaignResult", "FanoutResult", "Outcome"]
+
+Outcome = Literal["scheduled", "sent", "already_scheduled", "already_sent", "failed"]
+"""What happened to one item: done now, found done by an earlier run, or failed."""
+
+
+@attrs.frozen(kw_only=True)
+class CampaignResult:
+    """One location's (or one activity's) outcome.
+
+    - ``key``: the location key (or the activity id for :func:`schedule_campaigns`);
+      ``account``: the pool account name (``None`` for a single Client).
+    - ``campaign_id``/``activity_id``/``name``: the campaign used (``None`` if never reached).
+    - ``scheduled_utc``/``scheduled_local``: the send time in UTC and on the location's wall
+      clock (``None`` for send-now and for failures before scheduling).
+    - ``outcome``: see :data:`Outcome`; ``created`` is True when this run created the campaign
+      (False when an existing one was reused); ``test_sent`` when a test email went out.
+    - ``error``/``step``: the exception and the step that failed (``render``, ``time``,
+      ``lists``, ``account``, ``create``, ``recipients``, ``test``, ``schedule``, ``send``...).
+    - ``calls``: HTTP requests this item spent (retries included); ``note``: DST adjustments or
+      a reused campaign's differing schedule.
+    """
+
+    key: str
+    account: str | None = None
+    campaign_id: str | None = None
+    activity_id: str | None = None
+    name: str | None = None
+    scheduled_utc: dt.datetime | None = None
+    scheduled_local: dt.datetime | None = None
+    outcome: Outcome = "failed"
+    created: bool = False
+    test_sent: bool = False
+    error: Exception | None = None
+    step: str | None = None
+    calls: int = 0
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True unless the item failed."""
+        return self.outcome != "failed"
+
+
+@attrs.frozen
+class FanoutResult:
+    """All items of one fan-out run, in input order, plus per-account setup calls.
+
+    ``setup_calls`` maps an account name (``""`` for a single Client) to the requests spent
+    once per account (the campaign-name index and the list-name lookup).
+    """
+
+    items: tuple[CampaignResult, ...]
+    setup_calls: dict[str, int] = attrs.field(factory=dict)
+
+    def __iter__(self) -> Iterator[CampaignResult]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def failed(self) -> list[CampaignResult]:
+        """The items that failed."""
+        return [item for item in self.items if not item.ok]
+
+    @property
+    def calls(self) -> int:
+        """Every request spent: per-item calls plus per-account setup calls."""
+        return sum(item.calls for item in self.items) + sum(self.setup_calls.values())
+
+    def by_key(self) -> dict[str, CampaignResult]:
+        """Items by key."""
+        return {item.key: item for item in self.items}
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`BulkError` (carrying this result) if any item failed."""
+        failed = self.failed
+        if failed:
+            first = failed[0]
+            raise BulkError(
+                f"{len(failed)} of {len(self.items)} failed; first: {first.key} at "
+                f"{first.step}: {first.error}",
+                result=self,
+            )
