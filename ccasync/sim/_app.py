@@ -19,7 +19,7 @@ from ._campaigns import register_campaign_routes
 from ._contacts import register_contact_routes
 from ._custom_fields import register_custom_field_routes
 from ._faults import Fault
-from ._http import PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_cursor, error_array
+from ._http import LOG_NOTES_KEY, PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_cursor, error_array
 from ._lists import register_list_routes
 from ._log import LogEntry
 from ._oauth import register_oauth_routes
@@ -58,6 +58,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
     arrival = state.clock.now()
     wall = asyncio.get_running_loop().time()
     notes: dict[str, Any] = {"client_id": None, "account_id": None, "fault": ""}
+    _store(request, LOG_NOTES_KEY, notes)
     status = 500
     try:
         response = await _serve(request, handler, state, notes)

@@ -26,6 +26,7 @@ _rng: contextvars.ContextVar[random.Random] = contextvars.ContextVar("ccasync_si
 _fallback_rng = random.Random(0)
 
 PAGE_OFFSET_KEY = "ccasync_sim_page_offset"
+LOG_NOTES_KEY = "ccasync_sim_log_notes"
 
 
 class ApiFailure(Exception):

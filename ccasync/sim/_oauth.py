@@ -16,7 +16,7 @@ from aiohttp import web
 from multidict import MultiDict
 from yarl import URL
 
-from ._http import json_response
+from ._http import LOG_NOTES_KEY, json_response
 from ._state import ApiKey, SimState
 from ._tokens import DEFAULT_SCOPES, OAuthError
 
@@ -69,6 +69,7 @@ def _client(
     key = state.keys.get(client_id)
     if key is None or (basic is not None and basic[1] != key.client_secret):
         raise OAuthError(401, "invalid_client", "Client authentication failed.")
+    request[LOG_NOTES_KEY]["client_id"] = key.client_id
     if key.token_limit is not None and not key.token_limit.admit(state.now()):
         raise OAuthError(429, "rate_limit_exceeded", "Too Many Requests")
     return key, basic is not None
