@@ -86,11 +86,24 @@ def links_in(html: str, activity_id: str) -> list[Link]:
     return list(seen.values())
 
 
+class _Draws:
+    """Sixteen uniform numbers in [0, 1), converted only when read (most contacts need three)."""
+
+    __slots__ = ("_words",)
+
+    def __init__(self, seed: int, activity_id: str, contact_id: str) -> None:
+        key = f"{seed}:{activity_id}:{contact_id}".encode()
+        digest = hashlib.blake2b(key, digest_size=64).digest()
+        self._words: tuple[int, ...] = struct.unpack("<16I", digest)
+
+    def __getitem__(self, index: int) -> float:
+        return self._words[index] / _UNIT
+
+
 def draws(seed: int, activity_id: str, contact_id: str) -> tuple[float, ...]:
     """Sixteen uniform numbers in [0, 1) fixed by the three inputs."""
-    key = f"{seed}:{activity_id}:{contact_id}".encode()
-    digest = hashlib.blake2b(key, digest_size=64).digest()
-    return tuple(x / _UNIT for x in struct.unpack("<16I", digest))
+    found = _Draws(seed, activity_id, contact_id)
+    return tuple(found[i] for i in range(16))
 
 
 def pick(table: Sequence[tuple[str, float]], u: float) -> str:
@@ -118,7 +131,7 @@ def engagement(
     rates: Rates = DEFAULT_RATES,
 ) -> list[Event]:
     """The events one contact produces for one send, in time order (empty for a silent contact)."""
-    u = draws(seed, activity_id, contact_id)
+    u = _Draws(seed, activity_id, contact_id)
     if u[0] < rates.bounce:
         code = pick(BOUNCE_CODES, u[1])
         return [Event("em_bounces", contact_id, _after(sent_at, 5 + u[2] * 300), bounce_code=code)]
@@ -131,7 +144,7 @@ def engagement(
 
 
 def _opened(
-    u: tuple[float, ...],
+    u: _Draws,
     contact_id: str,
     sent_at: dt.datetime,
     links: Sequence[Link],

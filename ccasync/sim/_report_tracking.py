@@ -48,6 +48,42 @@ _EVENT_KIND = {
 SUMMARY_MAX_ACTIVITIES = 200
 
 
+TrackingItem = tuple[Delivery, str, dt.datetime, Event | None]
+"""One row before rendering: delivery, tracking_activity_type, time, event (None for sends)."""
+
+
+def tracking_items(
+    activity: Activity,
+    kind: str,
+    now: dt.datetime,
+    *,
+    bounce_codes: Collection[str] = (),
+    url_id: str | None = None,
+) -> list[TrackingItem]:
+    """The items of one ``tracking/<kind>`` report, newest first (filters: bounce codes, url id).
+
+    Cheap tuples, so that a handler renders only the page it returns.
+    """
+    tracking = activity.tracking
+    items: list[TrackingItem]
+    if kind == "sends":
+        items = [(d, "em_sends", d.sent_at, None) for d in tracking.deliveries.values()]
+    elif kind == "didnotopens":
+        items = [(d, "em_didnotopens", d.sent_at, None) for d in _unopened(activity, now)]
+    else:
+        events = _events(activity, kind, now, bounce_codes, url_id)
+        items = [(tracking.deliveries[e.contact_id], e.kind, e.at, e) for e in events]
+    items.sort(key=lambda item: item[2], reverse=True)
+    return items
+
+
+def render(
+    account: CampaignAccount, activity: Activity, items: Iterable[TrackingItem]
+) -> list[dict[str, Any]]:
+    """The JSON rows of ``items``."""
+    return [_row(account, activity, d, kind, at, e) for d, kind, at, e in items]
+
+
 def tracking_rows(
     account: CampaignAccount,
     activity: Activity,
@@ -57,18 +93,9 @@ def tracking_rows(
     bounce_codes: Collection[str] = (),
     url_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of one ``tracking/<kind>`` report, newest first (filters: bounce codes, url id)."""
-    tracking = activity.tracking
-    pairs: list[tuple[Delivery, str, dt.datetime, Event | None]]
-    if kind == "sends":
-        pairs = [(d, "em_sends", d.sent_at, None) for d in tracking.deliveries.values()]
-    elif kind == "didnotopens":
-        pairs = [(d, "em_didnotopens", d.sent_at, None) for d in _unopened(activity, now)]
-    else:
-        events = _events(activity, kind, now, bounce_codes, url_id)
-        pairs = [(tracking.deliveries[e.contact_id], e.kind, e.at, e) for e in events]
-    pairs.sort(key=lambda p: p[2], reverse=True)
-    return [_row(account, activity, d, t, at, e) for d, t, at, e in pairs]
+    """All JSON rows of one ``tracking/<kind>`` report, newest first."""
+    items = tracking_items(activity, kind, now, bounce_codes=bounce_codes, url_id=url_id)
+    return render(account, activity, items)
 
 
 def _events(

@@ -30,7 +30,8 @@ from ._report_tracking import (
     contact_activity_details,
     contact_activity_summary,
     contact_rates,
-    tracking_rows,
+    render,
+    tracking_items,
 )
 
 BOUNCE_CODES = frozenset("BDFSVXZ")
@@ -173,16 +174,16 @@ async def _tracking(request: web.Request) -> web.Response:
     codes = set(request.query.getall("bounce_code", []))
     if codes - BOUNCE_CODES:
         raise invalid(f"bounce_code must be one of {', '.join(sorted(BOUNCE_CODES))}.")
-    rows = tracking_rows(
-        request["account"],
+    items = tracking_items(
         activity,
         kind,
         _now(request),
         bounce_codes=codes,
         url_id=request.query.get("url_id") if kind == "clicks" else None,
     )
-    chunk, links = page(rows, request, default_limit=500, max_limit=500, path=request.path)
-    return json_response(_with_links({"tracking_activities": chunk}, links))
+    chunk, links = page(items, request, default_limit=500, max_limit=500, path=request.path)
+    rows = render(request["account"], activity, chunk)
+    return json_response(_with_links({"tracking_activities": rows}, links))
 
 
 def _contact_id(request: web.Request) -> str:
