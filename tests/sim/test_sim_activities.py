@@ -191,3 +191,36 @@ async def test_activities_expire_after_ten_days(api: Any, fsim: Any) -> None:
     done = await api.finish(await _import(api, [{"email": "x@example.org"}], list_id))
     fsim.clock.advance(10 * 86_400 + 5)
     assert (await api.get(f"/activities/{done['activity_id']}"))[0] == 404
+
+
+async def test_csv_over_4_mb_is_cut_at_a_line_boundary(api: Any, fsim: Any) -> None:
+    """A CSV file over 4,000,000 bytes loses its tail silently; the cut is recorded."""
+    list_id = await _list(api, "Huge")
+    line = "x" * 90
+    rows = "".join(f"h{i}@example.org,{line}\n" for i in range(42_000))
+    data = ("email,first_name\n" + rows).encode()
+    assert len(data) > 4_000_000
+    form = aiohttp.FormData()
+    form.add_field("file", io.BytesIO(data), filename="h.csv", content_type="text/csv")
+    form.add_field("list_ids", list_id)
+    status, created, _ = await api.call("POST", "/activities/contacts_file_import", data=form)
+    assert status == 201
+    complete_lines = data[:4_000_000].count(b"\n")
+    assert created["status"]["items_total_count"] == complete_lines
+    assert fsim.state.truncations[-1].kind == "contacts_file_import"
+
+
+async def test_json_over_4_mb_is_truncated_by_size(api: Any, fsim: Any) -> None:
+    """A JSON import body over 4,000,000 bytes keeps only the rows that fit."""
+    list_id = await _list(api, "Wide")
+    rows = [{"email": f"w{i}@example.org", "cf:note": "y" * 200} for i in range(20_000)]
+    payload = io.BytesIO(orjson.dumps({"import_data": rows, "list_ids": [list_id]}))
+    status, created, _ = await api.call(
+        "POST",
+        "/activities/contacts_json_import",
+        data=payload,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 201
+    assert 0 < created["status"]["items_total_count"] < 20_000
+    assert fsim.state.truncations[-1].bytes_received > 4_000_000

@@ -237,3 +237,33 @@ async def test_account_endpoints(api: Any) -> None:
     status, created = await api.post("/account/emails", {"email_address": "new@example.com"})
     assert (status, created["confirm_status"]) == (201, "UNCONFIRMED")
     assert (await api.post("/account/emails", {"email_address": "new@example.com"}))[0] == 409
+
+
+async def test_account_caps_for_lists_fields_and_memberships(api: Any, fsim: Any) -> None:
+    """1,000 lists and 100 custom fields per account are refused beyond; 50 lists per contact."""
+    from ccasync.sim._records import SimCustomField, SimList
+
+    account = fsim.state.default_account
+    now = fsim.clock.now()
+    for i in range(1000):
+        account.lists[f"00000000-0000-4000-8000-{i:012d}"] = SimList(
+            f"00000000-0000-4000-8000-{i:012d}", f"seed {i}", now, now
+        )
+    assert (await api.post("/contact_lists", {"name": "one more"}))[0] == 400
+    for i in range(100):
+        fid = f"10000000-0000-4000-8000-{i:012d}"
+        account.custom_fields[fid] = SimCustomField(fid, f"f{i}", "string", now, now)
+    assert (await api.post("/contact_custom_fields", {"label": "extra", "type": "string"}))[
+        0
+    ] == 400
+    too_many = [f"00000000-0000-4000-8000-{i:012d}" for i in range(51)]
+    status, body = await api.post(
+        "/contacts",
+        {
+            "email_address": {"address": "z@example.org"},
+            "create_source": "Account",
+            "list_memberships": too_many,
+        },
+    )
+    assert status == 400
+    assert "list_memberships" in body[0]["error_message"]
