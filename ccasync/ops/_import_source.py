@@ -33,13 +33,16 @@ def check_header(columns: Iterable[str]) -> None:
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Mapping[str, Any]]:
-    reader = csv.DictReader(handle)
-    check_header(reader.fieldnames or ())
-    for record in reader:
-        # DictReader puts surplus cells under the None key; they belong to no column.
-        if None in record:
-            record = {k: v for k, v in record.items() if k is not None}
-        yield record
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if header is None:
+        return
+    header[0] = header[0].lstrip("\ufeff")
+    check_header(header)
+    # zip drops surplus cells (they belong to no column) and missing cells read as absent.
+    for cells in reader:
+        if cells:
+            yield dict(zip(header, cells, strict=False))
 
 
 def _path_rows(path: str | os.PathLike[str]) -> Iterator[Mapping[str, Any]]:

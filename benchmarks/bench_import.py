@@ -1,0 +1,223 @@
+"""Benchmarks of ccasync.ops.import_contacts (run by hand; results go to benchmarks/RESULTS.md).
+
+Commands (each prints one JSON line)::
+
+    python benchmarks/bench_import.py gen 1000000 /tmp/contacts-1m.csv
+    python benchmarks/bench_import.py encode /tmp/contacts-1m.csv
+    python benchmarks/bench_import.py encoder /tmp/contacts-100k.csv
+    python benchmarks/bench_import.py import /tmp/contacts-1m.csv \
+        --base-url http://127.0.0.1:PORT/v3 --token T [--per-second 4]
+
+``encode`` times the whole local pipeline: CSV → validated rows → finished payloads (no
+network). ``encoder`` times the payload encoder alone on rows already read and validated.
+``import`` runs the whole import against a simulator started in ANOTHER process (so the peak
+RSS is the client's only):
+
+    python -m ccasync.sim --port PORT --access-token T [limits off / on, see its --help]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import random
+import resource
+import sys
+import time
+from typing import Any
+
+from ccasync.ops._import_encode import PayloadBuilder
+from ccasync.ops._import_rows import RowChecker, row_key
+from ccasync.ops._import_source import read_batches
+from ccasync.ops.import_contacts import DEFAULT_MAX_PAYLOAD_BYTES, import_contacts
+
+COLUMNS = [
+    "email",
+    "first_name",
+    "last_name",
+    "job_title",
+    "company_name",
+    "phone",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "cf:plan",
+]
+FIRST = ["Ann", "Bob", "Chloé", "Dmitri", "Eve", "Farah", "Giulia", "Hiro", "Ines", "José"]
+LAST = ["Smith", "Johnson", "Nguyen", "García", "Müller", "Rossi", "Kowalski", "Tanaka"]
+STREETS = ["Main", "Oak", "Maple"]
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "example.org", "acme-corp.com", "mail.de"]
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(count: int, path: str) -> dict[str, Any]:
+    """Write a realistic CSV of ``count`` unique contacts (about 350 JSON bytes each)."""
+    rng = random.Random(7)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for i in range(count):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            writer.writerow(
+                [
+                    f"{first.lower()}.{last.lower()}.{i}@{rng.choice(DOMAINS)}",
+                    first,
+                    last,
+                    rng.choice(["Engineer", "Sales Manager", "Director of Operations", ""]),
+                    f"{last} & Sons Trading Company {i % 997}",
+                    f"555-{rng.randrange(1000):03d}-{rng.randrange(10000):04d}",
+                    f"{rng.randrange(1, 9999)} {rng.choice(STREETS)} Street, Suite {i % 500}",
+                    rng.choice(["Boston", "Springfield", "San Francisco", "Austin"]),
+                    rng.choice(["MA", "IL", "CA", "TX"]),
+                    f"{rng.randrange(100000):05d}",
+                    "United States",
+                    rng.choice(["free", "pro", "enterprise"]),
+                ]
+            )
+    return {"bench": "gen", "rows": count, "path": path}
+
+
+async def encode(path: str) -> dict[str, Any]:
+    """CSV → validated rows → closed payloads, no network: rows per second and payload stats."""
+    checker = RowChecker({"plan": "plan"})
+    builder = PayloadBuilder(
+        ["00000000-0000-0000-0000-000000000001"],
+        max_bytes=DEFAULT_MAX_PAYLOAD_BYTES,
+        max_rows=40_000,
+        merge_duplicates=True,
+    )
+    rows = payloads = biggest = rejected = 0
+    started = time.perf_counter()
+    async for batch in read_batches(path, {}):
+        for row, record in batch:
+            rows += 1
+            clean = checker.check(row, record)
+            if not isinstance(clean, dict):
+                rejected += 1
+                continue
+            closed, _ = builder.add(row, clean, row_key(clean))
+            for chunk in closed:
+                payloads += 1
+                biggest = max(biggest, chunk.size)
+    last = builder.close()
+    if last is not None:
+        payloads += 1
+        biggest = max(biggest, last.size)
+    seconds = time.perf_counter() - started
+    return {
+        "bench": "encode",
+        "rows": rows,
+        "rejected": rejected,
+        "payloads": payloads,
+        "largest_payload_bytes": biggest,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+
+
+async def encoder_only(path: str) -> dict[str, Any]:
+    """The payload encoder alone: rows read and validated first, then only encoding is timed."""
+    checker = RowChecker({"plan": "plan"})
+    rows = []
+    async for batch in read_batches(path, {}):
+        for row, record in batch:
+            clean = checker.check(row, record)
+            if isinstance(clean, dict):
+                rows.append((row, clean, row_key(clean)))
+    builder = PayloadBuilder(
+        ["00000000-0000-0000-0000-000000000001"],
+        max_bytes=DEFAULT_MAX_PAYLOAD_BYTES,
+        max_rows=40_000,
+        merge_duplicates=True,
+    )
+    payloads = 0
+    started = time.perf_counter()
+    for row, clean, key in rows:
+        closed, _ = builder.add(row, clean, key)
+        payloads += len(closed)
+    payloads += builder.close() is not None
+    seconds = time.perf_counter() - started
+    return {
+        "bench": "encoder",
+        "rows": len(rows),
+        "payloads": payloads,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(len(rows) / seconds),
+    }
+
+
+async def run_import(
+    path: str, base_url: str, token: str, per_second: float | None
+) -> dict[str, Any]:
+    """The whole import into a simulator in another process; calls, payloads, time, peak RSS."""
+    from ccasync import Client, RateLimiter
+
+    limiter = RateLimiter(per_second=per_second) if per_second else RateLimiter.unlimited()
+    async with Client(access_token=token, base_url=base_url, rate_limiter=limiter) as cc:
+        names = {f.name async for f in cc.custom_fields.iter_all()}
+        if "plan" not in names:
+            await cc.custom_fields.create("plan")
+        target = await cc.lists.create(f"bench {time.time_ns()}")
+        calls_before = cc.calls
+        started = time.perf_counter()
+        result = await import_contacts(cc, path, list_ids=[target.list_id])
+        seconds = time.perf_counter() - started
+    polls = sum(c.polls for c in result.chunks)
+    return {
+        "bench": "import",
+        "rows": result.rows_read,
+        "imported": result.imported,
+        "rejected": result.rejected,
+        "failed": result.failed,
+        "payloads": result.payloads,
+        "api_calls": result.api_calls,
+        "polls": polls,
+        "calls_budget": 3 * result.payloads,
+        "calls_check": cc.calls - calls_before,
+        "seconds": round(seconds, 2),
+        "calls_div_rate_s": round(result.api_calls / per_second, 2) if per_second else None,
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+
+
+def main(argv: list[str]) -> None:
+    """Parse the command line and print the benchmark's JSON line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("gen")
+    gen.add_argument("count", type=int)
+    gen.add_argument("path")
+    enc = sub.add_parser("encode")
+    enc.add_argument("path")
+    only = sub.add_parser("encoder")
+    only.add_argument("path")
+    imp = sub.add_parser("import")
+    imp.add_argument("path")
+    imp.add_argument("--base-url", required=True)
+    imp.add_argument("--token", required=True)
+    imp.add_argument("--per-second", type=float, default=None)
+    args = parser.parse_args(argv)
+    if args.command == "gen":
+        out = generate(args.count, args.path)
+    elif args.command == "encode":
+        out = asyncio.run(encode(args.path))
+    elif args.command == "encoder":
+        out = asyncio.run(encoder_only(args.path))
+    else:
+        out = asyncio.run(run_import(args.path, args.base_url, args.token, args.per_second))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
