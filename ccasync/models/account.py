@@ -93,7 +93,7 @@ class AccountSummary:
 class AccountEmail:
     """An email address of the account; only ``CONFIRMED`` ones may send campaigns."""
 
-    email_address: str
+    email_address: str | None = None
     email_id: int | None = None
     confirm_status: str | None = None
     confirm_time: dt.datetime | None = None
