@@ -7,6 +7,7 @@ the title-case form of its primary activity's status (``Removed`` once deleted).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -116,23 +117,46 @@ class Tracking:
     """Everything recorded for one activity: deliveries and engagement events, also by contact.
 
     Events are stored when the email is sent, with future timestamps; readers show only the events
-    whose ``at`` is not after the simulated now.
+    whose ``at`` is not after the simulated now. ``sent`` keeps deliveries in send order (times
+    never decrease, as sends run in clock order); :meth:`timeline` gives one kind's events sorted
+    by time, so that "newest first" pages are cheap views.
     """
 
     deliveries: dict[str, Delivery] = attrs.Factory(dict)
+    sent: list[Delivery] = attrs.Factory(list)
     events: list[Event] = attrs.Factory(list)
     by_contact: dict[str, list[Event]] = attrs.Factory(dict)
+    _by_kind: dict[str, list[Event]] = attrs.Factory(dict)
+    _sorted: bool = True
 
     def record(self, delivery: Delivery, events: list[Event]) -> None:
         """Add one contact's delivery and the engagement it will produce."""
         self.deliveries[delivery.contact_id] = delivery
+        self.sent.append(delivery)
         if events:
             self.events.extend(events)
             self.by_contact.setdefault(delivery.contact_id, []).extend(events)
+            for event in events:
+                self._by_kind.setdefault(event.kind, []).append(event)
+            self._sorted = False
+
+    def timeline(self, kind: str, until: dt.datetime) -> tuple[list[Event], int]:
+        """The events of ``kind`` sorted by time, and how many of them happened by ``until``."""
+        if not self._sorted:
+            for found in self._by_kind.values():
+                found.sort(key=_event_time)
+            self._sorted = True
+        found = self._by_kind.get(kind, [])
+        return found, bisect.bisect_right(found, until, key=_event_time)
 
     def contacts_with(self, kind: str, until: dt.datetime) -> set[str]:
         """Ids of the contacts with an event of ``kind`` at or before ``until``."""
-        return {e.contact_id for e in self.events if e.kind == kind and e.at <= until}
+        found, stop = self.timeline(kind, until)
+        return {e.contact_id for e in found[:stop]}
+
+
+def _event_time(event: Event) -> dt.datetime:
+    return event.at
 
 
 @attrs.define(eq=False)

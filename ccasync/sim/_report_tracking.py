@@ -8,8 +8,8 @@ contact's address now.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, overload
 
 from ._campaign_model import Activity, CampaignAccount, Delivery, Event
 from ._campaign_state import CampaignBook
@@ -52,6 +52,35 @@ TrackingItem = tuple[Delivery, str, dt.datetime, Event | None]
 """One row before rendering: delivery, tracking_activity_type, time, event (None for sends)."""
 
 
+class NewestFirst(Sequence[TrackingItem]):
+    """A read-only newest-first view of the first ``stop`` time-ordered records (no copying)."""
+
+    def __init__(self, records: Sequence[Any], stop: int, item: Callable[[Any], TrackingItem]):
+        """View ``records[:stop]`` reversed, each record turned into an item by ``item``."""
+        self._records = records
+        self._stop = stop
+        self._item = item
+
+    def __len__(self) -> int:
+        """How many items the view holds."""
+        return self._stop
+
+    @overload
+    def __getitem__(self, index: int) -> TrackingItem: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[TrackingItem]: ...
+
+    def __getitem__(self, index: int | slice) -> TrackingItem | list[TrackingItem]:
+        """One item, or a list for a slice."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._stop))]
+        if index < 0:
+            index += self._stop
+        if not 0 <= index < self._stop:
+            raise IndexError(index)
+        return self._item(self._records[self._stop - 1 - index])
+
+
 def tracking_items(
     activity: Activity,
     kind: str,
@@ -59,22 +88,32 @@ def tracking_items(
     *,
     bounce_codes: Collection[str] = (),
     url_id: str | None = None,
-) -> list[TrackingItem]:
+) -> Sequence[TrackingItem]:
     """The items of one ``tracking/<kind>`` report, newest first (filters: bounce codes, url id).
 
-    Cheap tuples, so that a handler renders only the page it returns.
+    Unfiltered sends/opens/clicks/forwards/optouts/bounces are views over the time-ordered records,
+    so a handler pays only for the page it renders.
     """
     tracking = activity.tracking
-    items: list[TrackingItem]
     if kind == "sends":
-        items = [(d, "em_sends", d.sent_at, None) for d in tracking.deliveries.values()]
-    elif kind == "didnotopens":
+        return NewestFirst(tracking.sent, len(tracking.sent), _send_item)
+    if kind in _EVENT_KIND and not bounce_codes and url_id is None:
+        found, stop = tracking.timeline(_EVENT_KIND[kind], now)
+        return NewestFirst(
+            found, stop, lambda e: (tracking.deliveries[e.contact_id], e.kind, e.at, e)
+        )
+    items: list[TrackingItem]
+    if kind == "didnotopens":
         items = [(d, "em_didnotopens", d.sent_at, None) for d in _unopened(activity, now)]
     else:
         events = _events(activity, kind, now, bounce_codes, url_id)
         items = [(tracking.deliveries[e.contact_id], e.kind, e.at, e) for e in events]
     items.sort(key=lambda item: item[2], reverse=True)
     return items
+
+
+def _send_item(delivery: Delivery) -> TrackingItem:
+    return (delivery, "em_sends", delivery.sent_at, None)
 
 
 def render(
@@ -105,13 +144,10 @@ def _events(
     bounce_codes: Collection[str],
     url_id: str | None,
 ) -> list[Event]:
-    wanted = _EVENT_KIND.get(kind, "em_opens")
-    events = [e for e in visible(activity.tracking.events, now) if e.kind == wanted]
+    found, stop = activity.tracking.timeline(_EVENT_KIND.get(kind, "em_opens"), now)
+    events = found[:stop]
     if kind == "unique_opens":
-        last: dict[str, Event] = {}
-        for event in events:
-            if event.contact_id not in last or event.at >= last[event.contact_id].at:
-                last[event.contact_id] = event
+        last = {e.contact_id: e for e in events}
         return list(last.values())
     if bounce_codes:
         events = [e for e in events if e.bounce_code in bounce_codes]

@@ -19,6 +19,7 @@ from ccasync.sim._report_stats import (
     summary,
 )
 from ccasync.sim._report_tracking import (
+    NewestFirst,
     contact_activity_details,
     contact_activity_summary,
     contact_rates,
@@ -219,3 +220,14 @@ def test_contact_reports() -> None:
     assert (rates["included_activities_count"], rates["average_open_rate"]) == (1, 1.0)
     empty = contact_rates(book, opener, LATER, LATER, LATER)
     assert empty["included_activities_count"] == 0
+
+
+def test_newest_first_view_pages_without_copying() -> None:
+    """The tracking view reverses the visible prefix and supports slices and negative indexes."""
+    view = NewestFirst([1, 2, 3, 4, 5], 4, lambda n: (n, "k", T0, None))
+    assert len(view) == 4
+    assert [item[0] for item in view[0:2]] == [4, 3]
+    assert [item[0] for item in view[2:10]] == [2, 1]
+    assert view[-1][0] == 1
+    with pytest.raises(IndexError):
+        view[4]
