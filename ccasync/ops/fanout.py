@@ -281,6 +281,8 @@ async def _one_location(
         lists = _step_sync("lists", lambda: resolve_lists(loc.list_ids, loc.list_names, names))
         at = _send_time(run, loc, cc)
         base = attrs.evolve(base, name=fields["name"])
+        if isinstance(at, Exception) and index.get(str(fields["name"])) is None:
+            raise StepFailed("time", at)  # nothing to resume: create nothing
         campaign_id, hint, created = await _campaign(cc, index, fields)
         base = attrs.evolve(base, campaign_id=campaign_id, created=created)
         activity = await _activity(cc, campaign_id, hint)
