@@ -220,11 +220,11 @@ def parse_email(body: dict[str, Any]) -> tuple[str, str | None] | None:
     return str(address), permission
 
 
-def apply_subresources(
-    account: Account, contact: SimContact, body: dict[str, Any], source: str, now: dt.datetime
-) -> None:
-    """Replace the sub-resources present in ``body`` (omitted ones stay untouched)."""
-    if "sms_channel" in body and body["sms_channel"] is not None:
+def parse_subresources(
+    account: Account, body: dict[str, Any], source: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Validate the sub-resources present in ``body``; 400 naming the field. Nothing changes yet."""
+    if body.get("sms_channel") is not None:
         raise bad_request("sms_channel is not supported by the simulator.")
     updates: dict[str, Any] = {}
     if body.get("custom_fields") is not None:
@@ -235,16 +235,24 @@ def apply_subresources(
         updates["street_addresses"] = _addresses(body["street_addresses"], now)
     if body.get("notes") is not None:
         updates["notes"] = _notes(body["notes"], now)
-    lists = _existing(account, uuid_list(body, "list_memberships", 50), "list_memberships")
-    tags = _existing(account, uuid_list(body, "taggings", 50), "taggings")
+    for kind in ("list_memberships", "taggings"):
+        if body.get(kind) is not None:
+            updates[kind] = _existing(account, uuid_list(body, kind, 50), kind)
+    return updates
+
+
+def apply_subresources(account: Account, contact: SimContact, updates: dict[str, Any]) -> None:
+    """Replace the sub-resources in ``updates`` (from :func:`parse_subresources`); others stay."""
+    lists = updates.pop("list_memberships", None)
+    tags = updates.pop("taggings", None)
     for field, value in updates.items():
         setattr(contact, field, value)
-    if "list_memberships" in body and body["list_memberships"] is not None:
+    if lists is not None:
         for list_id in [i for i in contact.list_ids if i not in lists]:
             account.remove_membership(contact, list_id)
         for list_id in lists:
             account.add_membership(contact, list_id)
-    if "taggings" in body and body["taggings"] is not None:
+    if tags is not None:
         for tag_id in [i for i in contact.tag_ids if i not in tags]:
             account.remove_tagging(contact, tag_id)
         for tag_id in tags:

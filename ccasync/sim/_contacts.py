@@ -14,6 +14,7 @@ from ._contact_json import (
     parse_email,
     parse_include,
     parse_scalars,
+    parse_subresources,
     set_permission,
     street_address,
 )
@@ -92,20 +93,13 @@ async def _create(request: web.Request) -> web.Response:
     scalars = parse_scalars(body)
     if email is None and not (scalars["first_name"] or scalars["last_name"]):
         raise bad_request("A contact needs an email_address, first_name, last_name or sms_channel.")
+    now = _now(request)
+    updates = parse_subresources(account, body, source, now)
     if email is not None:
         _email_taken(account, email[0])
-    now = _now(request)
-    draft = SimContact(contact_id="", email=None, created_at=now, updated_at=now)
-    apply_subresources(
-        account, draft, {**body, "list_memberships": None, "taggings": None}, source, now
-    )
     contact = account.create_contact(email[0] if email else None, now)
     _fill(contact, scalars, source, now, created=True)
-    for field in ("custom_fields", "phone_numbers", "street_addresses", "notes"):
-        setattr(contact, field, getattr(draft, field))
-    apply_subresources(
-        account, contact, {k: body.get(k) for k in ("list_memberships", "taggings")}, source, now
-    )
+    apply_subresources(account, contact, updates)
     set_permission(contact, (email[1] if email else None) or "implicit", source, now)
     return json_response(
         contact_json(contact, frozenset(("list_memberships", "custom_fields"))), 201
@@ -141,9 +135,10 @@ async def _put(request: web.Request) -> web.Response:
     email = parse_email(body)
     scalars = parse_scalars(body)
     now = _now(request)
+    updates = parse_subresources(account, body, source, now)
     if email is not None and email[0].lower() != (contact.email or "").lower():
         _email_taken(account, email[0])
-    apply_subresources(account, contact, body, source, now)
+    apply_subresources(account, contact, updates)
     if email is not None:
         account.change_email(contact, email[0])
         if email[1] is not None:
@@ -171,17 +166,32 @@ async def _sign_up(request: web.Request) -> web.Response:
     if not valid_email(address):
         raise bad_request("email_address is not a valid email address.")
     lists = uuid_list(body, "list_memberships", 50, required=True)
+    for list_id in lists:
+        if not account.list_exists(list_id):
+            raise bad_request(f"list_memberships contains {list_id}, which does not exist.")
     scalars = parse_scalars(body)
     now = _now(request)
+    extra = _signup_extras(account, body, now)
     contact = account.find_email(str(address))
     created = contact is None
     if contact is None:
         contact = account.create_contact(str(address), now)
         contact.create_source = "Contact"
-    extra = _signup_extras(account, body, now)
-    for list_id in lists:
-        if not account.list_exists(list_id):
-            raise bad_request(f"list_memberships contains {list_id}, which does not exist.")
+    _apply_signup(account, contact, scalars, extra, lists, now)
+    action = "created" if created else "updated"  # UNCONFIRMED literal values
+    return json_response(
+        {"contact_id": contact.contact_id, "action": action}, 201 if created else 200
+    )
+
+
+def _apply_signup(
+    account: Account,
+    contact: SimContact,
+    scalars: dict[str, Any],
+    extra: dict[str, Any],
+    lists: list[str],
+    now: dt.datetime,
+) -> None:
     for field, value in scalars.items():
         if value is not None:
             setattr(contact, field, value)
@@ -197,10 +207,6 @@ async def _sign_up(request: web.Request) -> web.Response:
     contact.opt_in_source, contact.opt_in_date = "Contact", now
     contact.opt_out_source = contact.opt_out_date = contact.opt_out_reason = None
     contact.update_source, contact.updated_at, contact.deleted_at = "Contact", now, None
-    action = "created" if created else "updated"  # UNCONFIRMED literal values
-    return json_response(
-        {"contact_id": contact.contact_id, "action": action}, 201 if created else 200
-    )
 
 
 def _signup_extras(account: Account, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
