@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
@@ -22,6 +21,7 @@ from ._campaign_model import (
     EXECUTING,
     Activity,
     CampaignAccount,
+    CampaignContact,
     Delivery,
     Event,
     SendRecord,
@@ -81,7 +81,11 @@ def finish_send(activity: Activity) -> None:
 
 
 def deliver(
-    seed: int, activity: Activity, contacts: Sequence[Any], at: dt.datetime, send_id: int
+    seed: int,
+    activity: Activity,
+    contacts: Sequence[CampaignContact],
+    at: dt.datetime,
+    send_id: int,
 ) -> tuple[Event, ...]:
     """Record a delivery and its engagement for each contact; the opt-out events to apply later."""
     links = links_in(activity.html_content, activity.activity_id)
@@ -91,15 +95,18 @@ def deliver(
         events = engagement(
             seed, activity.activity_id, contact.contact_id, at, links, tracking_image=image
         )
+        email = contact.email or ""
         delivery = Delivery(
-            contact.contact_id, contact.email, contact.first_name, contact.last_name, at, send_id
+            contact.contact_id, email, contact.first_name, contact.last_name, at, send_id
         )
         activity.tracking.record(delivery, events)
         optouts.extend(e for e in events if e.kind == "em_optouts")
     return tuple(optouts)
 
 
-def non_openers(account: CampaignAccount, primary: Activity, at: dt.datetime) -> list[Any]:
+def non_openers(
+    account: CampaignAccount, primary: Activity, at: dt.datetime
+) -> list[CampaignContact]:
     """Contacts sent ``primary`` who neither opened nor bounced by ``at`` and are still mailable."""
     skip = primary.tracking.contacts_with("em_opens", at)
     skip |= primary.tracking.contacts_with("em_bounces", at)

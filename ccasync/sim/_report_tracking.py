@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, overload
 
-from ._campaign_model import Activity, CampaignAccount, Delivery, Event
+from ._campaign_model import Activity, CampaignAccount, CampaignContact, Delivery, Event
 from ._campaign_state import CampaignBook
 from ._http import iso
 from ._report_stats import visible
@@ -191,7 +191,7 @@ def _row(
     return row
 
 
-def _event_fields(event: Event, contact: Any) -> dict[str, Any]:
+def _event_fields(event: Event, contact: CampaignContact | None) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if event.kind in ("em_opens", "em_clicks") and event.device_type is not None:
         fields["device_type"] = event.device_type
