@@ -8,24 +8,27 @@ Why strict, and why not aiolimiter
 A server that counts requests in any sliding 1-second window rejects the request that makes
 ``per_second + 1`` fall inside one second. ``aiolimiter.AsyncLimiter(4, 1)`` is a leaky bucket of
 capacity 4: it grants 4 at once, then one every 0.25 s, so 7 requests land in its first second
-and a sliding-window server rejects about 18% of a saturated stream. ``AsyncLimiter(1, 0.25)``
-(capacity 1) cannot burst, but exact 0.25 s spacing is still broken by a few milliseconds of
-network jitter, and aiolimiter (1.3, read in its source) orders waiters in a heap by *amount*
-(small acquisitions overtake large ones forever: not FIFO, starvation), caps ``amount`` at the
-capacity (so ``amount > 1`` is impossible at capacity 1), and has no hook for a server-imposed
-pause or a daily budget. The algorithm below is small, so it is written here and aiolimiter is
-not imported (it remains the baseline in ``benchmarks/bench_rate.py``).
+and a sliding-window server rejects about 18% of a saturated stream (``benchmarks/bench_rate.py``
+measures it). A capacity-1 configuration such as ``AsyncLimiter(1, 1.02 / 4)`` would pace
+correctly, but aiolimiter (1.3, read in its source) keeps waiters in a heap ordered by *amount*
+(small acquisitions overtake a large one indefinitely: not FIFO, starvation), refuses an
+``amount`` above its capacity (so ``acquire(2)`` is impossible at capacity 1), measures nothing
+in actual send times to guard the window against event-loop lag, and has no hook for a
+server-imposed pause or a daily budget. The algorithm below is about as long as the
+configuration and wrapping would be, so it is written here and aiolimiter is not imported
+(it remains the baseline in the benchmark).
 
 The algorithm (virtual scheduling, GCRA-style, with a window guard)
 -------------------------------------------------------------------
-- Slots are ``interval = (1 + margin) / per_second`` apart. The schedule follows the *planned*
-  slot times, so a waiter woken a little late (event-loop lag) does not push every later slot
-  back; after an idle period it restarts from "now", so idling never builds up a burst.
-- The guard that makes it strict: any ``n + 1`` consecutive grants (``n = floor(per_second)``)
-  are at least ``(1 + margin)`` seconds apart in *actual* loop time. A server whose clock sees
-  each request shifted by less than ``margin / 2`` seconds of jitter therefore never counts more
-  than ``n`` in any 1-second window. The default margin of 2% covers +/-10 ms at 4/s and keeps
-  sustained throughput at 1 / 1.02 = 98% of ``per_second``.
+- Slots are ``interval = (1 + margin) / per_second`` apart, following the *planned* slot
+  times: a waiter woken a little late (event-loop lag, up to a quarter interval) does not push
+  the next slot back; after an idle period the schedule restarts from "now", so idling never
+  builds up a burst.
+- The guard that makes it strict: any ``n + 1`` grants (``n = floor(per_second)``) are at
+  least ``1 + margin`` seconds apart in *actual* loop time. A server that sees each request
+  shifted by at most ``margin / 2`` seconds of jitter therefore never counts more than ``n`` in
+  any 1-second window. The default margin of 2% covers +/-10 ms at 4/s and keeps sustained
+  throughput at 1 / 1.02 = 98% of ``per_second``.
 - Waiters form one FIFO queue; only its head may be granted, so a large acquisition is never
   overtaken. A cancelled waiter leaves the queue; if it was cancelled just after being granted
   (before it could send), its slot and its daily count are given back.
@@ -128,7 +131,8 @@ class RateLimiter:
 
     - ``per_second``: requests allowed in any 1-second window (API: 4; partner keys: 10).
       At most ``floor(per_second)`` requests fall in any 1-second window (below 1/s: one per
-      ``1/per_second`` s); sustained throughput is ``per_second / (1 + margin)``. ``None``: no
+      ``1/per_second`` s); sustained throughput is ``per_second / (1 + margin)`` (a
+      fractional rate above 1 sustains ``floor(per_second) / (1 + margin)``). ``None``: no
       per-second pacing.
     - ``per_day``: requests per UTC day (API: 10,000), reset at 00:00 UTC. ``None``: no local
       daily limit (a server ``quota_exceeded`` still stops the day).
