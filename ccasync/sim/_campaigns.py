@@ -22,6 +22,7 @@ from ._campaign_views import (
 from ._http import csv_param, json_response, page, parse_datetime, read_json
 
 _ACTIVITY = "/v3/emails/activities/{activity_id}"
+XREF_MAX = 50
 
 
 def register_campaign_routes(app: web.Application) -> None:
@@ -29,6 +30,8 @@ def register_campaign_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/v3/emails", _list)
     r.add_post("/v3/emails", _create)
+    # Registered before /v3/emails/{campaign_id}, which would otherwise capture it.
+    r.add_get("/v3/emails/campaign_id_xrefs", _xrefs)
     r.add_get("/v3/emails/{campaign_id}", _get)
     r.add_patch("/v3/emails/{campaign_id}", _rename)
     r.add_delete("/v3/emails/{campaign_id}", _delete)
@@ -83,6 +86,14 @@ async def _create(request: web.Request) -> web.Response:
 
 async def _get(request: web.Request) -> web.Response:
     return json_response(campaign_body(_book(request).campaign(request.match_info["campaign_id"])))
+
+
+async def _xrefs(request: web.Request) -> web.Response:
+    """V2 -> V3 id mapping; the simulator holds no V2 campaigns, so every id maps to nothing."""
+    ids = csv_param(request, "v2_email_campaign_ids")
+    if not ids or len(ids) > XREF_MAX:
+        raise invalid(f"v2_email_campaign_ids must list 1 to {XREF_MAX} ids.")
+    return json_response({"xrefs": []})
 
 
 async def _rename(request: web.Request) -> web.Response:

@@ -271,3 +271,15 @@ async def test_engagement_opt_outs_unsubscribe_real_contacts(api: Any, fsim: Any
     contact_id = report["tracking_activities"][0]["contact_id"]
     status, contact = await api.get(f"/contacts/{contact_id}")
     assert contact["email_address"]["permission_to_send"] == "unsubscribed"
+
+
+async def test_campaign_id_xrefs(api: Any) -> None:
+    """V2 id cross-references: no V2 campaigns exist; more than 50 ids or none answer 400."""
+    path = "/emails/campaign_id_xrefs"
+    assert await api.get(path, params={"v2_email_campaign_ids": "1100567546598"}) == (
+        200,
+        {"xrefs": []},
+    )
+    too_many = ",".join(str(n) for n in range(51))
+    assert (await api.get(path, params={"v2_email_campaign_ids": too_many}))[0] == 400
+    assert (await api.get(path))[0] == 400

@@ -87,6 +87,8 @@ async def test_email_operations_match_the_spec(api: Any, fsim: Any) -> None:
     listed = await c.ok("GET", "/emails", "/emails", 200, params={"limit": "1"})
     assert "_links" in listed
     await c.ok("GET", "/emails/{campaign_id}", f"/emails/{campaign_id}", 200)
+    xrefs = {"v2_email_campaign_ids": "1100567546598"}
+    await c.ok("GET", "/emails/campaign_id_xrefs", "/emails/campaign_id_xrefs", 200, params=xrefs)
     await c.ok(
         "PATCH", "/emails/{campaign_id}", f"/emails/{campaign_id}", 200, json={"name": "Spec 2"}
     )
@@ -128,7 +130,7 @@ async def test_email_operations_match_the_spec(api: Any, fsim: Any) -> None:
     await c.ok("POST", ACTIVITY + "/non_opener_resends", path, 201, json=resend)
     await c.ok("DELETE", ACTIVITY + "/non_opener_resends/{resend_request_id}", f"{path}/DRAFT", 204)
     await c.ok("DELETE", "/emails/{campaign_id}", f"/emails/{other_id}", 204)
-    assert len(c.checked) == 16
+    assert len(c.checked) == 17
 
 
 async def test_email_error_statuses_are_documented(api: Any, fsim: Any) -> None:
