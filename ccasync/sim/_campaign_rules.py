@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._campaign_model import CampaignAccount
+from ._campaign_model import Activity, CampaignAccount
 from ._http import ApiFailure, bad_request, is_uuid, parse_datetime
 
 BAD = "http.status.bad_request"
@@ -200,6 +200,42 @@ def recipients(body: dict[str, Any], account: CampaignAccount) -> tuple[list[str
     if segments:
         raise invalid(f"segment_ids: the segment {segments[0]} does not exist.")
     return list(dict.fromkeys(str(x).lower() for x in lists)), []
+
+
+def activity_changes(body: Any, account: CampaignAccount, current: Activity) -> dict[str, Any]:
+    """The validated new attribute values of a PUT activity body (reference 9.4).
+
+    Top-level properties are all replaced (omitted = cleared); the sub-resources html_content,
+    physical_address_in_footer and document_properties change only when given, and then only the
+    keys given.
+    """
+    data = require_object(body)
+    lists, segments = recipients(data, account)
+    changes: dict[str, Any] = {
+        "from_name": text(data, "from_name", max_len=FROM_NAME_MAX),
+        "from_email": sender(data, "from_email", account),
+        "reply_to_email": sender(data, "reply_to_email", account),
+        "subject": text(data, "subject"),
+        "preheader": optional_text(data, "preheader", max_len=PREHEADER_MAX),
+        "contact_list_ids": lists,
+        "segment_ids": segments,
+    }
+    if data.get("html_content") is not None:
+        changes["html_content"] = html_content(data)
+    given_footer = _optional_object(data, "physical_address_in_footer")
+    if given_footer is not None:
+        changes["physical_address"] = footer({**current.physical_address, **given_footer})
+    properties = _optional_object(data, "document_properties")
+    if properties is not None:
+        changes["document_properties"] = {**(current.document_properties or {}), **properties}
+    return changes
+
+
+def _optional_object(data: dict[str, Any], field: str) -> dict[str, Any] | None:
+    value = data.get(field)
+    if value is not None and not isinstance(value, dict):
+        raise invalid(f"{field} must be an object.")
+    return value
 
 
 def schedule_date(body: Any, now: dt.datetime) -> dt.datetime | None:

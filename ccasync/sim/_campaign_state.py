@@ -164,15 +164,9 @@ class CampaignBook:
         physical_address_in_footer, document_properties) and their missing keys are kept.
         """
         campaign, activity = self._editable(activity_id)
-        data = rules.require_object(body)
-        account = self._account
-        activity.from_name = rules.text(data, "from_name", max_len=rules.FROM_NAME_MAX)
-        activity.from_email = rules.sender(data, "from_email", account)
-        activity.reply_to_email = rules.sender(data, "reply_to_email", account)
-        activity.subject = rules.text(data, "subject")
-        activity.preheader = rules.optional_text(data, "preheader", max_len=rules.PREHEADER_MAX)
-        activity.contact_list_ids, activity.segment_ids = rules.recipients(data, account)
-        self._update_subresources(activity, data)
+        # Validate everything before touching the activity: a 400 must leave it unchanged.
+        for name, value in rules.activity_changes(body, self._account, activity).items():
+            setattr(activity, name, value)
         campaign.updated_at = now
         return activity
 
@@ -186,21 +180,6 @@ class CampaignBook:
                 "only DRAFT or DONE activities can."
             )
         return campaign, activity
-
-    @staticmethod
-    def _update_subresources(activity: Activity, data: dict[str, Any]) -> None:
-        if data.get("html_content") is not None:
-            activity.html_content = rules.html_content(data)
-        footer = data.get("physical_address_in_footer")
-        if footer is not None:
-            if not isinstance(footer, dict):
-                raise rules.invalid("physical_address_in_footer must be an object.")
-            activity.physical_address = rules.footer({**activity.physical_address, **footer})
-        properties = data.get("document_properties")
-        if properties is not None:
-            if not isinstance(properties, dict):
-                raise rules.invalid("document_properties must be an object.")
-            activity.document_properties = {**(activity.document_properties or {}), **properties}
 
     # -- schedules ----------------------------------------------------------------------------
 

@@ -221,3 +221,27 @@ def test_sender_match_is_case_insensitive() -> None:
     _, book = new_book()
     campaign = book.create(campaign_body(from_email=SENDER.upper()), T0)
     assert campaign.primary.from_email == SENDER.upper()
+
+
+def test_rejected_put_leaves_the_activity_unchanged() -> None:
+    """A PUT failing validation (bad footer after good fields) changes nothing."""
+    account, book = new_book()
+    list_id = account.add_list()
+    activity = book.create(campaign_body(), T0).primary
+    before = (
+        activity.from_name,
+        activity.subject,
+        activity.html_content,
+        activity.contact_list_ids,
+    )
+    body = activity_put(
+        [list_id],
+        from_name="Changed",
+        subject="Changed",
+        html_content="<p>new</p>",
+        physical_address_in_footer={"country_code": "usa"},
+    )
+    with pytest.raises(ApiFailure):
+        book.update_activity(activity.activity_id, body, T0)
+    after = (activity.from_name, activity.subject, activity.html_content, activity.contact_list_ids)
+    assert after == before
