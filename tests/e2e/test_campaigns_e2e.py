@@ -204,3 +204,8 @@ async def test_unknown_activity_is_not_found(cc: Client) -> None:
     """A well-formed but unknown activity id is a 404."""
     with pytest.raises(NotFoundError):
         await cc.campaigns.get_activity("4c08372c-957a-48b5-bc45-72c7f00796cd")
+
+
+async def test_id_xrefs_of_unknown_v2_ids_is_empty(cc: Client) -> None:
+    """V2 ids the account never had map to nothing."""
+    assert await cc.campaigns.id_xrefs(["1100567546598", "1604567396117"]) == []

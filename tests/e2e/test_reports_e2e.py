@@ -159,6 +159,26 @@ async def test_contact_reports(sim_client: Client, sim: Any, sent: Sent) -> None
     assert rates.average_open_rate == 1.0
 
 
+async def test_summary_pages_and_stats_reports(sim_client: Client, sent: Sent) -> None:
+    """Summary pages carry aggregate percents; stats reports list no errors for known ids."""
+    reports = sim_client.reports
+    pages = [p async for p in reports.iter_campaign_summary_pages()]
+    assert [s.campaign_id for p in pages for s in p.bulk_email_campaign_summaries] == [
+        sent.campaign_id
+    ]
+    percents = pages[0].aggregate_percents
+    assert percents is not None
+    assert percents.open is not None
+    assert 0 < percents.open <= 100
+    campaign = await reports.campaign_stats_report([sent.campaign_id])
+    assert [r.campaign_id for r in campaign.results] == [sent.campaign_id]
+    assert campaign.errors == []
+    assert campaign.results[0].percents is not None
+    activity = await reports.activity_stats_report([sent.activity_id])
+    assert [r.campaign_activity_id for r in activity.results] == [sent.activity_id]
+    assert activity.errors == []
+
+
 async def test_stats_of_unknown_ids_are_not_found(sim_client: Client) -> None:
     """Stats for ids the account does not have answer 404."""
     with pytest.raises(NotFoundError):
