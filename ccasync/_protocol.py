@@ -112,9 +112,18 @@ def rate_limit_kind(
     return RateLimitKind.THROTTLED
 
 
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name``, case-insensitively (aiohttp's proxy or a plain dict)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
 def retry_after(headers: Mapping[str, str], *, now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
-    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    raw = header(headers, "Retry-After")
     if raw is None:
         return None
     raw = raw.strip()
@@ -182,7 +191,7 @@ def decipher(
         )
     if not body:
         return None
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    content_type = header(headers, "Content-Type")
     if content_type and "json" not in content_type.lower():
         return body
     return loads(body)

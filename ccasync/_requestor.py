@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -91,7 +91,7 @@ class APIResponse:
     """A successful answer: status, headers and decoded data (``bytes`` for non-JSON bodies)."""
 
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     data: Any
 
 
@@ -175,8 +175,8 @@ class Requestor:
     ) -> APIResponse:
         if self.limiter is not None:
             await self.limiter.acquire()
-        response = await self._send(request, attempt)
         path = _path(request.url)
+        response = await self._send(request, path, attempt)
         data = _protocol.decipher(
             response.status, response.headers, response.body, method=request.method, url=path
         )
@@ -185,9 +185,9 @@ class Requestor:
                 f"{request.method} {path}: unexpected status {response.status}, "
                 f"expected one of {sorted(expected)}"
             )
-        return APIResponse(response.status, dict(response.headers), data)
+        return APIResponse(response.status, response.headers, data)
 
-    async def _send(self, request: HTTPRequest, attempt: int) -> HTTPResponse:
+    async def _send(self, request: HTTPRequest, path: str, attempt: int) -> HTTPResponse:
         started = time.perf_counter()
         self.calls += 1
         status: int | None = None
@@ -200,27 +200,30 @@ class Requestor:
             error = type(exc).__name__
             raise
         finally:
-            self._record(request, status, error, attempt, time.perf_counter() - started)
+            self._record(
+                request.method, path, status, error, attempt, time.perf_counter() - started
+            )
 
     def _record(
         self,
-        request: HTTPRequest,
+        method: str,
+        path: str,
         status: int | None,
         error: str | None,
         attempt: int,
         latency: float,
     ) -> None:
-        path = _path(request.url)
-        logger.debug(
-            "%s %s -> %s attempt=%d latency=%.1fms",
-            request.method,
-            path,
-            status or error,
-            attempt,
-            latency * 1e3,
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s attempt=%d latency=%.1fms",
+                method,
+                path,
+                status or error,
+                attempt,
+                latency * 1e3,
+            )
         if self.on_event is not None:
-            self.on_event(RequestEvent(request.method, path, status, attempt, latency, error))
+            self.on_event(RequestEvent(method, path, status, attempt, latency, error))
 
     def _tell_limiter(self, exc: CCAsyncError) -> None:
         if self.limiter is None or not isinstance(exc, RateLimitError):

@@ -121,13 +121,14 @@ class AiohttpTransport:
             async with self._get_session().request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=_payload(request),
-                timeout=self._timeout,
                 allow_redirects=False,
+                timeout=self._timeout,
             ) as resp:
                 body = await resp.read()
-                return HTTPResponse(status=resp.status, headers=dict(resp.headers), body=body)
+                # The case-insensitive proxy is kept as is: copying it costs per call.
+                return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is exc:
@@ -141,14 +142,14 @@ class AiohttpTransport:
             async with self._get_session().request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=_payload(request),
                 timeout=aiohttp.ClientTimeout(total=None, sock_read=self._timeout.total),
                 allow_redirects=False,
             ) as resp:
                 yield HTTPStream(
                     status=resp.status,
-                    headers=dict(resp.headers),
+                    headers=resp.headers,
                     chunks=_chunks(resp, request),
                 )
         except Exception as exc:

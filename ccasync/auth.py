@@ -43,6 +43,7 @@ from ccasync._oauth_grants import (
     start_device_flow,
 )
 from ccasync._oauth_token import OAuth2Token, jwt_expiry, token_from_response
+from ccasync._requestor import TokenSource
 from ccasync._token_store import FileTokenStore, MemoryTokenStore, TokenStore
 from ccasync._transport import Transport
 from ccasync.errors import APIErrorDetail, AuthenticationError, ConfigError
@@ -59,6 +60,7 @@ __all__ = [
     "PKCEPair",
     "StaticToken",
     "TokenRequestPacer",
+    "TokenSource",
     "TokenStore",
     "build_authorization_url",
     "exchange_code",
