@@ -34,6 +34,7 @@ SUMMARY_WRITABLE = frozenset(
 )
 """Fields ``PUT /account/summary`` changes (partial update)."""
 US_CA = frozenset({"US", "CA"})
+"""Countries whose addresses use ``state_code`` and need ``postal_code``."""
 
 
 @attrs.define(kw_only=True)

@@ -132,9 +132,13 @@ def activity_id_from_href(href: str | None) -> str | None:
 # --- JSON import rows -------------------------------------------------------------------------
 
 NAME_KEYS = ("first_name", "last_name", "job_title", "company_name")
+"""Import keys of ≤50-character name fields."""
 PHONE_KEYS = ("phone", "home_phone", "work_phone", "mobile_phone", "other_phone")
+"""Import keys of phone numbers (``phone`` is kind *other*)."""
 ADDRESS_PARTS = ("street", "street2", "city", "state", "zip", "country")
+"""Parts of an imported address."""
 ADDRESS_PREFIXES = ("", "home_", "work_", "other_")
+"""Address key prefixes: the primary (home) address, then home, work and other."""
 IMPORT_KEYS = frozenset(
     {
         "email",
@@ -150,6 +154,7 @@ IMPORT_KEYS = frozenset(
 )
 """Every key a ``contacts_json_import`` row may carry, besides ``cf:<custom field name>``."""
 CUSTOM_FIELD_PREFIX = "cf:"
+"""Prefix of an import key naming a custom field (``cf:<custom field name>``)."""
 MAX_IMPORT_ROWS = 40_000
 """Contacts per import call (the API silently drops the rest)."""
 MAX_IMPORT_BYTES = 4_000_000

@@ -40,10 +40,14 @@ from ccasync.resources._base import Resource
 SMS_PERMISSIONS = frozenset({"explicit", "not_set"})
 """Values of ``sms_permission_to_send`` on imports."""
 MAX_SOURCE_CONTACTS = 500
+"""Contact ids per bulk call."""
 MAX_LISTS = 50
+"""List ids per bulk call (targets or source)."""
 MAX_TAGS = 50
+"""Tag ids per tagging call."""
 
 CsvFile = bytes | str | Path | IO[bytes]
+"""What ``import_csv`` reads: the CSV bytes, a path, or a binary file object."""
 
 
 def activity_from_response(response: APIResponse) -> Activity:

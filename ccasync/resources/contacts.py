@@ -33,9 +33,12 @@ from ccasync.resources._base import Resource
 SEGMENT_TRIES = 10
 """Tries of a ``GET /contacts?segment_id=`` page that answers 202 (segment still computing)."""
 SEGMENT_FIRST_DELAY = 1.0
+"""Seconds before the first retry of a 202 segment page (doubling after each try)."""
 SEGMENT_MAX_DELAY = 30.0
+"""Longest pause between tries of a 202 segment page, in seconds."""
 
 CustomFieldValues = Mapping[str, str] | Sequence[ContactCustomField]
+"""Custom field values for ``sign_up_form``: ``{custom_field_id: value}`` or records."""
 
 
 def _csv_values(field: str, value: str | Sequence[str] | None, allowed: frozenset[str]) -> Any:
