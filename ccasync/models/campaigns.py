@@ -302,6 +302,15 @@ def check_footer(address: PhysicalAddressInFooter | None) -> None:
         _checks.check_required(f"{where}.state_code", address.state_code)
 
 
+def check_content(
+    html_content: object, preheader: str | None, footer: PhysicalAddressInFooter | None
+) -> None:
+    """The content of a new activity: html rules, preheader ≤200 characters, footer fields."""
+    check_html_content(html_content)
+    _checks.check_length("preheader", preheader, max_len=PREHEADER_MAX)
+    check_footer(footer)
+
+
 def check_activity_for_update(activity: CampaignActivity) -> None:
     """What a PUT of an activity needs: its id, the sender fields, valid recipients and content."""
     _checks.check_uuid("campaign_activity_id", activity.campaign_activity_id)

@@ -18,6 +18,7 @@ from ccasync._serde import format_datetime, structure, unstructure
 from ccasync.errors import ConflictError, RequestTimeoutError, ServerError
 from ccasync.models import _checks
 from ccasync.models.campaigns import (
+    MAX_LISTS_PER_ACTIVITY,
     CampaignActivity,
     CampaignIdXref,
     CampaignPreview,
@@ -28,8 +29,7 @@ from ccasync.models.campaigns import (
     SendHistoryEntry,
     check_activity_for_update,
     check_campaign_name,
-    check_footer,
-    check_html_content,
+    check_content,
     check_includes,
     check_resend_delay,
     check_resend_request_id,
@@ -130,9 +130,7 @@ class CampaignsResource(Resource):
             reply_to_email=reply_to_email,
             subject=subject,
         )
-        _checks.check_length("preheader", preheader, max_len=200)
-        check_html_content(html_content)
-        check_footer(physical_address_in_footer)
+        check_content(html_content, preheader, physical_address_in_footer)
         activity = {
             "format_type": format_type,
             "from_name": from_name,
@@ -159,7 +157,7 @@ class CampaignsResource(Resource):
         except (RequestTimeoutError, ServerError) as exc:
             found = await self.find_by_name(name)
             if found is None:
-                exc.add_note(f"ccasync: no campaign named {name!r} exists; it was not created")
+                exc.add_note(f"ccasync: no campaign named {name!r} found afterwards; not created")
                 raise
             return found
         return structure(resp.data, EmailCampaign)
@@ -260,11 +258,11 @@ class CampaignsResource(Resource):
     async def get_activity(
         self, activity_id: str, *, include: Sequence[str] = ()
     ) -> CampaignActivity:
-        """Get one campaign activity; ``include`` adds physical_address_in_footer,
-        permalink_url, html_content and/or document_properties.
+        """Get one campaign activity, with the sub-resources named in ``include``.
 
-        Limits: 1 call. Raises ValidationError (id, include value), NotFoundError (also for
-        ``REMOVED`` activities).
+        ``include``: physical_address_in_footer, permalink_url, html_content,
+        document_properties (they are omitted otherwise). Limits: 1 call. Raises
+        ValidationError (id, include value), NotFoundError (also for ``REMOVED`` activities).
         """
         check_includes(include)
         params = {"include": list(include) or None}
@@ -294,7 +292,7 @@ class CampaignsResource(Resource):
         Raises ValidationError (ids), NotFoundError, BadRequestError (unknown list, status).
         """
         _checks.check_uuid("campaign_activity_id", activity_id)
-        _checks.check_uuids("list_ids", list_ids, max_items=1000, min_items=1)
+        _checks.check_uuids("list_ids", list_ids, max_items=MAX_LISTS_PER_ACTIVITY, min_items=1)
         current = await self.get_activity(activity_id)
         changed = attrs.evolve(current, contact_list_ids=list(list_ids), segment_ids=[])
         return await self.update_activity(changed)

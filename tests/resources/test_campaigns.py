@@ -288,7 +288,7 @@ async def test_create_timeout_reraises_when_nothing_landed(client_for: Any) -> N
     api = Api({("POST", "/emails"): timeout, ("GET", "/emails"): json_response({"campaigns": []})})
     with pytest.raises(RequestTimeoutError) as info:
         await client_for(api).campaigns.create(**create_kwargs())
-    assert any("was not created" in note for note in info.value.__notes__)
+    assert any("not created" in note for note in info.value.__notes__)
 
 
 # --- campaigns ---------------------------------------------------------------------------------
