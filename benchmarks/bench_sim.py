@@ -12,10 +12,12 @@ import argparse
 import asyncio
 import contextlib
 import io
+import os
 import socket
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -31,11 +33,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds used so far by process ``pid`` (None where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.asynccontextmanager
-async def _server(in_process: bool) -> AsyncIterator[str]:
+async def _server(in_process: bool) -> AsyncIterator[tuple[str, int | None]]:
+    """(base URL, server pid or None when in process)."""
     if in_process:
         async with serve(SimConfig(per_second=None, per_day=None, access_token=TOKEN)) as sim:
-            yield sim.base_url
+            yield sim.base_url, None
         return
     port = _free_port()
     args = [
@@ -55,7 +67,7 @@ async def _server(in_process: bool) -> AsyncIterator[str]:
     try:
         assert proc.stdout is not None
         await asyncio.wait_for(proc.stdout.readline(), 30)  # the banner: the server is up
-        yield f"http://127.0.0.1:{port}/v3"
+        yield f"http://127.0.0.1:{port}/v3", proc.pid
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 10)
@@ -125,14 +137,23 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=40_000)
     parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
-    async with _server(args.in_process) as base:
+    async with _server(args.in_process) as (base, pid):
+        cpu_before = _cpu_seconds(pid) if pid else None
         rate = await _requests_per_second(base, args.requests, args.concurrency)
+        cpu_after = _cpu_seconds(pid) if pid else None
         accepted, completed = await _import_seconds(base, args.rows)
-    where = "in-process" if args.in_process else "separate process"
+    where = (
+        "in-process (client and server share the core)" if args.in_process else "separate process"
+    )
     print(
-        f"server {where}: {rate:,.0f} simple requests/s "
+        f"server {where}: {rate:,.0f} simple requests/s of wall time "
         f"({args.requests} x GET /v3/contacts/counts, {args.concurrency} concurrent)"
     )
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        per_cpu = args.requests / (cpu_after - cpu_before)
+        print(
+            f"server CPU: {cpu_after - cpu_before:.2f} s -> {per_cpu:,.0f} requests per CPU-second"
+        )
     print(
         f"{args.rows:,}-contact JSON import: 201 after {accepted:.2f} s, "
         f"completed after {completed:.2f} s"

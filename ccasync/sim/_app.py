@@ -28,6 +28,7 @@ from ._state import SimState
 from ._tags import register_tag_routes
 
 STATE_KEY = web.AppKey("ccasync_sim_state", SimState)
+PRIMED_KEY = web.AppKey("ccasync_sim_primed_request_keys", set[str])
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -35,6 +36,7 @@ def build_app(state: SimState) -> web.Application:
     """The simulator's aiohttp application over ``state``."""
     app = web.Application(middlewares=[_pipeline], client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state
+    app[PRIMED_KEY] = set()
     for register in (
         register_oauth_routes,
         register_account_routes,
@@ -126,10 +128,19 @@ def _restore_cursor(request: web.Request) -> web.Request:
 
 
 def _store(request: web.Request, key: str, value: Any) -> None:
-    """Set a string-keyed request value (the handlers' contract) without aiohttp's key warning."""
+    """Set a string-keyed request value (the handlers' contract) without aiohttp's key warning.
+
+    aiohttp warns once per key and process; the first store of each key is made with the warning
+    silenced, later ones skip the (slow) warnings machinery.
+    """
+    primed = request.app[PRIMED_KEY]
+    if key in primed:
+        request[key] = value
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         request[key] = value
+    primed.add(key)
 
 
 def _http_error(exc: web.HTTPException) -> web.Response:

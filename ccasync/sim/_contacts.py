@@ -45,8 +45,6 @@ _STATUSES = (
     "pending_confirmation",
     "temp_hold",
     "unsubscribed",
-    "explicit",
-    "implicit",
 )
 
 

@@ -25,6 +25,8 @@ Shape = Literal["array", "object"]
 _rng: contextvars.ContextVar[random.Random] = contextvars.ContextVar("ccasync_sim_rng")
 _fallback_rng = random.Random(0)
 
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 PAGE_OFFSET_KEY = "ccasync_sim_page_offset"
 LOG_NOTES_KEY = "ccasync_sim_log_notes"
 
@@ -135,8 +137,10 @@ def bind_rng(rng: random.Random) -> None:
 
 def new_id() -> str:
     """A uuid4 string drawn from the bound seeded RNG, so runs with one seed get the same ids."""
-    rng = _rng.get(_fallback_rng)
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    bits = _rng.get(_fallback_rng).getrandbits(128)
+    bits = (bits & _UUID4_CLEAR) | _UUID4_SET  # version 4, RFC 4122 variant (as uuid.UUID does)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def iso(moment: dt.datetime) -> str:

@@ -29,6 +29,13 @@ ADDRESS_PARTS = ("street", "street2", "city", "state", "zip", "country")
 _ANNIVERSARY = re.compile(
     r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4})$"
 )
+PHONE_KEYS = frozenset(PHONE_KINDS)
+ADDRESS_KEYS = frozenset(
+    [
+        *ADDRESS_PARTS,
+        *(f"{kind}_{part}" for kind in ("home", "work", "other") for part in ADDRESS_PARTS),
+    ]
+)
 KNOWN_KEYS = frozenset(
     [
         "email",
@@ -71,15 +78,21 @@ class RowApplier:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(f"Row {row_number}: {reason}")
 
-    def apply(self, row: dict[str, Any], row_number: int) -> None:
+    def apply_many(self, rows: list[dict[str, Any]], first_number: int) -> None:
+        """Upsert ``rows`` (numbered from ``first_number``) at the current simulated time."""
+        now = self.now()
+        for offset, row in enumerate(rows):
+            self.apply(row, first_number + offset, now)
+
+    def apply(self, row: dict[str, Any], row_number: int, now: dt.datetime) -> None:
         """Upsert one row; problems are counted, never raised."""
         try:
-            self._apply(row, row_number)
+            self._apply(row, row_number, now)
         except RowError as exc:
             self.correctable_count += 1
             self._error(row_number, str(exc))
 
-    def _apply(self, row: dict[str, Any], row_number: int) -> None:
+    def _apply(self, row: dict[str, Any], row_number: int, now: dt.datetime) -> None:
         email = _text(row.get("email"))
         if not email:
             if row.get("sms_number"):
@@ -87,18 +100,24 @@ class RowApplier:
             raise RowError("missing email address")
         if not valid_email(email):
             raise RowError(f"invalid email address {email!r}")
+        keys = row.keys()
         values = _scalars(row)
-        custom = self._custom_fields(row, row_number)
-        account, now = self.account, self.now()
+        custom = (
+            self._custom_fields(row, keys - KNOWN_KEYS, row_number) if keys - KNOWN_KEYS else {}
+        )
+        account = self.account
         contact = account.find_email(email)
         if contact is None:
             contact = account.create_contact(email, now)
         contact.deleted_at = None
         for field, value in values.items():
             setattr(contact, field, value)
-        contact.custom_fields.update(custom)
-        _phones(contact.phone_numbers, row, now)
-        _addresses(contact.street_addresses, row, now)
+        if custom:
+            contact.custom_fields.update(custom)
+        if not PHONE_KEYS.isdisjoint(keys):
+            _phones(contact.phone_numbers, row, now)
+        if not ADDRESS_KEYS.isdisjoint(keys):
+            _addresses(contact.street_addresses, row, now)
         contact.updated_at = now
         self.person_count += 1
         if contact.is_unsubscribed:
@@ -108,11 +127,12 @@ class RowApplier:
             if account.list_exists(list_id) and not account.add_membership(contact, list_id):
                 self._error(row_number, f"{email} is already on 50 lists")
 
-    def _custom_fields(self, row: dict[str, Any], row_number: int) -> dict[str, str]:
+    def _custom_fields(
+        self, row: dict[str, Any], extra: set[str], row_number: int
+    ) -> dict[str, str]:
         custom: dict[str, str] = {}
-        for key, raw in row.items():
-            if key in KNOWN_KEYS:
-                continue
+        for key in sorted(extra):
+            raw = row[key]
             if not key.startswith("cf:"):
                 self._error(row_number, f"unknown column {key!r} ignored")
                 continue

@@ -81,9 +81,7 @@ class ImportJob(_Job):
         return len(self.items)
 
     def run(self, begin: int, end: int) -> None:
-        apply = self.applier.apply
-        for index in range(begin, end):
-            apply(self.items[index], index + 1 + self.header_rows)
+        self.applier.apply_many(self.items[begin:end], begin + 1 + self.header_rows)
         self.completed = end
 
     def status(self) -> dict[str, Any]:

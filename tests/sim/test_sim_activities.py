@@ -224,3 +224,19 @@ async def test_json_over_4_mb_is_truncated_by_size(api: Any, fsim: Any) -> None:
     assert status == 201
     assert 0 < created["status"]["items_total_count"] < 20_000
     assert fsim.state.truncations[-1].bytes_received > 4_000_000
+
+
+async def test_hand_set_multipart_content_type_without_boundary_is_415(api: Any) -> None:
+    """Forcing Content-Type: multipart/form-data by hand (no boundary) gives 415, as documented."""
+    list_id = await _list(api, "M")
+    form = aiohttp.FormData()
+    form.add_field("file", b"email\na@example.org\n", filename="a.csv", content_type="text/csv")
+    form.add_field("list_ids", list_id)
+    status, body, _ = await api.call(
+        "POST",
+        "/activities/contacts_file_import",
+        data=form,
+        headers={"Content-Type": "multipart/form-data"},
+    )
+    assert status == 415
+    assert body[0]["error_key"] == "unsupported_media_type"
