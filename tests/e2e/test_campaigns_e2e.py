@@ -209,3 +209,27 @@ async def test_unknown_activity_is_not_found(cc: Client) -> None:
 async def test_id_xrefs_of_unknown_v2_ids_is_empty(cc: Client) -> None:
     """V2 ids the account never had map to nothing."""
     assert await cc.campaigns.id_xrefs(["1100567546598", "1604567396117"]) == []
+
+
+async def test_documented_success_statuses(cc: Client, sim: Any) -> None:
+    """The server answers POST /emails 200, schedules 201, unschedule/tests/delete 204."""
+    made = await new_campaign(cc)
+    aid = primary(made)
+    list_id = await list_with(cc, sim, "Readers", ["a@example.com"])
+    await cc.campaigns.set_lists(aid, [list_id])
+    await cc.campaigns.send_test(aid, ["qa@example.com"])
+    await cc.campaigns.schedule(aid, sim.clock.now() + dt.timedelta(hours=2))
+    with pytest.raises(APIError):
+        await cc.campaigns.set_lists(aid, [list_id])  # a SCHEDULED activity cannot be edited
+    await cc.campaigns.unschedule(aid)
+    await cc.campaigns.delete(str(made.campaign_id))
+    statuses = {
+        (e.method, e.path.rsplit("/", 1)[-1] if "activities" in e.path else e.path, e.status)
+        for e in sim.log.filter(path="/v3/emails*")
+        if e.status < 300
+    }
+    assert ("POST", "/v3/emails", 200) in statuses
+    assert ("POST", "schedules", 201) in statuses
+    assert ("DELETE", "schedules", 204) in statuses
+    assert ("POST", "tests", 204) in statuses
+    assert ("DELETE", f"/v3/emails/{made.campaign_id}", 204) in statuses
