@@ -361,32 +361,16 @@ class ActivitiesResource(Resource):
         CSV columns; ``exclude_contact_ids`` ≤50. Wait for the activity, then stream the file
         with :meth:`download_export`. One API call. Raises ValidationError, APIError.
         """
-        chosen = [
-            n
-            for n, v in (
-                ("contact_ids", contact_ids),
-                ("list_ids", list_ids),
-                ("tag_ids", tag_ids),
-                ("segment_id", segment_id),
-                ("new_subscriber", new_subscriber),
-            )
-            if v is not None
-        ]
-        if len(chosen) > 1:
-            raise ValidationError(" | ".join(chosen), "at most one contact selector is allowed")
-        _checks.check_uuids("contact_ids", contact_ids, max_items=MAX_SOURCE_CONTACTS)
-        _checks.check_uuids("list_ids", list_ids, max_items=MAX_LISTS)
-        _checks.check_uuids("tag_ids", tag_ids, max_items=MAX_TAGS)
-        _checks.check_uuids("exclude_contact_ids", exclude_contact_ids, max_items=50)
         body: dict[str, Any] = {
             "contact_ids": _opt_list(contact_ids),
             "list_ids": _opt_list(list_ids),
             "tag_ids": _opt_list(tag_ids),
             "segment_id": segment_id,
             "new_subscriber": new_subscriber,
-            "status": status,
-            "fields": _opt_list(fields),
         }
+        _check_export_selectors(body)
+        _checks.check_uuids("exclude_contact_ids", exclude_contact_ids, max_items=50)
+        body |= {"status": status, "fields": _opt_list(fields)}
         if exclude_contact_ids is not None:
             body["exclude"] = {"contact_ids": list(exclude_contact_ids)}
         body = {k: v for k, v in body.items() if v is not None}
@@ -533,6 +517,15 @@ def _check_csv(data: bytes, file_name: str) -> None:
         raise ValidationError(
             "file", f"at most {MAX_IMPORT_ROWS:,} lines including the header, got {lines:,}"
         )
+
+
+def _check_export_selectors(selectors: Mapping[str, Any]) -> None:
+    chosen = [name for name, value in selectors.items() if value is not None]
+    if len(chosen) > 1:
+        raise ValidationError(" | ".join(chosen), "at most one contact selector is allowed")
+    _checks.check_uuids("contact_ids", selectors["contact_ids"], max_items=MAX_SOURCE_CONTACTS)
+    _checks.check_uuids("list_ids", selectors["list_ids"], max_items=MAX_LISTS)
+    _checks.check_uuids("tag_ids", selectors["tag_ids"], max_items=MAX_TAGS)
 
 
 def _opt_list(values: Sequence[str] | None) -> list[str] | None:

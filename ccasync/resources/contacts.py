@@ -68,6 +68,21 @@ def _custom_field_list(values: CustomFieldValues | None) -> list[dict[str, Any]]
     return [{"custom_field_id": i.custom_field_id, "value": i.value} for i in items]
 
 
+def _check_sign_up(body: Mapping[str, Any], street_address: StreetAddress | None) -> None:
+    if not body["email_address"] and not body["sms_channel"]:
+        raise ValidationError("email_address", "email_address or sms_channel is required")
+    _checks.check_uuids(
+        "list_memberships", body["list_memberships"], max_items=MAX_LISTS, min_items=1
+    )
+    _checks.check_length("email_address", body["email_address"], max_len=EMAIL_MAX)
+    for name in ("first_name", "last_name", "job_title", "company_name"):
+        _checks.check_length(name, body[name], max_len=NAME_MAX)
+    _checks.check_length("phone_number", body["phone_number"], max_len=25)
+    check_birthday(body["birthday_month"], body["birthday_day"])
+    if street_address is not None:
+        check_street_address(street_address)
+
+
 class ContactsResource(Resource):
     """The contact endpoints; reach it as ``cc.contacts``."""
 
@@ -147,34 +162,23 @@ class ContactsResource(Resource):
         Raises ValidationError, ConflictError (concurrent change of the same contact: retry
         later), other APIError subclasses.
         """
-        if not email_address and not sms_channel:
-            raise ValidationError("email_address", "email_address or sms_channel is required")
-        _checks.check_uuids("list_memberships", list_memberships, max_items=MAX_LISTS, min_items=1)
-        _checks.check_length("email_address", email_address, max_len=EMAIL_MAX)
-        names = {
+        body: dict[str, Any] = {
+            "email_address": email_address,
             "first_name": first_name,
             "last_name": last_name,
             "job_title": job_title,
             "company_name": company_name,
-        }
-        for name, value in names.items():
-            _checks.check_length(name, value, max_len=NAME_MAX)
-        _checks.check_length("phone_number", phone_number, max_len=25)
-        check_birthday(birthday_month, birthday_day)
-        if street_address is not None:
-            check_street_address(street_address)
-        body = {
-            "email_address": email_address,
-            **names,
             "phone_number": phone_number,
-            "list_memberships": list(list_memberships),
-            "custom_fields": _custom_field_list(custom_fields),
+            "list_memberships": list_memberships,
             "anniversary": anniversary,
             "birthday_month": birthday_month,
             "birthday_day": birthday_day,
-            "street_address": unstructure(street_address) if street_address else None,
             "sms_channel": dict(sms_channel) if sms_channel else None,
         }
+        _check_sign_up(body, street_address)
+        body["list_memberships"] = list(list_memberships)
+        body["custom_fields"] = _custom_field_list(custom_fields)
+        body["street_address"] = unstructure(street_address) if street_address else None
         response = await self._requestor.request(
             "POST",
             "/contacts/sign_up_form",
