@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import resource
 import sys
@@ -56,6 +57,15 @@ DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "example.org", "acme-corp.co
 def peak_rss_mib() -> float:
     """Peak resident set size of this process in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds used so far by process ``pid`` (Linux /proc), None if unknown."""
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generate(count: int, path: str) -> dict[str, Any]:
@@ -156,7 +166,7 @@ async def encoder_only(path: str) -> dict[str, Any]:
 
 
 async def run_import(
-    path: str, base_url: str, token: str, per_second: float | None
+    path: str, base_url: str, token: str, per_second: float | None, sim_pid: int | None
 ) -> dict[str, Any]:
     """The whole import into a simulator in another process; calls, payloads, time, peak RSS."""
     from ccasync import Client, RateLimiter
@@ -168,9 +178,17 @@ async def run_import(
             await cc.custom_fields.create("plan")
         target = await cc.lists.create(f"bench {time.time_ns()}")
         calls_before = cc.calls
+        sim_cpu = cpu_seconds(sim_pid)
         started = time.perf_counter()
         result = await import_contacts(cc, path, list_ids=[target.list_id])
         seconds = time.perf_counter() - started
+        if sim_cpu is not None:
+            sim_cpu = cpu_seconds(sim_pid) - sim_cpu  # type: ignore[operator]
+        processing = 0.0
+        for activity_id in result.activity_ids:
+            done = await cc.activities.get(activity_id)
+            if done.started_at and done.completed_at:
+                processing += (done.completed_at - done.started_at).total_seconds()
     polls = sum(c.polls for c in result.chunks)
     return {
         "bench": "import",
@@ -184,6 +202,9 @@ async def run_import(
         "calls_budget": 3 * result.payloads,
         "calls_check": cc.calls - calls_before,
         "seconds": round(seconds, 2),
+        "sim_processing_s": round(processing, 2),
+        "sim_cpu_s": None if sim_cpu is None else round(sim_cpu, 2),
+        "client_cpu_s": round(time.process_time(), 2),
         "calls_div_rate_s": round(result.api_calls / per_second, 2) if per_second else None,
         "peak_rss_mib": round(peak_rss_mib(), 1),
     }
@@ -207,6 +228,7 @@ def main(argv: list[str]) -> None:
     imp.add_argument("--base-url", required=True)
     imp.add_argument("--token", required=True)
     imp.add_argument("--per-second", type=float, default=None)
+    imp.add_argument("--sim-pid", type=int, default=None, help="to measure the simulator's CPU")
     args = parser.parse_args(argv)
     if args.command == "gen":
         out = generate(args.count, args.path)
@@ -215,7 +237,9 @@ def main(argv: list[str]) -> None:
     elif args.command == "encoder":
         out = asyncio.run(encoder_only(args.path))
     else:
-        out = asyncio.run(run_import(args.path, args.base_url, args.token, args.per_second))
+        out = asyncio.run(
+            run_import(args.path, args.base_url, args.token, args.per_second, args.sim_pid)
+        )
     print(json.dumps(out))
 
 

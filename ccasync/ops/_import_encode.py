@@ -21,6 +21,9 @@ import orjson
 
 from ccasync.ops.results import RowIssue
 
+_SLACK = 65_536
+_COMMA = ord(",")
+
 
 @attrs.define(slots=True, eq=False)
 class Chunk:
@@ -69,10 +72,15 @@ class PayloadBuilder:
         self.max_rows = max_rows
         self._merge = merge_duplicates
         self._index = 0
+        # One buffer for the builder's whole life, written in place: no regrowth, no realloc
+        # copies. Entries replaced by a merge stay until the payload closes, hence the slack.
+        self._capacity = max_bytes + _SLACK
+        self._buf = bytearray(self._capacity)
+        self._buf[: len(self._prefix)] = self._prefix
         self._reset()
 
     def _reset(self) -> None:
-        self._buf = bytearray(self._prefix)
+        self._end = len(self._prefix)
         self._starts: array[int] = array("I")
         self._ends: array[int] = array("I")
         self._rows: array[int] = array("I")
@@ -105,17 +113,23 @@ class PayloadBuilder:
         if earlier is not None:
             merged = self._merge_into(earlier, clean)
             old_len = self._ends[earlier] - self._starts[earlier]
-            if self._size_after(len(merged) - old_len, 0) < self.max_bytes:
+            if self._size_after(len(merged) - old_len, 0) < self.max_bytes and self._room(merged):
                 self._append(row, merged, key, earlier)
                 return closed, None
             # The merged row does not fit: send the new row in the next payload (upsert merges).
-        if self.pending >= self.max_rows or self._size_after(len(encoded), 1) >= self.max_bytes:
+        full = self._size_after(len(encoded), 1) >= self.max_bytes or not self._room(encoded)
+        if self.pending and (self.pending >= self.max_rows or full):
             closed.append(self._close())
         self._append(row, encoded, key, None)
         return closed, None
 
+    def _room(self, encoded: bytes) -> bool:
+        # Physical space (dead entries included) for one more entry and the closing suffix.
+        return self._end + 1 + len(encoded) + len(self._suffix) <= self._capacity
+
     def _merge_into(self, position: int, clean: Mapping[str, Any]) -> bytes:
-        old = orjson.loads(self._buf[self._starts[position] : self._ends[position]])
+        with memoryview(self._buf) as view:
+            old = orjson.loads(view[self._starts[position] : self._ends[position]])
         old.update(clean)
         return orjson.dumps(old)
 
@@ -124,11 +138,15 @@ class PayloadBuilder:
             self._dead.add(replaces)
             self._live_bytes -= self._ends[replaces] - self._starts[replaces]
             self._merged[len(self._rows)] = (*self._merged.pop(replaces, ()), self._rows[replaces])
+        end = self._end
         if self._rows:
-            self._buf += b","
-        self._starts.append(len(self._buf))
-        self._buf += encoded
-        self._ends.append(len(self._buf))
+            self._buf[end] = _COMMA
+            end += 1
+        self._starts.append(end)
+        self._buf[end : end + len(encoded)] = encoded
+        end += len(encoded)
+        self._ends.append(end)
+        self._end = end
         self._rows.append(row)
         self._keys[key] = len(self._rows) - 1
         self._live_bytes += len(encoded)
@@ -140,23 +158,32 @@ class PayloadBuilder:
     def _close(self) -> Chunk:
         if self._dead:
             self._compact()
-        self._buf += self._suffix
-        chunk = Chunk(self._index, bytes(self._buf), self._rows, self._merged, len(self._buf))
+        end = self._end + len(self._suffix)
+        self._buf[self._end : end] = self._suffix
+        with memoryview(self._buf) as view:
+            payload = bytes(view[:end])
+        chunk = Chunk(self._index, payload, self._rows, self._merged, end)
         self._index += 1
         self._reset()
         return chunk
 
     def _compact(self) -> None:
-        buf = bytearray(self._prefix)
+        # Slide live entries down over dead ones, in place (destinations never pass sources).
+        buf = self._buf
+        end = len(self._prefix)
         rows: array[int] = array("I")
         merged: dict[int, tuple[int, ...]] = {}
         for position, row in enumerate(self._rows):
             if position in self._dead:
                 continue
             if rows:
-                buf += b","
-            buf += self._buf[self._starts[position] : self._ends[position]]
+                buf[end] = _COMMA
+                end += 1
+            start, stop = self._starts[position], self._ends[position]
+            if start != end:
+                buf[end : end + stop - start] = buf[start:stop]
+            end += stop - start
             if position in self._merged:
                 merged[len(rows)] = self._merged[position]
             rows.append(row)
-        self._buf, self._rows, self._merged = buf, rows, merged
+        self._end, self._rows, self._merged = end, rows, merged
