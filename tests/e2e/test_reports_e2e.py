@@ -125,7 +125,10 @@ async def test_optouts_and_optouts_since(sim_client: Client, sim: Any, sent: Sen
     optouts = await collect(reports.iter_optouts(sent.activity_id))
     assert optouts, "the simulator should produce some opt-outs for 1,500 recipients"
     assert all(e.opt_out_reason for e in optouts)
+    before = sim_client.calls
     walked = await collect(reports.iter_optouts_since(sent.sent_at))
+    # The documented cost: 1 summaries page + 1 campaign GET + 1 optouts page (< 500 events).
+    assert sim_client.calls - before == 3
     assert [e.contact_id for e in walked] == [e.contact_id for e in optouts]
     times = sorted(e.created_time for e in optouts if e.created_time)
     middle = times[len(times) // 2]
