@@ -84,7 +84,9 @@ class _PollSchedule:
         self._step = min(self._step * self._factor, self._cap)
         if percent is None:
             return step
-        if self._first is None:
+        if self._first is None or percent <= self._first[1]:
+            # No progress yet (queued behind other activities): the rate is measured from the
+            # last poll that still saw the starting value, not from the first poll.
             self._first = (elapsed, float(percent))
             return step
         estimate = self._remaining(elapsed, float(percent))

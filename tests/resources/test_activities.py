@@ -438,6 +438,22 @@ async def test_wait_uses_progress_to_poll_rarely(make: Any, sleeper: Sleeper) ->
     assert max(sleeper.delays) <= 30.0
 
 
+async def test_wait_measures_progress_from_when_it_starts(make: Any, sleeper: Sleeper) -> None:
+    """A job queued 20 s before 60 s of progress is seen done within 6 s using 8 polls."""
+    polls: list[float] = []
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        polls.append(sleeper.now)
+        percent = max(0, min(100, int((sleeper.now - 20) * 100 / 60)))
+        state = "completed" if sleeper.now >= 80 else "processing"
+        return json_response(activity(state, percent))
+
+    async with make(handler) as cc:
+        await cc.activities.wait(AID)
+    assert len(polls) == 8
+    assert 80 <= polls[-1] <= 86
+
+
 async def test_wait_without_progress_backs_off_geometrically(make: Any, sleeper: Sleeper) -> None:
     """Without percent_done progress the interval doubles from initial up to the cap."""
 
