@@ -268,7 +268,8 @@ def set_permission(contact: SimContact, permission: str, source: str, now: dt.da
         contact.opt_out_source, contact.opt_out_date = source, now
         return
     if contact.is_unsubscribed and contact.opt_out_source == "Contact" and source == "Account":
-        # The account may not re-opt-in a contact who unsubscribed themselves (resubscribe only).
+        # The account may not re-opt-in a contact who unsubscribed themselves (resubscribe only);
+        # UNCONFIRMED whether the API ignores the change (as here) or answers 400/409.
         return
     contact.permission_to_send = permission
     contact.opt_out_source = contact.opt_out_date = contact.opt_out_reason = None

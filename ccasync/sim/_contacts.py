@@ -239,6 +239,8 @@ async def _resubscribe(request: web.Request) -> web.Response:
     for list_id in lists:
         if not account.list_exists(list_id):
             raise bad_request(f"list_ids contains {list_id}, which does not exist.")
+    # UNCONFIRMED: the contact's state until it clicks the confirmation; the sim shows
+    # pending_confirmation on the given lists (the confirmation itself is never simulated).
     contact.resubscribe_sent = True
     contact.permission_to_send = "pending_confirmation"
     contact.updated_at = _now(request)

@@ -117,6 +117,7 @@ async def _create(request: web.Request) -> web.Response:
         raise bad_request(f"type must be one of {', '.join(TYPES)}.", _KEY)
     _label_free(account, label)
     if len(account.custom_fields) >= MAX_FIELDS:
+        # UNCONFIRMED: the status and body for the 100-field cap (the cap itself is documented).
         raise bad_request(
             f"The account already has the maximum of {MAX_FIELDS} custom fields.", _KEY
         )

@@ -3,7 +3,8 @@
 New contacts get permission ``implicit`` and opt_in_source ``Account``; existing ones change only
 the supplied properties (permission unchanged) and are revived if deleted (UNCONFIRMED); an
 unsubscribed contact is never added to the lists (``cannot_add_to_list_count``). Bad rows are
-counted as correctable and described in ``activity_errors`` as "Row N: <reason>".
+counted as correctable and described in ``activity_errors`` as "Row N: <reason>" (UNCONFIRMED:
+the real API returns only counts and free-text errors; the wording is the simulator's).
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ def _find(request: web.Request) -> SimTag:
 
 
 def _name_free(account: Account, name: str, own_id: str | None = None) -> None:
+    # UNCONFIRMED: whether tag-name uniqueness ignores case; the sim takes the stricter reading.
     folded = name.casefold()
     for tag in account.tags.values():
         if tag.tag_id != own_id and tag.name.casefold() == folded:
