@@ -46,6 +46,7 @@ SEND_NOW = "0"
 """The ``scheduled_date`` value that means "send immediately"."""
 
 Clock = Callable[[], dt.datetime]
+"""A function giving the current aware time (``CampaignsResource.clock``)."""
 
 
 def utc_now() -> dt.datetime:
