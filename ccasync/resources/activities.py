@@ -418,7 +418,7 @@ class ActivitiesResource(Resource):
         _checks.check_uuid("activity_id", activity_id)
         return await self._requestor.get_model(f"/activities/{activity_id}", Activity)
 
-    def iter_all(self, *, state: str | None = None, limit: int = 500) -> AsyncIterator[Activity]:
+    def iter_all(self, state: str | None = None, limit: int = 500) -> AsyncIterator[Activity]:
         """Iterate over the last 10 days of activities (``GET /activities``), page by page.
 
         ``state``: processing, completed, cancelled, failed or timed_out; ``limit`` 1-500 per

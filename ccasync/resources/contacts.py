@@ -99,7 +99,7 @@ class ContactsResource(Resource):
         response = await self._requestor.request("POST", "/contacts", json=contact, expected=(201,))
         return structure(response.data, Contact)
 
-    async def get(self, contact_id: str, *, include: Sequence[str] = ()) -> Contact:
+    async def get(self, contact_id: str, include: Sequence[str] = ()) -> Contact:
         """Get one contact (``GET /contacts/{id}``).
 
         ``include``: custom_fields, list_memberships, phone_numbers, street_addresses,

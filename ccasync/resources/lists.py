@@ -19,7 +19,7 @@ class ListsResource(Resource):
     """The contact list endpoints; reach it as ``cc.lists``."""
 
     async def create(
-        self, name: str, *, description: str | None = None, favorite: bool = False
+        self, name: str, description: str | None = None, favorite: bool = False
     ) -> ContactList:
         """Create a list (``POST /contact_lists``).
 
@@ -38,9 +38,7 @@ class ListsResource(Resource):
         )
         return structure(response.data, ContactList)
 
-    async def get(
-        self, list_id: str, *, include_membership_count: str | None = None
-    ) -> ContactList:
+    async def get(self, list_id: str, include_membership_count: str | None = None) -> ContactList:
         """Get one list (``GET /contact_lists/{id}``).
 
         ``include_membership_count``: ``all`` or ``active`` adds ``membership_count``. One API
@@ -83,12 +81,12 @@ class ListsResource(Resource):
 
     def iter_all(
         self,
-        *,
         name: str | None = None,
         status: str | None = None,
         include_membership_count: str | None = None,
-        include_count: bool | None = None,
         limit: int = 500,
+        *,
+        include_count: bool | None = None,
     ) -> AsyncIterator[ContactList]:
         """Iterate over the account's lists (``GET /contact_lists``), page by page.
 

@@ -32,7 +32,7 @@ class TagsResource(Resource):
         )
         return structure(response.data, Tag)
 
-    async def get(self, tag_id: str, *, include_count: bool = False) -> Tag:
+    async def get(self, tag_id: str, include_count: bool = False) -> Tag:
         """Get one tag (``GET /contact_tags/{id}``); ``include_count`` adds ``contacts_count``.
 
         One API call. Raises ValidationError (malformed id), NotFoundError, other APIErrors.
@@ -65,7 +65,7 @@ class TagsResource(Resource):
         response = await self._requestor.request("DELETE", f"/contact_tags/{tag_id}")
         return activity_from_response(response)
 
-    def iter_all(self, *, include_count: bool = False, limit: int = 500) -> AsyncIterator[Tag]:
+    def iter_all(self, include_count: bool = False, limit: int = 500) -> AsyncIterator[Tag]:
         """Iterate over the account's tags (``GET /contact_tags``), page by page.
 
         ``limit`` 1-500 per page (one API call per page). The API's next link is an internal
