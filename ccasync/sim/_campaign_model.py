@@ -206,6 +206,19 @@ class NonOpenerResend:
 
 
 @attrs.define(eq=False)
+class ABTest:
+    """An A/B test: alternative subject, share of recipients per variant, hours to the winner."""
+
+    alternative_subject: str
+    test_size: int
+    winner_wait_duration: int
+    group_a: list[str] = attrs.Factory(list)
+    group_b: list[str] = attrs.Factory(list)
+    tested: bool = False
+    winner: str | None = None
+
+
+@attrs.define(eq=False)
 class Campaign:
     """An email campaign: name, type and its activities (primary first)."""
 
@@ -218,6 +231,7 @@ class Campaign:
     type_code: int = 10
     removed: bool = False
     resend: NonOpenerResend | None = None
+    abtest: ABTest | None = None
 
     @property
     def primary(self) -> Activity:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -44,11 +44,17 @@ class SendStart:
     optouts: tuple[Event, ...]
 
 
-def begin_send(account: CampaignAccount, activity: Activity, at: dt.datetime) -> SendStart:
+Select = Callable[[list[CampaignContact]], Sequence[CampaignContact]]
+
+
+def begin_send(
+    account: CampaignAccount, activity: Activity, at: dt.datetime, select: Select | None = None
+) -> SendStart:
     """Resolve recipients now, record deliveries and engagement, and move to ``EXECUTING``.
 
-    When the from/reply-to address is no longer confirmed the send fails: ``ERROR`` with an
-    ``ERRORED`` history entry, reason 10 (sender not verified).
+    ``select`` narrows the eligible contacts (an A/B test's groups). When the from/reply-to
+    address is no longer confirmed the send fails: ``ERROR`` with an ``ERRORED`` history entry,
+    reason 10 (sender not verified).
     """
     send_id = len(activity.history) + 1
     lists = tuple(activity.contact_list_ids)
@@ -57,11 +63,12 @@ def begin_send(account: CampaignAccount, activity: Activity, at: dt.datetime) ->
         activity.history.append(record)
         activity.status = ERROR
         return SendStart(0, None, ())
-    fresh = [
+    eligible = [
         c
         for c in account.contacts_on_lists(lists)
         if c.email and c.contact_id not in activity.tracking.deliveries
     ]
+    fresh = eligible if select is None else select(eligible)
     optouts = deliver(account.state.seed, activity, fresh, at, send_id)
     reason = 0 if fresh else NO_ELIGIBLE_CONTACTS
     activity.running = SendRecord(send_id, lists, (), len(fresh), at, "COMPLETED", reason)
@@ -70,11 +77,18 @@ def begin_send(account: CampaignAccount, activity: Activity, at: dt.datetime) ->
     return SendStart(len(fresh), duration, optouts)
 
 
+def close_send(activity: Activity) -> SendRecord | None:
+    """Move the running send's record to the history (the activity stays as it is)."""
+    record = activity.running
+    if record is not None:
+        activity.history.append(record)
+        activity.running = None
+    return record
+
+
 def finish_send(activity: Activity) -> None:
     """End an ``EXECUTING`` send: its history entry appears and the activity is ``DONE``."""
-    if activity.running is not None:
-        activity.history.append(activity.running)
-        activity.running = None
+    close_send(activity)
     activity.status = DONE
     if activity.permalink_url is None:
         activity.permalink_url = permalink(activity.activity_id)

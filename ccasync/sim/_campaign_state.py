@@ -20,6 +20,13 @@ from typing import Any
 import attrs
 
 from . import _campaign_rules as rules
+from ._campaign_abtest import (
+    AB_TEST_TYPE_CODE,
+    NEWSLETTER_TYPE_CODE,
+    abtest_input,
+    decide,
+    split,
+)
 from ._campaign_model import (
     DONE,
     DRAFT,
@@ -30,6 +37,7 @@ from ._campaign_model import (
     REMOVED,
     RESEND,
     SCHEDULED,
+    ABTest,
     Activity,
     Campaign,
     CampaignAccount,
@@ -38,7 +46,15 @@ from ._campaign_model import (
     RecordedTestSend,
     SendRecord,
 )
-from ._campaign_send import NO_ELIGIBLE_CONTACTS, begin_send, deliver, finish_send, non_openers
+from ._campaign_send import (
+    NO_ELIGIBLE_CONTACTS,
+    Select,
+    begin_send,
+    close_send,
+    deliver,
+    finish_send,
+    non_openers,
+)
 from ._http import is_uuid, new_id
 
 _SCHEDULABLE = (DRAFT, DONE, ERROR)
@@ -300,6 +316,47 @@ class CampaignBook:
         due = max(now, sent[0].run_date + dt.timedelta(minutes=resend.delay_minutes))
         self._push(due, _Job("resend", campaign.campaign_id, resend.number))
 
+    # -- A/B tests ----------------------------------------------------------------------------
+
+    def abtest(self, activity_id: str) -> ABTest:
+        """GET abtest: the campaign's A/B test; 404 when it has none (UNCONFIRMED)."""
+        campaign, _ = self.activity(activity_id)
+        if campaign.abtest is None:
+            raise rules.not_found(f"A/B test of campaign activity {activity_id}")
+        return campaign.abtest
+
+    def create_abtest(self, activity_id: str, body: Any, now: dt.datetime) -> ABTest:
+        """POST abtest: only for a DRAFT primary_email activity (409 otherwise or when one exists).
+
+        The campaign's ``type_code`` becomes 57 (A/B Test).
+        """
+        campaign, _ = self._ab_draft(activity_id)
+        if campaign.abtest is not None:
+            raise rules.conflict("The campaign already has an A/B test.")
+        campaign.abtest = abtest_input(body)
+        campaign.type_code = AB_TEST_TYPE_CODE
+        campaign.updated_at = now
+        return campaign.abtest
+
+    def delete_abtest(self, activity_id: str, now: dt.datetime) -> None:
+        """DELETE abtest: only while DRAFT (409); ``type_code`` returns to 10 (Newsletter)."""
+        campaign, _ = self._ab_draft(activity_id)
+        if campaign.abtest is None:
+            raise rules.not_found(f"A/B test of campaign activity {activity_id}")
+        campaign.abtest = None
+        campaign.type_code = NEWSLETTER_TYPE_CODE
+        campaign.updated_at = now
+
+    def _ab_draft(self, activity_id: str) -> tuple[Campaign, Activity]:
+        campaign, activity = self.activity(activity_id)
+        if activity.role != PRIMARY:
+            raise rules.invalid("A/B tests exist only for primary_email activities.")
+        if activity.status != DRAFT:
+            # UNCONFIRMED: the spec documents 409 for this operation; which status a non-draft
+            # campaign gets is not stated.
+            raise rules.conflict("A/B tests can be changed only while the campaign is a Draft.")
+        return campaign, activity
+
     # -- the clock ----------------------------------------------------------------------------
 
     def tick(self, now: dt.datetime) -> None:
@@ -312,6 +369,8 @@ class CampaignBook:
                 self._finish(job, due)
             elif job.kind == "resend":
                 self._fire_resend(job, due)
+            elif job.kind == "winner":
+                self._send_winner(job, due)
             else:
                 self._opt_out(job)
 
@@ -334,7 +393,20 @@ class CampaignBook:
             return
         campaign, activity = pair
         activity.scheduled_date = None
-        started = begin_send(self._account, activity, due)
+        test = campaign.abtest
+        select: Select | None = None
+        if test is not None and not test.tested:
+            seed = self._account.state.seed
+
+            def select(found: list[Any]) -> list[Any]:
+                return split(test, seed, activity.activity_id, found)
+
+        self._begin(campaign, activity, due, select)
+
+    def _begin(
+        self, campaign: Campaign, activity: Activity, due: dt.datetime, select: Select | None
+    ) -> None:
+        started = begin_send(self._account, activity, due, select)
         campaign.updated_at = due
         for event in started.optouts:
             self._push(event.at, _Job("optout", event.contact_id, 0, event))
@@ -347,9 +419,25 @@ class CampaignBook:
         if pair is None:
             return
         campaign, activity = pair
-        finish_send(activity)
         campaign.updated_at = due
+        test = campaign.abtest
+        if test is not None and test.tested and test.winner is None:
+            record = close_send(activity)
+            start = due if record is None else record.run_date
+            winner_at = start + dt.timedelta(hours=test.winner_wait_duration)
+            self._push(winner_at, _Job("winner", activity.activity_id, activity.job_token))
+            return
+        finish_send(activity)
         self._arm_resend(campaign, due)
+
+    def _send_winner(self, job: _Job, due: dt.datetime) -> None:
+        pair = self._current(job, EXECUTING)
+        test = None if pair is None else pair[0].abtest
+        if pair is None or test is None:
+            return
+        campaign, activity = pair
+        decide(test, activity, due)
+        self._begin(campaign, activity, due, None)
 
     def _fire_resend(self, job: _Job, due: dt.datetime) -> None:
         campaign = self.campaigns.get(job.ref)

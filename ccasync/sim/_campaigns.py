@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ._campaign_abtest import abtest_body
 from ._campaign_rules import invalid
 from ._campaign_state import CampaignBook
 from ._campaign_views import (
@@ -26,7 +27,7 @@ XREF_MAX = 50
 
 
 def register_campaign_routes(app: web.Application) -> None:
-    """Add the ``/v3/emails`` routes (campaigns, activities, schedules, tests, resends)."""
+    """Add the ``/v3/emails`` routes (campaigns, activities, schedules, tests, resends, A/B)."""
     r = app.router
     r.add_get("/v3/emails", _list)
     r.add_post("/v3/emails", _create)
@@ -46,6 +47,9 @@ def register_campaign_routes(app: web.Application) -> None:
     r.add_get(_ACTIVITY + "/non_opener_resends", _get_resends)
     r.add_post(_ACTIVITY + "/non_opener_resends", _create_resend)
     r.add_delete(_ACTIVITY + "/non_opener_resends/{request_id}", _delete_resend)
+    r.add_get(_ACTIVITY + "/abtest", _get_abtest)
+    r.add_post(_ACTIVITY + "/abtest", _create_abtest)
+    r.add_delete(_ACTIVITY + "/abtest", _delete_abtest)
 
 
 def _book(request: web.Request) -> CampaignBook:
@@ -176,4 +180,19 @@ async def _create_resend(request: web.Request) -> web.Response:
 async def _delete_resend(request: web.Request) -> web.Response:
     info = request.match_info
     _book(request).delete_resend(info["activity_id"], info["request_id"], _now(request))
+    return _no_content()
+
+
+async def _get_abtest(request: web.Request) -> web.Response:
+    return json_response(abtest_body(_book(request).abtest(request.match_info["activity_id"])))
+
+
+async def _create_abtest(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    test = _book(request).create_abtest(request.match_info["activity_id"], body, _now(request))
+    return json_response(abtest_body(test), status=201)
+
+
+async def _delete_abtest(request: web.Request) -> web.Response:
+    _book(request).delete_abtest(request.match_info["activity_id"], _now(request))
     return _no_content()

@@ -129,8 +129,13 @@ async def test_email_operations_match_the_spec(api: Any, fsim: Any) -> None:
     path = f"/emails/activities/{other_act}/non_opener_resends"
     await c.ok("POST", ACTIVITY + "/non_opener_resends", path, 201, json=resend)
     await c.ok("DELETE", ACTIVITY + "/non_opener_resends/{resend_request_id}", f"{path}/DRAFT", 204)
+    ab = f"/emails/activities/{other_act}/abtest"
+    test = {"alternative_subject": "B", "test_size": 20, "winner_wait_duration": 12}
+    await c.ok("POST", ACTIVITY + "/abtest", ab, 201, json=test)
+    await c.ok("GET", ACTIVITY + "/abtest", ab, 200)
+    await c.ok("DELETE", ACTIVITY + "/abtest", ab, 204)
     await c.ok("DELETE", "/emails/{campaign_id}", f"/emails/{other_id}", 204)
-    assert len(c.checked) == 17
+    assert len(c.checked) == 20
 
 
 async def test_email_error_statuses_are_documented(api: Any, fsim: Any) -> None:
@@ -169,10 +174,16 @@ async def test_email_error_statuses_are_documented(api: Any, fsim: Any) -> None:
     )
     template = ACTIVITY + "/non_opener_resends/{resend_request_id}"
     await c.error("DELETE", template, f"{act}/non_opener_resends/77", 404)
+    ab = f"{act}/abtest"
+    await c.error("GET", ACTIVITY + "/abtest", ab, 404)
+    bad_test = {"alternative_subject": "B", "test_size": 2, "winner_wait_duration": 12}
+    await c.error("POST", ACTIVITY + "/abtest", ab, 400, json=bad_test)
     await c.ok(
         "POST", ACTIVITY + "/schedules", f"{act}/schedules", 201, json={"scheduled_date": "0"}
     )
     await c.error("DELETE", "/emails/{campaign_id}", f"/emails/{campaign_id}", 400)
+    good_test = {**bad_test, "test_size": 10}
+    await c.error("POST", ACTIVITY + "/abtest", ab, 409, json=good_test)
     fsim.clock.advance(3 * 86_400)
     sent = (await api.get(f"{act}/non_opener_resends"))[1][0]["resend_request_id"]
     await c.error("DELETE", template, f"{act}/non_opener_resends/{sent}", 409)
