@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 SPEC_NAME = "constant-contact-v3-swagger2.yaml"
+OPENAPI3_NAME = "constant-contact-v3-openapi3.yaml"  # the vendor's form; has the OAuth schemas
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,6 +41,30 @@ def load_spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=loader)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def load_oauth_schemas() -> dict[str, Any]:
+    """The OAuth component schemas of the vendor's OpenAPI 3 file (beside the Swagger file)."""
+    path = spec_path()
+    sibling = None if path is None else path.with_name(OPENAPI3_NAME)
+    if sibling is None or not sibling.is_file():
+        pytest.skip(f"vendor OpenAPI 3 file not found: put {OPENAPI3_NAME} beside {SPEC_NAME}")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with sibling.open(encoding="utf-8") as handle:
+        schemas = yaml.load(handle, Loader=loader)["components"]["schemas"]
+    return {
+        name: schemas[name] for name in ("AccessTokenResponse", "DeviceFlowResponse", "OAuthError")
+    }
+
+
+def assert_matches_oauth(schema_name: str, body: Any) -> None:
+    """Fail unless an OAuth endpoint body fits the vendor's schema and declares no extra keys."""
+    schema = load_oauth_schemas()[schema_name]
+    errors = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(body)]
+    assert not errors, f"{schema_name}: {errors}"
+    extra = sorted(set(body) - set(schema["properties"]))
+    assert not extra, f"{schema_name}: fields not in the schema: {extra}"
 
 
 def _operation(spec: dict[str, Any], method: str, path_template: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from spec_schema import assert_matches_spec, load_spec
+from spec_schema import assert_matches_oauth, assert_matches_spec, load_spec
 
 
 async def check(api: Any, method: str, template: str, path: str, expect: int, **kwargs: Any) -> Any:
@@ -295,3 +295,28 @@ async def test_bulk_activity_operations_conform(api: Any) -> None:
     )
     assert csv.startswith("email_address,first_name,cf:F\n")
     await check(api, "GET", "/activities/{activity_id}", "/activities/x", 404)
+
+
+async def test_oauth_endpoints_conform(api: Any, fsim: Any) -> None:
+    """Token, device and OAuth error bodies fit the vendor's OAuth schemas."""
+    url = f"{fsim.oauth_base}"
+    device = await api.call(
+        "POST",
+        f"{url}/device/authorize",
+        token="",
+        data={"client_id": fsim.client_id, "scope": "contact_data offline_access"},
+    )
+    assert_matches_oauth("DeviceFlowResponse", device[1])
+    poll = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "device_code": device[1]["device_code"],
+        "client_id": fsim.client_id,
+    }
+    fsim.clock.advance(1.5)
+    pending = await api.call("POST", f"{url}/token", token="", data=poll)
+    assert_matches_oauth("OAuthError", pending[1])
+    fsim.approve_device(device[1]["user_code"], fsim.account_id)
+    fsim.clock.advance(1.5)
+    granted = await api.call("POST", f"{url}/token", token="", data=poll)
+    assert granted[0] == 200
+    assert_matches_oauth("AccessTokenResponse", granted[1])
