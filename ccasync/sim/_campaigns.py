@@ -135,7 +135,9 @@ async def _get_schedules(request: web.Request) -> web.Response:
 async def _schedule(request: web.Request) -> web.Response:
     body = await read_json(request)
     when = _book(request).schedule(request.match_info["activity_id"], body, _now(request))
-    return json_response(schedule_body([] if when is None else [when]), status=201)
+    # The developer guide says the answer returns the date as entered (GET gives it as ISO UTC).
+    echoed = [] if when is None else [{"scheduled_date": str(body["scheduled_date"]).strip()}]
+    return json_response(echoed, status=201)
 
 
 async def _unschedule(request: web.Request) -> web.Response:

@@ -188,7 +188,7 @@ async def test_rename_patch(api: Any) -> None:
 
 
 async def test_schedule_lifecycle_over_http(api: Any, fsim: Any) -> None:
-    """Schedules: [] in draft, dated 201, GET shows it, delete refused, unschedule 204, past 400."""
+    """Schedules: [] in draft, 201 echoing the date, GET in ISO UTC, delete refused, past 400."""
     list_id = await new_list(api, "S", ["s@example.org"])
     campaign_id, activity_id = await new_campaign(api, list_id=list_id)
     path = f"/emails/activities/{activity_id}/schedules"
@@ -202,6 +202,9 @@ async def test_schedule_lifecycle_over_http(api: Any, fsim: Any) -> None:
     assert (await api.delete(path))[0] == 204
     assert (await api.delete(path))[0] == 400
     assert (await api.post(path, {"scheduled_date": "2001-01-01"}))[0] == 400
+    day = (fsim.clock.now() + dt.timedelta(days=3)).date().isoformat()
+    assert await api.post(path, {"scheduled_date": day}) == (201, [{"scheduled_date": day}])
+    assert await api.get(path) == (200, [{"scheduled_date": f"{day}T00:00:00.000Z"}])
 
 
 async def test_recipients_resolved_at_send_time_over_http(api: Any, fsim: Any) -> None:
