@@ -218,6 +218,7 @@ def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -
     since = now - dt.timedelta(days=30)
 
     def select() -> list[SimContact]:
+        """The contacts to export, chosen when the export starts processing."""
         if source:
             pool = resolve_source(account, source)
         else:

@@ -279,6 +279,7 @@ def _status_test(statuses: list[str]) -> Callable[[SimContact], bool]:
     wanted = set(statuses)
 
     def test(contact: SimContact) -> bool:
+        """True when ``contact`` has one of the wanted statuses."""
         if "all" in wanted:
             return True
         if contact.is_deleted:
@@ -309,6 +310,7 @@ def _between(
     attr: str, low: dt.datetime | None, high: dt.datetime | None
 ) -> Callable[[SimContact], bool]:
     def test(contact: SimContact) -> bool:
+        """True when the contact's ``attr`` lies within the bounds."""
         value = getattr(contact, attr)
         if value is None:
             return False

@@ -22,24 +22,29 @@ class _Job:
         self.completed = 0
 
     def start(self) -> int:
+        """Resolve the work when processing starts; return the number of units."""
         self.items = self.resolve()
         return len(self.items)
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         raise NotImplementedError
 
     def run(self, begin: int, end: int) -> None:
+        """Apply work units ``begin`` (inclusive) to ``end`` (exclusive)."""
         for item in self.items[begin:end]:
             self.apply(item)
         self.completed = end
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         raise NotImplementedError
 
     def finish(self) -> None:
         """Nothing more to do by default."""
 
     def status(self) -> dict[str, Any] | None:
+        """The activity's ``status`` object (None when its schema has none)."""
         return {"items_total_count": len(self.items), "items_completed_count": self.completed}
 
 
@@ -78,13 +83,16 @@ class ImportJob(_Job):
         self.errors = applier.errors
 
     def start(self) -> int:
+        """Resolve the work when processing starts; return the number of units."""
         return len(self.items)
 
     def run(self, begin: int, end: int) -> None:
+        """Apply work units ``begin`` (inclusive) to ``end`` (exclusive)."""
         self.applier.apply_many(self.items[begin:end], begin + 1 + self.header_rows)
         self.completed = end
 
     def status(self) -> dict[str, Any]:
+        """The activity's ``status`` object (None when its schema has none)."""
         counts = self.applier
         return {
             "items_total_count": len(self.items) + self.header_rows,
@@ -112,11 +120,13 @@ class MembershipJob(_Job):
         self.exclude, self.remove = exclude, remove
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return [
             c for c in resolve_source(self.account, self.source) if c.contact_id not in self.exclude
         ]
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         contact: SimContact = item
         for list_id in self.list_ids:
             if self.remove:
@@ -129,6 +139,7 @@ class MembershipJob(_Job):
                 self.errors.append(f"Contact {contact.contact_id} is already on 50 lists.")
 
     def status(self) -> dict[str, Any]:
+        """The activity's ``status`` object (None when its schema has none)."""
         return {**super().status(), "list_count": len(self.list_ids)}  # type: ignore[dict-item]
 
 
@@ -148,15 +159,18 @@ class ContactDeleteJob(_Job):
         )
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         if self.contact_ids:
             return resolve_source(self.account, {"contact_ids": self.contact_ids})
         return resolve_source(self.account, {"list_ids": self.list_ids})
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         if not item.is_deleted:
             self.account.delete_contact(item, self.now())
 
     def status(self) -> dict[str, Any]:
+        """The activity's ``status`` object (None when its schema has none)."""
         return {**super().status(), "list_count": len(self.list_ids)}  # type: ignore[dict-item]
 
 
@@ -169,13 +183,16 @@ class ListDeleteJob(_Job):
         self.account, self.list_ids, self.with_status = account, list_ids, with_status
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return list(self.list_ids)
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         if self.account.list_exists(item):
             self.account.delete_list(item, self.account.state.clock.now())
 
     def status(self) -> dict[str, Any] | None:
+        """The activity's ``status`` object (None when its schema has none)."""
         return {"list_count": len(self.list_ids)} if self.with_status else None
 
 
@@ -196,11 +213,13 @@ class TaggingJob(_Job):
         self.exclude, self.remove = exclude, remove
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return [
             c for c in resolve_source(self.account, self.source) if c.contact_id not in self.exclude
         ]
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         for tag_id in self.tag_ids:
             if self.remove:
                 self.account.remove_tagging(item, tag_id)
@@ -217,9 +236,11 @@ class TagDeleteJob(_Job):
         self.account, self.tag_ids = account, tag_ids
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return list(self.tag_ids)
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         self.account.delete_tag(item)
 
 
@@ -232,12 +253,15 @@ class CustomFieldDeleteJob(_Job):
         self.account, self.field_ids = account, field_ids
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return list(self.field_ids)
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         self.account.delete_custom_field(item)
 
     def status(self) -> None:
+        """The activity's ``status`` object (None when its schema has none)."""
         return None
 
 
@@ -308,10 +332,13 @@ class ExportJob(_Job):
         self.writer.writerow(fields)
 
     def resolve(self) -> list[Any]:
+        """The items this activity works on, resolved when processing starts."""
         return self.select()
 
     def apply(self, item: Any) -> None:
+        """Apply the activity to one item."""
         self.writer.writerow([_export_value(self.account, item, f) for f in self.fields])
 
     def finish(self) -> None:
+        """Store the CSV for download."""
         self.account.exports[self.export_id] = self.buffer.getvalue()

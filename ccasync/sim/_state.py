@@ -49,6 +49,7 @@ class ApiKey:
 
 def _default_emails(now: dt.datetime) -> list[dict[str, Any]]:
     def confirmed(email_id: int, address: str, roles: list[str]) -> dict[str, Any]:
+        """One CONFIRMED account email entry."""
         return {
             "email_address": address,
             "email_id": email_id,
