@@ -1,8 +1,8 @@
 """Read an import source as numbered batches of import-key mappings, streaming.
 
 Sources: a CSV path (``str`` or ``os.PathLike``), a text file object holding CSV, an iterable or
-an async iterable of mappings (import keys) or ``Contact`` records. Rows are numbered from 1:
-for CSV the first record after the header is row 1 (the header is not counted).
+an async iterable of mappings (import keys), ``JsonImportContact`` or ``Contact`` records. Rows
+are numbered from 1: for CSV the first record after the header is row 1 (header not counted).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from typing import IO, Any
 
 from ccasync.errors import ValidationError
+from ccasync.models.activities import JsonImportContact
 from ccasync.ops._import_rows import CF_PREFIX, STANDARD_KEYS
 
 BATCH = 1000
@@ -83,6 +84,8 @@ def contact_to_keys(contact: Any, cf_names: Mapping[str, str]) -> dict[str, Any]
 def _as_keys(item: Any, cf_names: Mapping[str, str]) -> Mapping[str, Any]:
     if isinstance(item, Mapping):
         return item
+    if isinstance(item, JsonImportContact):
+        return item.to_json()
     return contact_to_keys(item, cf_names)
 
 

@@ -96,3 +96,22 @@ def test_contact_records_become_import_keys() -> None:
         "cf:Shoe_Size": "42",
         "cf:?id-9": "x",
     }
+
+
+async def test_json_import_contacts_and_real_contact_records() -> None:
+    """JsonImportContact rows give their wire keys; ccasync Contact records are converted."""
+    from ccasync.models.activities import JsonImportContact
+    from ccasync.models.contacts import Contact, EmailAddress
+
+    rows = await _all(
+        [
+            JsonImportContact(email="a@example.com", custom_fields={"Shoe_Size": "40"}),
+            Contact(email_address=EmailAddress(address="b@example.com"), first_name="B"),
+        ]
+    )
+    assert rows[0] == (1, {"email": "a@example.com", "cf:Shoe_Size": "40"})
+    assert rows[1][0] == 2
+    assert {k: v for k, v in rows[1][1].items() if v is not None} == {
+        "email": "b@example.com",
+        "first_name": "B",
+    }
