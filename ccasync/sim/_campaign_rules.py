@@ -19,6 +19,7 @@ from ._http import ApiFailure, bad_request, is_uuid, parse_datetime
 BAD = "http.status.bad_request"
 NOT_FOUND = "http.status.not_found"
 CONFLICT = "http.status.conflict"
+TOO_MANY = "http.status.too_many_requests"
 
 NAME_MAX = 80
 FROM_NAME_MAX = 100
@@ -56,6 +57,11 @@ def not_found(what: str) -> ApiFailure:
 def conflict(message: str) -> ApiFailure:
     """A 409 with the array body."""
     return ApiFailure(409, CONFLICT, message)
+
+
+def too_many(message: str) -> ApiFailure:
+    """A 429 with the array body (the test-send daily cap; body shape UNCONFIRMED)."""
+    return ApiFailure(429, TOO_MANY, message)
 
 
 def require_object(body: Any) -> dict[str, Any]:

@@ -252,9 +252,9 @@ class CampaignBook:
     def send_test(self, activity_id: str, body: Any, now: dt.datetime) -> RecordedTestSend:
         """POST tests: record a test send of a primary_email activity (<= 5 addresses, 50/day).
 
-        The daily cap counts recipients per UTC day of simulated time. Overflow answers 400 with
-        the array body (UNCONFIRMED: the real status is undocumented; a 429 would be mistaken for
-        per-second throttling and retried in vain by clients).
+        The daily cap counts recipients per UTC day of simulated time. Overflow answers 429, as
+        the developer guide states (api_guide/email_campaign_activity_test_send.html); the body
+        shape and key are UNCONFIRMED (an array, like the campaign service's other errors).
         """
         _, activity = self.activity(activity_id)
         if activity.role != PRIMARY:
@@ -263,8 +263,9 @@ class CampaignBook:
         cap = self._account.state.config.test_send_daily_cap
         used = sum(len(t.email_addresses) for t in self.test_sends if t.at.date() == now.date())
         if used + len(addresses) > cap:
-            raise rules.invalid(
-                f"Daily limit of {cap} test email recipients reached ({used} used today)."
+            raise rules.too_many(
+                f"Too many requests: the daily limit of {cap} test email recipients is reached "
+                f"({used} used today)."
             )
         sent = RecordedTestSend(activity.activity_id, addresses, message, now)
         self.test_sends.append(sent)

@@ -60,7 +60,7 @@ def test_test_send_daily_cap_resets_at_midnight_utc() -> None:
         book.send_test(activity_id, {"email_addresses": _addresses(5)}, T0)
     with pytest.raises(ApiFailure) as exc:
         book.send_test(activity_id, {"email_addresses": _addresses(1)}, T0 + dt.timedelta(hours=11))
-    assert exc.value.status == 400
+    assert exc.value.status == 429
     assert "50" in exc.value.message
     midnight = dt.datetime(2026, 3, 3, tzinfo=dt.UTC)
     book.send_test(activity_id, {"email_addresses": _addresses(5)}, midnight)

@@ -227,7 +227,7 @@ async def test_recipients_resolved_at_send_time_over_http(api: Any, fsim: Any) -
 
 
 async def test_test_send_limits(api: Any) -> None:
-    """Tests: 6 addresses 400; 50 recipients a day then 400."""
+    """Tests: 6 addresses 400; 50 recipients a day, then 429 (developer guide)."""
     _, activity_id = await new_campaign(api)
     path = f"/emails/activities/{activity_id}/tests"
     six = [f"t{i}@example.org" for i in range(6)]
@@ -235,7 +235,7 @@ async def test_test_send_limits(api: Any) -> None:
     for _ in range(10):
         assert (await api.post(path, {"email_addresses": six[:5]}))[0] == 204
     status, body = await api.post(path, {"email_addresses": six[:1]})
-    assert status == 400
+    assert status == 429
     assert "50" in body[0]["error_message"]
 
 

@@ -164,6 +164,10 @@ async def test_email_error_statuses_are_documented(api: Any, fsim: Any) -> None:
     )
     await c.error("DELETE", ACTIVITY + "/schedules", f"{act}/schedules", 400)
     await c.error("POST", ACTIVITY + "/tests", f"{act}/tests", 400, json={"email_addresses": []})
+    five = {"email_addresses": [f"t{n}@example.org" for n in range(5)]}
+    for _ in range(10):
+        assert (await api.post(f"{act}/tests", five))[0] == 204
+    await c.error("POST", ACTIVITY + "/tests", f"{act}/tests", 429, json=five)
     await c.error("GET", ACTIVITY + "/send_history", "/emails/activities/zzz/send_history", 404)
     resend = {"resend_subject": "R", "delay_days": 1}
     await c.ok(
