@@ -93,7 +93,7 @@ async def _serve(
         if fault.kind == "status":
             return _fault_response(fault)
         if fault.kind == "hang":
-            return await _hang(state)
+            return await _hang(request, state)
     try:
         state.tick()
         if request.path.startswith("/v3/"):
@@ -164,10 +164,19 @@ def _fault_response(fault: Fault) -> web.Response:
     return response
 
 
-async def _hang(state: SimState) -> web.Response:
-    """Answer nothing until the simulator stops or ``hang_seconds`` pass (then a 504)."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(state.shutdown.wait(), state.config.hang_seconds)
+async def _hang(request: web.Request, state: SimState) -> web.Response:
+    """Answer nothing until the client gives up, the simulator stops or ``hang_seconds`` pass.
+
+    The 504 then sent is only seen when ``hang_seconds`` ran out with the client still waiting.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + state.config.hang_seconds
+    while loop.time() < deadline and not state.shutdown.is_set():
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.shutdown.wait(), 0.05)
     return error_array(504, "gateway_timeout", "The upstream service did not answer in time.")
 
 
