@@ -19,6 +19,7 @@ from ._campaign_model import (
     DONE,
     ERROR,
     EXECUTING,
+    RESEND,
     Activity,
     CampaignAccount,
     CampaignContact,
@@ -27,6 +28,7 @@ from ._campaign_model import (
     SendRecord,
 )
 from ._engagement import TRACKING_IMAGE, engagement, links_in
+from ._http import new_id
 
 EXECUTION_BASE_SECONDS = 2.0
 EXECUTION_SECONDS_PER_CONTACT = 0.001
@@ -147,3 +149,32 @@ def permalink(activity_id: str) -> str:
 def _senders_confirmed(account: CampaignAccount, activity: Activity) -> bool:
     confirmed = {address.lower() for address in account.confirmed_emails()}
     return {activity.from_email.lower(), activity.reply_to_email.lower()} <= confirmed
+
+
+def send_resend(
+    account: CampaignAccount, primary: Activity, subject: str, at: dt.datetime
+) -> tuple[Activity, tuple[Event, ...]]:
+    """Send a ``resend`` activity (a copy of ``primary`` with ``subject``) to its non-openers.
+
+    Returns the new DONE activity, its history holding the one send, and the opt-outs to apply.
+    """
+    targets = non_openers(account, primary, at)
+    activity = Activity(
+        activity_id=new_id(),
+        campaign_id=primary.campaign_id,
+        role=RESEND,
+        from_name=primary.from_name,
+        from_email=primary.from_email,
+        reply_to_email=primary.reply_to_email,
+        subject=subject,
+        html_content=primary.html_content,
+        physical_address=dict(primary.physical_address),
+        preheader=primary.preheader,
+        status=DONE,
+        contact_list_ids=list(primary.contact_list_ids),
+    )
+    optouts = deliver(account.state.seed, activity, targets, at, 1)
+    reason = 0 if targets else NO_ELIGIBLE_CONTACTS
+    lists = tuple(activity.contact_list_ids)
+    activity.history.append(SendRecord(1, lists, (), len(targets), at, "COMPLETED", reason))
+    return activity, optouts

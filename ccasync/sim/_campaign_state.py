@@ -35,7 +35,6 @@ from ._campaign_model import (
     PERMALINK,
     PRIMARY,
     REMOVED,
-    RESEND,
     SCHEDULED,
     ABTest,
     Activity,
@@ -47,13 +46,11 @@ from ._campaign_model import (
     SendRecord,
 )
 from ._campaign_send import (
-    NO_ELIGIBLE_CONTACTS,
     Select,
     begin_send,
     close_send,
-    deliver,
     finish_send,
-    non_openers,
+    send_resend,
 )
 from ._http import is_uuid, new_id
 
@@ -445,26 +442,7 @@ class CampaignBook:
         resend = None if campaign is None else campaign.resend
         if campaign is None or resend is None or resend.number != job.token or campaign.removed:
             return
-        primary = campaign.primary
-        targets = non_openers(self._account, primary, due)
-        activity = Activity(
-            activity_id=new_id(),
-            campaign_id=campaign.campaign_id,
-            role=RESEND,
-            from_name=primary.from_name,
-            from_email=primary.from_email,
-            reply_to_email=primary.reply_to_email,
-            subject=resend.subject,
-            html_content=primary.html_content,
-            physical_address=dict(primary.physical_address),
-            preheader=primary.preheader,
-            status=DONE,
-            contact_list_ids=list(primary.contact_list_ids),
-        )
-        optouts = deliver(self._account.state.seed, activity, targets, due, 1)
-        reason = 0 if targets else NO_ELIGIBLE_CONTACTS
-        lists = tuple(activity.contact_list_ids)
-        activity.history.append(SendRecord(1, lists, (), len(targets), due, "COMPLETED", reason))
+        activity, optouts = send_resend(self._account, campaign.primary, resend.subject, due)
         campaign.activities.append(activity)
         self._activities[activity.activity_id] = (campaign, activity)
         resend.resend_date = due
