@@ -12,6 +12,7 @@ time reached) -> DONE (or ERROR); DELETE schedules returns SCHEDULED to the stat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 from collections.abc import Iterator
@@ -394,11 +395,7 @@ class CampaignBook:
         test = campaign.abtest
         select: Select | None = None
         if test is not None and not test.tested:
-            seed = self._account.state.seed
-
-            def select(found: list[Any]) -> list[Any]:
-                return split(test, seed, activity.activity_id, found)
-
+            select = functools.partial(split, test, self._account.state.seed, activity.activity_id)
         self._begin(campaign, activity, due, select)
 
     def _begin(
