@@ -145,7 +145,6 @@ class Runner:
     ) -> None:
         self._activities = client.activities
         self._result = result
-        self._max = max_in_flight
         self._limit = max_in_flight
         self._clock = clock
         self._sleep = sleep
@@ -184,8 +183,9 @@ class Runner:
                 self._not_sent(chunk, outcome, exc)
                 return
             break
+        # A lowered bound stays lowered: the account's queue is shared with other jobs, and
+        # raising it again would just meet the same 429 once per payload.
         chunk.payload = None
-        self._limit = min(self._max, self._limit + 1)
         outcome.activity_id = activity.activity_id
         outcome.state = "submitted"
         tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))

@@ -185,3 +185,28 @@ async def test_cut_answers_to_imports_duplicate_no_contact() -> None:
         assert rig.sim.state.faults.injected > 0
         assert (result.imported, result.failed) == (1_500, 0)
         assert len(rig.sim.state.default_account.contacts) == 1_500
+
+
+async def test_queued_activity_cap_is_waited_out() -> None:
+    """With the account queue capped at 2, an import allowed 8 in flight waits, loses nothing."""
+    config = SimConfig(
+        per_second=None, per_day=None, time_scale=0, queued_activity_cap=2, activity_start_delay=5.0
+    )
+    async with (
+        serve(config) as sim,
+        Client(
+            access_token=sim.token,
+            base_url=sim.base_url,
+            rate_limiter=RateLimiter.unlimited(),
+            sleep=_instant,
+        ) as cc,
+    ):
+        rig = Rig(sim, cc)
+        target = await cc.lists.create("capped")
+        rows = [{"email": f"q{i}@example.com", "first_name": "Q" * 40} for i in range(2_000)]
+        result = await rig.run(rows, [target.list_id], max_payload_bytes=12_000, max_in_flight=8)
+        refused = sim.log.count(method="POST", status=429)
+        assert result.payloads >= 10
+        assert 0 < refused <= 3
+        assert (result.imported, result.failed) == (2_000, 0)
+        assert len(rig.contacts()) == 2_000
