@@ -315,7 +315,10 @@ def _export_value(account: Account, contact: SimContact, field: str) -> str:
 
 
 class ExportJob(_Job):
-    """Export contacts to CSV, downloadable at ``/v3/contact_exports/{activity_id}``."""
+    """Export contacts to CSV, downloadable at ``/v3/contact_exports/{activity_id}``.
+
+    UNCONFIRMED: the real file's header labels; the simulator uses the requested field names.
+    """
 
     def __init__(
         self,
