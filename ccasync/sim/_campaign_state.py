@@ -2,8 +2,8 @@
 
 Pure state logic (no HTTP): every operation takes the simulated ``now`` and raises
 :class:`~ccasync.sim._http.ApiFailure` for what the API refuses. :meth:`CampaignBook.tick` runs the
-work that has fallen due (send starts and ends, non-opener resends, opt-outs) in time order, each at
-its own due time, so one large clock step gives the same history as many small ones.
+work that has fallen due (send starts and ends, A/B winners, resends, opt-outs) in time order,
+each at its own due time, so one large clock step gives the same history as many small ones.
 
 Status machine (reference 9.5): DRAFT/DONE/ERROR -> SCHEDULED (POST schedules) -> EXECUTING (due
 time reached) -> DONE (or ERROR); DELETE schedules returns SCHEDULED to the status it had before.
