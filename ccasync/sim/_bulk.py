@@ -62,17 +62,21 @@ def register_bulk_routes(app: web.Application) -> None:
     r.add_get("/v3/contact_exports/{file_export_id}", _download)
 
 
-def _source(body: dict[str, Any], allowed: dict[str, int]) -> dict[str, Any]:
+def _source(
+    body: dict[str, Any], allowed: dict[str, int], flags: tuple[str, ...]
+) -> dict[str, Any]:
+    """The one selector of ``source``: an id list (``allowed`` maxima) or a true ``flags`` key."""
     source = body.get("source")
     if not isinstance(source, dict):
         raise bad_request("source is required.", _KEY)
     keys = [k for k, v in source.items() if v not in (None, False, [])]
-    if len(keys) != 1 or keys[0] not in (*allowed, "all_active_contacts", "new_subscriber"):
+    if len(keys) != 1 or keys[0] not in (*allowed, *flags):
+        names = ", ".join((*allowed, *flags))
         raise bad_request(
-            f"source must contain exactly one of {', '.join(allowed)}, all_active_contacts.", _KEY
+            f"source must contain exactly one of {names} (as the sim supports).", _KEY
         )
     key = keys[0]
-    if key in ("all_active_contacts", "new_subscriber"):
+    if key in flags:
         if source[key] is not True:
             raise bad_request(f"source.{key} must be true.", _KEY)
         return {key: True}
@@ -106,7 +110,10 @@ def _targets(
 async def _membership(request: web.Request, remove: bool) -> web.Response:
     account: Account = request["account"]
     body = read_object(await read_json(request))
-    source = _source(body, {"list_ids": 50, "contact_ids": 500, "tag_ids": 50})
+    # engagement_level and segment_id sources are not simulated (400).
+    source = _source(
+        body, {"list_ids": 50, "contact_ids": 500, "tag_ids": 50}, ("all_active_contacts",)
+    )
     exclude = _exclude(body, source)
     lists = _targets(account, body, "list_ids", "lists", 50)
     kind = "remove_list_memberships" if remove else "add_list_memberships"
@@ -147,7 +154,8 @@ async def _list_delete(request: web.Request) -> web.Response:
 async def _tagging(request: web.Request, remove: bool) -> web.Response:
     account: Account = request["account"]
     body = read_object(await read_json(request))
-    source = _source(body, {"contact_ids": 500, "list_ids": 50, "tag_ids": 50})
+    flags = ("all_active_contacts", "new_subscriber")
+    source = _source(body, {"contact_ids": 500, "list_ids": 50, "tag_ids": 50}, flags)
     exclude = _exclude(body, source)
     tags = _targets(account, body, "tag_ids", "tags", 50)
     kind = "contacts_taggings_remove" if remove else "contacts_taggings_add"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +50,7 @@ class _Job:
 
 
 def resolve_source(account: Account, source: dict[str, Any]) -> list[SimContact]:
-    """Contacts selected by a validated bulk ``source`` (list_ids, contact_ids, tag_ids, all)."""
+    """Contacts picked by a validated bulk ``source``: ids, all active, or new subscribers."""
     contacts = account.contacts
     if "contact_ids" in source:
         found = (contacts.get(i) for i in source["contact_ids"])
@@ -68,6 +69,9 @@ def resolve_source(account: Account, source: dict[str, Any]) -> list[SimContact]
             if tag is not None:
                 tagged.update(dict.fromkeys(tag.members))
         return [contacts[i] for i in tagged if not contacts[i].is_deleted]
+    if "new_subscriber" in source:
+        since = account.state.clock.now() - dt.timedelta(days=30)
+        return [c for c in contacts.values() if not c.is_deleted and c.created_at >= since]
     return [c for c in contacts.values() if not c.is_deleted and not c.is_unsubscribed]
 
 
