@@ -124,6 +124,12 @@ def refresh_time(token: OAuth2Token, *, now: float, margin: float, fresh: bool) 
     return expires - min(margin, remaining / 2)
 
 
+def _retrieve_exception(task: asyncio.Future[OAuth2Token]) -> None:
+    # The caller that started the renewal may be gone; its failure is seen by the next caller.
+    if not task.cancelled():
+        task.exception()
+
+
 def _reauthorize_error(key: str, reason: str) -> AuthenticationError:
     return AuthenticationError(
         401, [APIErrorDetail(key, f"{reason}; {_REAUTHORIZE}")], reauthorize=True
@@ -213,8 +219,7 @@ class OAuth2Refresher:
         current = self._token
         if current is not None and self._unsaved is None and self._clock() < self._refresh_at:
             return current.access_token
-        async with self._lock:
-            return (await self._renew(rejected=None)).access_token
+        return (await self._shielded_renew(rejected=None)).access_token
 
     async def on_unauthorized(self, rejected: str) -> bool:
         """After a 401 for ``rejected``: make a different token available; True when there is one.
@@ -222,9 +227,20 @@ class OAuth2Refresher:
         When another task already replaced ``rejected``, no request is made. Raises like
         :meth:`token` when no new token can be had.
         """
-        async with self._lock:
-            renewed = await self._renew(rejected=rejected)
+        renewed = await self._shielded_renew(rejected=rejected)
         return renewed.access_token != rejected
+
+    async def _shielded_renew(self, *, rejected: str | None) -> OAuth2Token:
+        # A rotating refresh token dies once the endpoint has answered; if a cancelled caller
+        # (a timeout, a TaskGroup) dropped that answer, the user would have to consent again.
+        # So the renewal runs to completion (saved) in its own task, holding the lock.
+        task = asyncio.ensure_future(self._locked_renew(rejected))
+        task.add_done_callback(_retrieve_exception)
+        return await asyncio.shield(task)
+
+    async def _locked_renew(self, rejected: str | None) -> OAuth2Token:
+        async with self._lock:
+            return await self._renew(rejected=rejected)
 
     async def _renew(self, *, rejected: str | None) -> OAuth2Token:
         """Under the lock: a usable token from memory, then the store, then the endpoint."""

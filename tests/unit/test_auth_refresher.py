@@ -486,3 +486,38 @@ def test_pacer_refuses_negative_interval() -> None:
     """A negative spacing is a ConfigError."""
     with pytest.raises(ConfigError):
         TokenRequestPacer(-1)
+
+
+async def test_caller_cancelled_mid_refresh_keeps_the_rotated_pair(
+    server: FakeAuthServer, clock: FakeClock
+) -> None:
+    """Cancelling the caller while the token endpoint answers still saves the new pair."""
+    refresher, store, transport = make_refresher(server, clock)
+    answered = asyncio.Event()
+    release = asyncio.Event()
+    plain = server._token
+
+    def slow_token(request: HTTPRequest) -> HTTPResponse:
+        response = plain(request)  # the server has rotated the refresh token now
+        answered.set()
+        return response
+
+    async def handler(request: HTTPRequest) -> HTTPResponse:
+        if not request.url.startswith(TOKEN_URL):
+            return await server(request)
+        response = slow_token(request)
+        await release.wait()
+        return response
+
+    transport._handler = handler
+    old = await refresher.token()
+    caller = asyncio.create_task(refresher.on_unauthorized(old))
+    await answered.wait()
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    release.set()
+    assert await refresher.on_unauthorized(old)  # waits for the renewal; no second request
+    assert len(server.token_requests) == 1
+    assert (await stored(store)).refresh_token == server.live_refresh
+    assert await refresher.token() in server.live_access - {old}
