@@ -86,12 +86,18 @@ class RequestLog:
             )
         )
 
-    def max_in_window(self, seconds: float = 1.0, *, client_id: str | None = None) -> int:
-        """Largest number of requests of ``client_id`` (all when None) in any window of ``seconds``.
+    def max_in_window(
+        self, seconds: float = 1.0, *, client_id: str | None = None, status: int | None = None
+    ) -> int:
+        """Most requests of ``client_id`` (all when None) with ``status`` in any ``seconds`` window.
 
         Uses simulated arrival times, i.e. what a strict server would count.
         """
-        stamps = [e.time.timestamp() for e in self.entries if client_id in (None, e.client_id)]
+        stamps = [
+            e.time.timestamp()
+            for e in self.entries
+            if client_id in (None, e.client_id) and status in (None, e.status)
+        ]
         best = start = 0
         for end, stamp in enumerate(stamps):
             while stamp - stamps[start] >= seconds:

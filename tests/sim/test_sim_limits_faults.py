@@ -164,3 +164,15 @@ async def test_queued_activity_cap_answers_429(session: aiohttp.ClientSession) -
         assert [c[0] for c in codes] == [201, 201, 429]
         assert codes[2][1]["error_key"] == "too_many_requests"
         assert "1,000 queued activities" in codes[2][1]["error_message"]
+
+
+async def test_sliding_rule_never_admits_more_than_n_in_any_window(
+    session: aiohttp.ClientSession,
+) -> None:
+    """Bursts while the clock steps 0.1 s: admitted requests never exceed 4 in any second."""
+    async with serve(SimConfig(per_second=4, per_day=None, time_scale=0)) as sim:
+        for _ in range(25):
+            await asyncio.gather(*(_get(session, sim, sim.token) for _ in range(3)))
+            sim.clock.advance(0.1)
+        assert sim.log.max_in_window(1.0, status=200) == 4
+        assert sim.log.count(status=429) > 0
