@@ -1,1 +1,104 @@
-"""Bulk workflows built on the public client API; each returns a result object."""
+"""Bulk workflows built on the public client API; each returns a result object.
+
+Every item a caller hands in ends up done or listed as failed, with why.
+"""
+
+from ccasync.ops.audience import (
+    AudienceResult,
+    ListPool,
+    ListPoolExhaustedError,
+    send_to_audience,
+)
+from ccasync.ops.export import (
+    ExportResult,
+    export_contacts,
+)
+from ccasync.ops.fanout import (
+    DEFAULT_MIN_LEAD,
+    CampaignResult,
+    CampaignTemplate,
+    FanoutResult,
+    Location,
+    Outcome,
+    ScheduleItem,
+    create_campaigns_for_locations,
+    schedule_campaigns,
+)
+from ccasync.ops.import_contacts import (
+    API_MAX_PAYLOAD_BYTES,
+    API_MAX_ROWS,
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    ChunkOutcome,
+    ImportProgress,
+    ImportResult,
+    RowIssue,
+    import_contacts,
+)
+from ccasync.ops.memberships import (
+    MAX_CONTACTS_PER_CALL,
+    MAX_LISTS_PER_CALL,
+    MembershipChunk,
+    MembershipResult,
+    add_to_lists,
+    remove_from_lists,
+)
+from ccasync.ops.recurring import (
+    schedule_next_occurrence,
+)
+from ccasync.ops.scheduling import (
+    GapPolicy,
+    LocalTime,
+    OverlapPolicy,
+    ScheduleTimeError,
+    WallClock,
+    When,
+    next_weekly,
+    parse_when,
+    resolve_local,
+    resolve_when,
+    zone,
+)
+
+__all__ = [
+    "API_MAX_PAYLOAD_BYTES",
+    "API_MAX_ROWS",
+    "DEFAULT_MAX_PAYLOAD_BYTES",
+    "DEFAULT_MIN_LEAD",
+    "MAX_CONTACTS_PER_CALL",
+    "MAX_LISTS_PER_CALL",
+    "AudienceResult",
+    "CampaignResult",
+    "CampaignTemplate",
+    "ChunkOutcome",
+    "ExportResult",
+    "FanoutResult",
+    "GapPolicy",
+    "ImportProgress",
+    "ImportResult",
+    "ListPool",
+    "ListPoolExhaustedError",
+    "LocalTime",
+    "Location",
+    "MembershipChunk",
+    "MembershipResult",
+    "Outcome",
+    "OverlapPolicy",
+    "RowIssue",
+    "ScheduleItem",
+    "ScheduleTimeError",
+    "WallClock",
+    "When",
+    "add_to_lists",
+    "create_campaigns_for_locations",
+    "export_contacts",
+    "import_contacts",
+    "next_weekly",
+    "parse_when",
+    "remove_from_lists",
+    "resolve_local",
+    "resolve_when",
+    "schedule_campaigns",
+    "schedule_next_occurrence",
+    "send_to_audience",
+    "zone",
+]
