@@ -133,6 +133,8 @@ def retry_after(headers: Mapping[str, str], *, now: dt.datetime | None = None) -
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # RFC 5322 "-0000": a UTC time of unknown origin
+        when = when.replace(tzinfo=dt.UTC)
     current = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - current).total_seconds())
 

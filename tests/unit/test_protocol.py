@@ -142,6 +142,15 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert _protocol.retry_after({"Retry-After": "soon"}) is None
 
 
+def test_retry_after_date_without_zone_is_utc() -> None:
+    """An HTTP date in ``-0000`` form (naive after parsing) is read as UTC, not a TypeError."""
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    header = {"Retry-After": "Thu, 01 Jan 2026 00:00:05 -0000"}
+    assert _protocol.retry_after(header, now=now) == 5.0
+    err = _err(429, {"error_key": "throttled", "error_message": "x"}, {**JSON, **header})
+    assert isinstance(err, RateLimitError)
+
+
 def test_params_encoding() -> None:
     """None is dropped, bools are lower-case, sequences csv, aware datetimes ISO Z."""
     when = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
