@@ -3,12 +3,14 @@
 Everything above this module is testable with :class:`ccasync.testing.FakeTransport`. This is
 the ONLY client module that imports aiohttp; aiohttp exceptions are translated here, once
 (``raise … from`` the original), into :class:`ConnectError`, :class:`RequestTimeoutError` or
-:class:`TransportError`.
+:class:`TransportError` (and :class:`ValidationError` for a URL aiohttp refuses to send).
+Messages never carry a query string: queries hold e-mail addresses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
@@ -16,7 +18,7 @@ from typing import Protocol
 import aiohttp
 import attrs
 
-from ccasync.errors import ConnectError, RequestTimeoutError, TransportError
+from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
 
 
 @attrs.frozen
@@ -59,7 +61,10 @@ class HTTPStream:
 
 
 class Transport(Protocol):
-    """Sends one HTTP request; raises only ccasync :class:`TransportError` subclasses."""
+    """Sends one HTTP request; raises only ccasync :class:`TransportError` subclasses.
+
+    (:class:`ValidationError` for a URL that cannot be sent at all: nothing left the process.)
+    """
 
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and read the whole body."""
@@ -91,7 +96,9 @@ def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | None:
 class AiohttpTransport:
     """A :class:`Transport` on one pooled aiohttp session with keep-alive.
 
-    ``timeout`` is the total seconds for one exchange; ``max_connections`` bounds the pool.
+    ``timeout`` is the total seconds for one exchange, of which at most half (10 s at most)
+    may go to opening a connection: a connect that times out is a :class:`ConnectError` (the
+    request was never sent, so even a POST may be retried). ``max_connections`` bounds the pool.
     A ``session`` passed in is borrowed and never closed here.
     """
 
@@ -102,7 +109,9 @@ class AiohttpTransport:
         max_connections: int = 32,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(
+            total=timeout, sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2)
+        )
         self._max_connections = max_connections
         self._session = session
         self._owns_session = session is None
@@ -144,7 +153,11 @@ class AiohttpTransport:
                 request.url,
                 headers=request.headers,
                 data=_payload(request),
-                timeout=aiohttp.ClientTimeout(total=None, sock_read=self._timeout.total),
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    sock_read=self._timeout.total,
+                    sock_connect=self._timeout.sock_connect,
+                ),
                 allow_redirects=False,
             ) as resp:
                 yield HTTPStream(
@@ -178,15 +191,26 @@ async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIt
 def _translate(exc: Exception, request: HTTPRequest) -> Exception:
     """Map an aiohttp/asyncio exception to a ccasync one; anything else passes through."""
     path = _path_only(request.url)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ValidationError("url", f"aiohttp cannot send to {path}")
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(f"cannot connect: {exc.os_error}", method=request.method, url=path)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ConnectError("connection timed out", method=request.method, url=path)
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeoutError("timed out", method=request.method, url=path)
     if isinstance(exc, aiohttp.ClientError):
-        return TransportError(f"{type(exc).__name__}: {exc}", method=request.method, url=path)
+        text = _QUERY.sub("", f"{type(exc).__name__}: {exc}")
+        return TransportError(text, method=request.method, url=path)
     return exc
 
 
+_MAX_CONNECT_TIMEOUT = 10.0
+
+_QUERY = re.compile(r"\?[^\s'\"]*")
+"""A query string inside an aiohttp message (it quotes the full URL)."""
+
+
 def _path_only(url: str) -> str:
-    # Query strings may one day carry secrets (OAuth code exchange); errors show the path only.
+    # Query strings carry e-mail addresses (and may one day carry secrets): path only.
     return url.split("?", 1)[0]

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from ccasync._transport import AiohttpTransport, HTTPRequest, MultipartField
-from ccasync.errors import ConnectError, RequestTimeoutError, TransportError
+from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
 
 PEERS = web.AppKey("peers", set)
 
@@ -156,3 +156,65 @@ async def test_stream_reads_chunks(server: TestServer) -> None:
         await transport.aclose()
     assert resp.status == 200
     assert data.count(b"\n") == 50
+
+
+async def _silent_tcp() -> tuple[asyncio.Server, int, list[asyncio.StreamWriter]]:
+    """A TCP server that accepts and never answers (a TLS handshake to it hangs)."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    srv = await asyncio.start_server(accept, "127.0.0.1", 0)
+    return srv, srv.sockets[0].getsockname()[1], held
+
+
+async def test_connect_timeout_is_connect_error() -> None:
+    """A connection that never completes (TLS handshake hangs) is a ConnectError: not sent."""
+    srv, port, held = await _silent_tcp()
+    transport = AiohttpTransport(timeout=0.4)
+    try:
+        with pytest.raises(ConnectError):
+            await transport.send(HTTPRequest("POST", f"https://127.0.0.1:{port}/v3/x", body=b"{}"))
+    finally:
+        await transport.aclose()
+        for writer in held:
+            writer.close()
+        srv.close()
+        await srv.wait_closed()
+
+
+async def _garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"NOT HTTP\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def test_protocol_error_message_shows_no_query() -> None:
+    """A broken answer becomes a TransportError whose text omits the query (e-mail, PII)."""
+    srv = await asyncio.start_server(_garbage, "127.0.0.1", 0)
+    port = srv.sockets[0].getsockname()[1]
+    transport = AiohttpTransport(timeout=2)
+    try:
+        with pytest.raises(TransportError) as info:
+            await transport.send(
+                HTTPRequest("GET", f"http://127.0.0.1:{port}/v3/contacts?email=pii%40x.org")
+            )
+    finally:
+        await transport.aclose()
+        srv.close()
+        await srv.wait_closed()
+    assert "pii" not in str(info.value)
+    assert "/v3/contacts" in str(info.value)
+
+
+async def test_invalid_url_is_a_validation_error() -> None:
+    """A URL aiohttp cannot send is bad local input (not retried), without its query."""
+    transport = AiohttpTransport(timeout=2)
+    try:
+        with pytest.raises(ValidationError) as info:
+            await transport.send(HTTPRequest("GET", "http://127.0.0.1:99999/v3/x?email=pii"))
+    finally:
+        await transport.aclose()
+    assert "pii" not in str(info.value)
