@@ -31,14 +31,26 @@ class MultipartField:
     content_type: str | None = None
 
 
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    return repr({k: "***" if k.lower() == "authorization" else v for k, v in headers.items()})
+
+
+def _body_repr(body: bytes | None) -> str:
+    # Bodies carry refresh tokens and authorization codes (token endpoint): size only.
+    return "None" if body is None else f"<{len(body)} bytes>"
+
+
 @attrs.frozen
 class HTTPRequest:
-    """A fully built request: absolute URL, headers, and at most one of ``body``/``multipart``."""
+    """A fully built request: absolute URL, headers, and at most one of ``body``/``multipart``.
+
+    ``repr`` masks the ``Authorization`` header and shows only the size of ``body``.
+    """
 
     method: str
     url: str
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    body: bytes | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_headers_repr)
+    body: bytes | None = attrs.field(default=None, repr=_body_repr)
     multipart: tuple[MultipartField, ...] | None = None
 
 

@@ -204,3 +204,15 @@ async def test_failed_save_error_hides_tokens() -> None:
     with pytest.raises(OSError, match="read-only") as info:
         await refresher.on_unauthorized(await refresher.token())
     assert_clean(error_text(info.value))
+
+
+def test_http_request_repr_hides_credentials() -> None:
+    """repr of a request (test failures, tracebacks with locals) hides the bearer and the body."""
+    request = HTTPRequest(
+        "POST",
+        TOKEN_URL,
+        {"Authorization": f"Bearer at-{MARK}", "Accept": "application/json"},
+        f"grant_type=refresh_token&refresh_token=rt-{MARK}".encode(),
+    )
+    assert_clean(repr(request))
+    assert "application/json" in repr(request)
