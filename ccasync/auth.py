@@ -78,13 +78,18 @@ _REAUTHORIZE = "the user must authorize the application again"
 class StaticToken:
     """A fixed access token; a 401 is final (there is nothing to refresh).
 
-    Raises :class:`ConfigError` for an empty token. The token never appears in ``repr``.
+    Raises :class:`ConfigError` for an empty token or one with inner whitespace or control
+    characters (a bearer token has none; aiohttp would refuse the header only at send time).
+    Surrounding whitespace is stripped. The token never appears in ``repr`` or errors.
     """
 
     def __init__(self, access_token: str) -> None:
         if not isinstance(access_token, str) or not access_token.strip():
             raise ConfigError("access_token must be a non-empty string")
-        self._token = access_token.strip()
+        token = access_token.strip()
+        if any(c.isspace() or not c.isprintable() for c in token):
+            raise ConfigError("access_token contains whitespace or control characters")
+        self._token = token
 
     def __repr__(self) -> str:
         return "StaticToken(access_token='***')"

@@ -6,7 +6,7 @@ Nothing here reads environment variables; only the CLI does.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import attrs
 
@@ -70,13 +70,21 @@ def check_base_url(base_url: str) -> str:
     (a bearer token must never cross a network in clear text).
     """
     parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _valid_port(parts):
         raise ConfigError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
             f"base_url {base_url!r} is not https; plain http is allowed only for loopback hosts"
         )
     return base_url.rstrip("/")
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 -- reading it validates it (ValueError when out of range)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:

@@ -13,9 +13,9 @@ def _ft() -> FakeTransport:
     return FakeTransport(lambda r: json_response({}))
 
 
-@pytest.mark.parametrize("token", ["", "   "])
+@pytest.mark.parametrize("token", ["", "   ", "abc\ndef", "abc def", "abc\x00"])
 def test_empty_token_is_refused(token: str) -> None:
-    """An empty access token is a ConfigError before anything is sent."""
+    """An empty token, or one with whitespace/control characters, is a ConfigError up front."""
     with pytest.raises(ConfigError, match="access_token"):
         Client(access_token=token)
 
@@ -27,7 +27,14 @@ def test_exactly_one_token_source() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://api.cc.email/v3", "ftp://x/v3", "not a url", "http://10.0.0.5/v3"]
+    "url",
+    [
+        "http://api.cc.email/v3",
+        "ftp://x/v3",
+        "not a url",
+        "http://10.0.0.5/v3",
+        "http://127.0.0.1:99999/v3",
+    ],
 )
 def test_non_https_base_url_refused_unless_loopback(url: str) -> None:
     """Plain http is refused for non-loopback hosts (the bearer token would leak)."""
