@@ -17,7 +17,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -80,6 +80,8 @@ def _make_structure(cls: type) -> Callable[[Any, type], Any]:
     known = _known_keys(cls)
 
     def structure(data: Any, _: type) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
         obj = inner(data, cls)
         unknown = {k: v for k, v in data.items() if k not in known}
         if unknown:

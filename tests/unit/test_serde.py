@@ -107,3 +107,18 @@ def test_invalid_json_is_decode_error() -> None:
     """A broken body raises DecodeError with an excerpt."""
     with pytest.raises(DecodeError, match="not valid JSON"):
         loads(b"{oops")
+
+
+@attrs.define(kw_only=True)
+class Loose:
+    """A record whose fields are all optional and that keeps unknown keys."""
+
+    name: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@pytest.mark.parametrize("body", [[{"name": "x"}], "name", 5, None])
+def test_wrong_shape_is_decode_error(body: object) -> None:
+    """A body that is not an object (a list, a string…) is a DecodeError, never AttributeError."""
+    with pytest.raises(DecodeError, match="Loose"):
+        structure(body, Loose)
