@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -284,21 +284,56 @@ class Requestor:
     async def stream(
         self, path: str, *, params: _protocol.Params | None = None
     ) -> AsyncIterator[AsyncIterator[bytes]]:
-        """GET ``path`` and yield its body as chunks (CSV downloads). Not retried mid-body."""
+        """GET ``path`` and yield its body as chunks (CSV downloads).
+
+        Until the body starts it behaves like :meth:`request` (limiter, one refresh after a
+        401, retries by policy, events); a failure once chunks flow is raised, never retried.
+        """
         self._check_open()
         url = self._url(path, params)
-        token = await self.tokens.token()
-        request = HTTPRequest("GET", url, _bearer({"User-Agent": self.user_agent}, token))
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = await self.tokens.token()
+            request = HTTPRequest("GET", url, _bearer({"User-Agent": self.user_agent}, token))
+            async with AsyncExitStack() as stack:
+                try:
+                    chunks = await self._open_stream(stack, request, attempt)
+                except AuthenticationError:
+                    if refreshed or not await self.tokens.on_unauthorized(token):
+                        raise
+                    refreshed = True
+                    continue
+                except CCAsyncError as exc:
+                    await self._after_failure(exc, "GET", Replay.BY_METHOD, attempt)
+                    continue
+                yield chunks
+                return
+
+    async def _open_stream(
+        self, stack: AsyncExitStack, request: HTTPRequest, attempt: int
+    ) -> AsyncIterator[bytes]:
+        """One attempt: wait for the limiter, open the response in ``stack``, check its status."""
         if self.limiter is not None:
             await self.limiter.acquire()
+        path = _path(request.url)
+        started = time.perf_counter()
         self.calls += 1
-        async with self.transport.stream(request) as resp:
-            if resp.status >= 300:
-                body = b"".join([c async for c in resp.chunks])
-                raise _protocol.error_for(
-                    resp.status, resp.headers, body, method="GET", url=_path(url)
-                )
-            yield resp.chunks
+        status: int | None = None
+        error: str | None = None
+        try:
+            resp = await stack.enter_async_context(self.transport.stream(request))
+            status = resp.status
+        except CCAsyncError as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            self._record("GET", path, status, error, attempt, time.perf_counter() - started)
+        if resp.status >= 300:
+            body = b"".join([c async for c in resp.chunks])
+            raise _protocol.error_for(resp.status, resp.headers, body, method="GET", url=path)
+        return resp.chunks
 
 
 def _bearer(headers: dict[str, str], token: str) -> dict[str, str]:

@@ -284,3 +284,48 @@ async def test_stream_yields_chunks_and_maps_errors(fake_sleep: Any) -> None:
         with pytest.raises(Exception, match="gone"):
             async with cc._requestor.stream("/contact_exports/missing") as chunks:
                 pass
+
+
+async def test_stream_retries_before_the_body_and_feeds_the_limiter(fake_sleep: Any) -> None:
+    """Until chunks flow, stream() retries like a GET and reports a throttle to the limiter."""
+    limiter = RecordingLimiter()
+    csv = HTTPResponse(200, {"Content-Type": "text/csv"}, b"email\na@b.c\n")
+    ft = _sequence(json_response(THROTTLED, 429), json_response([], 503), csv)
+    events: list[RequestEvent] = []
+    async with _client(ft, fake_sleep, rate_limiter=limiter, on_event=events.append) as cc:
+        async with cc._requestor.stream("/contact_exports/x") as chunks:
+            body = b"".join([c async for c in chunks])
+    assert body == b"email\na@b.c\n"
+    assert limiter.throttled == [None]
+    assert limiter.acquired == 3
+    assert [e.status for e in events] == [429, 503, 200]
+    assert cc.calls == 3
+
+
+async def test_stream_refreshes_once_on_401(fake_sleep: Any) -> None:
+    """A 401 before a download starts triggers one refresh and a retry with the new token."""
+    tokens = RotatingTokens()
+
+    def handler(req: HTTPRequest) -> HTTPResponse:
+        if req.headers["Authorization"] == "Bearer tok-1":
+            return json_response(
+                {"error_key": "unauthorized", "error_message": "Unauthorized"}, 401
+            )
+        return HTTPResponse(200, {"Content-Type": "text/csv"}, b"a\n")
+
+    ft = FakeTransport(handler)
+    async with _client(ft, fake_sleep, access_token=None, token_provider=tokens) as cc:
+        async with cc._requestor.stream("/contact_exports/x") as chunks:
+            body = b"".join([c async for c in chunks])
+    assert body == b"a\n"
+    assert tokens.refreshes == 1
+
+
+async def test_stream_error_inside_the_body_is_not_retried(fake_sleep: Any) -> None:
+    """An exception raised while the caller reads the download propagates; nothing is resent."""
+    ft = FakeTransport(lambda r: HTTPResponse(200, {"Content-Type": "text/csv"}, b"a\nb\nc\n"))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(ConnectError):
+            async with cc._requestor.stream("/contact_exports/x"):
+                raise ConnectError("the caller's own failure")
+    assert len(ft.requests) == 1
