@@ -12,6 +12,7 @@ when the payload closes. Duplicates in different payloads are left to the API's 
 
 from __future__ import annotations
 
+import enum
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,6 +23,15 @@ import orjson
 from ccasync.ops.results import RowIssue
 
 _SLACK = 65_536
+
+
+class Full(enum.Enum):
+    """The answer of :meth:`PayloadBuilder.offer` when the open payload must be closed first."""
+
+    FULL = "full"
+
+
+FULL = Full.FULL
 _COMMA = ord(",")
 
 
@@ -100,28 +110,47 @@ class PayloadBuilder:
         commas = max(0, live - 1)
         return len(self._prefix) + self._live_bytes + extra_bytes + commas + len(self._suffix)
 
-    def add(
-        self, row: int, clean: Mapping[str, Any], key: str
-    ) -> tuple[list[Chunk], RowIssue | None]:
-        """Add input row ``row``; return the chunks this closed and an issue if it cannot fit."""
+    def offer(self, row: int, clean: Mapping[str, Any], key: str) -> RowIssue | Full | None:
+        """Add input row ``row`` if it fits the open payload; ``FULL`` means close first.
+
+        Returns a :class:`RowIssue` for a row too large for any payload, ``FULL`` when the open
+        payload must be closed before this row can go in (offer it again after :meth:`close`),
+        None once the row is in.
+        """
         encoded = orjson.dumps(clean)
-        closed: list[Chunk] = []
         if len(self._prefix) + len(encoded) + len(self._suffix) >= self.max_bytes:
             reason = f"row alone encodes to {len(encoded)} bytes, over the payload limit"
-            return closed, RowIssue(row, None, reason, key)
+            return RowIssue(row, None, reason, key)
         earlier = self._keys.get(key) if self._merge else None
         if earlier is not None:
             merged = self._merge_into(earlier, clean)
             old_len = self._ends[earlier] - self._starts[earlier]
             if self._size_after(len(merged) - old_len, 0) < self.max_bytes and self._room(merged):
                 self._append(row, merged, key, earlier)
-                return closed, None
-            # The merged row does not fit: send the new row in the next payload (upsert merges).
+                return None
+            # No room for the merged entry: the row opens the next payload (the upsert merges),
+            # never a second entry for the same email in one payload.
+            return FULL
         full = self._size_after(len(encoded), 1) >= self.max_bytes or not self._room(encoded)
         if self.pending and (self.pending >= self.max_rows or full):
-            closed.append(self._close())
+            return FULL
         self._append(row, encoded, key, None)
-        return closed, None
+        return None
+
+    def add(
+        self, row: int, clean: Mapping[str, Any], key: str
+    ) -> tuple[list[Chunk], RowIssue | None]:
+        """Add input row ``row``, closing the open payload first when needed.
+
+        Returns the chunks this closed and an issue if the row cannot fit any payload.
+        """
+        closed: list[Chunk] = []
+        outcome = self.offer(row, clean, key)
+        if outcome is FULL:
+            closed.append(self._close())
+            outcome = self.offer(row, clean, key)
+        assert outcome is not FULL  # an empty payload always takes a row that fits alone
+        return closed, outcome
 
     def _room(self, encoded: bytes) -> bool:
         # Physical space (dead entries included) for one more entry and the closing suffix.
@@ -154,6 +183,10 @@ class PayloadBuilder:
     def close(self) -> Chunk | None:
         """Close the open payload (None when it is empty)."""
         return self._close() if self.pending else None
+
+    def close_full(self) -> Chunk:
+        """Close the open payload after :meth:`offer` answered ``FULL`` (it is never empty)."""
+        return self._close()
 
     def _close(self) -> Chunk:
         if self._dead:

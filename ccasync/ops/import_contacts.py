@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ccasync.errors import BulkError, ValidationError
-from ccasync.ops._import_encode import Chunk, PayloadBuilder
+from ccasync.ops._import_encode import FULL, Chunk, PayloadBuilder
 from ccasync.ops._import_result import ChunkOutcome, ImportProgress, ImportResult
 from ccasync.ops._import_rows import RowChecker, SeenKeys, row_key
 from ccasync.ops._import_source import read_batches
@@ -92,6 +92,7 @@ class _Import:
         self.progress = progress
         self.runner: Runner | None = None
         self.sending: tuple[Chunk, ChunkOutcome] | None = None
+        self.posting: asyncio.Task[None] | None = None
 
     def report(self) -> None:
         if self.progress is not None:
@@ -100,6 +101,12 @@ class _Import:
     def reject(self, issue: RowIssue) -> None:
         self.result.rejected += 1
         self.result.rejected_rows.append(issue)
+
+    def unsent(self, row: int, key: str) -> None:
+        """Account for a row read but never placed in a payload (the import stopped)."""
+        self.result.submitted += 1
+        self.result.failed += 1
+        self.result.failed_rows.append(RowIssue(row, None, "not sent: the import stopped", key))
 
     def outcome_for(self, chunk: Chunk) -> ChunkOutcome:
         merged = sum(len(rows) for rows in chunk.merged.values())
@@ -118,12 +125,31 @@ class _Import:
         return outcome
 
     async def send(self, chunk: Chunk) -> None:
-        assert self.runner is not None
+        """Start submitting ``chunk`` in the background (after the previous one is through)."""
+        await self.flush()
         outcome = self.outcome_for(chunk)
         self.sending = (chunk, outcome)
+        self.posting = asyncio.create_task(self._submit(chunk, outcome))
+
+    async def _submit(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
+        assert self.runner is not None
         await self.runner.submit(chunk, outcome)
         self.sending = None
         self.report()
+
+    async def flush(self) -> None:
+        """Wait until the chunk being submitted is through (raises what its submission raised)."""
+        if self.posting is not None:
+            task, self.posting = self.posting, None
+            await task
+
+    async def cancel(self) -> None:
+        """Abandon a submission still running (the import is failing for another reason)."""
+        if self.posting is not None:
+            self.posting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ImportStopped):
+                await self.posting
+            self.posting = None
 
     def stop(self, builder: PayloadBuilder, stop: ImportStopped) -> None:
         """Account for every row not confirmed when a fatal error stopped the import."""
@@ -204,6 +230,7 @@ async def import_contacts(
         run.stop(builder, stop)
         raise BulkError(f"contact import stopped: {stop}", result=result) from stop.__cause__
     finally:
+        await run.cancel()
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller
@@ -236,16 +263,25 @@ async def _pipeline(
                     )
                 )
                 continue
-            closed, issue = builder.add(row, clean, key)
-            if issue is not None:
-                run.reject(issue)
+            outcome = builder.offer(row, clean, key)
+            if outcome is FULL:
+                # Let the previous POST finish before the next payload exists: one in memory.
+                try:
+                    await run.flush()
+                except ImportStopped:
+                    run.unsent(row, key)
+                    raise
+                await run.send(builder.close_full())
+                outcome = builder.offer(row, clean, key)
+            if isinstance(outcome, RowIssue):
+                run.reject(outcome)
                 continue
             result.submitted += 1
-            for chunk in closed:
-                await run.send(chunk)
         run.report()
         # A synchronous source never suspends: let the poller run between batches.
         await asyncio.sleep(0)
+    await run.flush()
     last = builder.close()
     if last is not None:
         await run.send(last)
+    await run.flush()

@@ -184,6 +184,7 @@ async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeCloc
 
 async def test_in_flight_activities_are_bounded(api: FakeActivities, clock: FakeClock) -> None:
     """No more than max_in_flight activities are queued at once."""
+    api.speed = SIM_SECONDS_PER_ROW * 1_000
     await _run(api, clock, _rows(2_000), max_in_flight=3)
     assert 1 < api.max_queued <= 3
 
