@@ -212,8 +212,11 @@ class Runner:
         self._raise_if_fatal()
 
     def _raise_if_fatal(self) -> None:
-        if self.fatal is not None:
+        if isinstance(self.fatal, CCAsyncError):
             raise ImportStopped(str(self.fatal)) from self.fatal
+        if self.fatal is not None:
+            # A bug in the poller, not an API failure: surface it as it is.
+            raise self.fatal
 
     async def finish(self) -> None:
         """Wait until every submitted activity reached a terminal state (or was given up)."""
@@ -239,7 +242,7 @@ class Runner:
                     await self._sleep(min(delay, NAP))
                     continue
                 await self._poll(item)
-        except CCAsyncError as exc:
+        except Exception as exc:  # handed to the submitting task: never lost, never a hang
             self.fatal = exc
         finally:
             self._changed.set()

@@ -329,3 +329,16 @@ async def test_options_are_checked_before_any_call(api: FakeActivities, clock: F
     with pytest.raises(ValidationError):
         await import_contacts(FakeClient(api), [], list_ids=[])  # type: ignore[arg-type]
     assert api.posts == 0
+
+
+async def test_a_poller_bug_surfaces_instead_of_hanging(
+    api: FakeActivities, clock: FakeClock
+) -> None:
+    """An unexpected exception while polling is raised to the caller (no silent hang)."""
+
+    async def broken(activity_id: str) -> Any:
+        raise RuntimeError("bug in status handling")
+
+    api.get = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="bug in status"):
+        await _run(api, clock, _rows(50))
