@@ -231,7 +231,8 @@ class Requestor:
         if exc.kind is RateLimitKind.DAILY_QUOTA:
             self.limiter.on_quota_exceeded()
         elif exc.kind is RateLimitKind.THROTTLED:
-            self.limiter.on_throttled(exc.retry_after)
+            pause = exc.retry_after if exc.retry_after is not None else self.retry.throttle_pause
+            self.limiter.on_throttled(pause)
 
     def _check_open(self) -> None:
         if self.closed:

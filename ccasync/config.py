@@ -42,7 +42,8 @@ class RetryPolicy:
       2**(attempt-1)))`` seconds; a ``Retry-After`` header wins when present (capped at
       ``max_retry_after``).
     - ``max_attempts`` counts the first try: 5 means up to 4 retries.
-    - ``throttle_pause`` is how long (seconds) a throttled 429 slows the shared limiter.
+    - ``throttle_pause`` is how long (seconds) a throttled 429 without ``Retry-After`` pauses
+      the shared limiter (every caller of that API key waits, not only the retry).
     """
 
     max_attempts: int = attrs.field(default=5, validator=_at_least_one)

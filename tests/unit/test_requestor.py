@@ -145,6 +145,16 @@ async def test_throttled_429_slows_limiter_and_retries(fake_sleep: Any) -> None:
     assert limiter.acquired == 2
 
 
+async def test_throttle_without_retry_after_pauses_for_the_policy(fake_sleep: Any) -> None:
+    """With no Retry-After, the limiter is paused for RetryPolicy.throttle_pause seconds."""
+    limiter = RecordingLimiter()
+    ft = _sequence(json_response(THROTTLED, 429), json_response({}))
+    policy = RetryPolicy(throttle_pause=0.3)
+    async with _client(ft, fake_sleep, rate_limiter=limiter, retry=policy) as cc:
+        await cc._requestor.request("GET", "/contacts")
+    assert limiter.throttled == [0.3]
+
+
 async def test_daily_quota_is_final_and_marks_the_limiter(fake_sleep: Any) -> None:
     """quota_exceeded is raised at once and the limiter learns the day is spent."""
     limiter = RecordingLimiter()
@@ -296,7 +306,7 @@ async def test_stream_retries_before_the_body_and_feeds_the_limiter(fake_sleep: 
         async with cc._requestor.stream("/contact_exports/x") as chunks:
             body = b"".join([c async for c in chunks])
     assert body == b"email\na@b.c\n"
-    assert limiter.throttled == [None]
+    assert limiter.throttled == [RetryPolicy().throttle_pause]
     assert limiter.acquired == 3
     assert [e.status for e in events] == [429, 503, 200]
     assert cc.calls == 3
