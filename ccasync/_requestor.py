@@ -75,7 +75,8 @@ class RequestEvent:
     """One finished attempt, for metrics hooks.
 
     ``status`` is None when no HTTP answer came back; ``latency`` is seconds spent in the
-    transport (limiter waits excluded); ``error`` is the exception class name or None.
+    transport (limiter waits excluded); ``error`` is the exception class name (``CancelledError``
+    when the caller gave up mid-request) or None.
     """
 
     method: str
@@ -196,7 +197,7 @@ class Requestor:
             response = await self.transport.send(request)
             status = response.status
             return response
-        except CCAsyncError as exc:
+        except BaseException as exc:  # cancellation included: the attempt still happened
             error = type(exc).__name__
             raise
         finally:
@@ -326,7 +327,7 @@ class Requestor:
         try:
             resp = await stack.enter_async_context(self.transport.stream(request))
             status = resp.status
-        except CCAsyncError as exc:
+        except BaseException as exc:  # cancellation included: the attempt still happened
             error = type(exc).__name__
             raise
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -338,4 +339,25 @@ async def test_stream_error_inside_the_body_is_not_retried(fake_sleep: Any) -> N
         with pytest.raises(ConnectError):
             async with cc._requestor.stream("/contact_exports/x"):
                 raise ConnectError("the caller's own failure")
+    assert len(ft.requests) == 1
+
+
+async def test_cancelled_attempt_is_reported_as_such(fake_sleep: Any) -> None:
+    """A call cancelled mid-request emits an event naming CancelledError, and is not retried."""
+    entered = asyncio.Event()
+
+    async def hang(request: HTTPRequest) -> HTTPResponse:
+        entered.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    events: list[RequestEvent] = []
+    ft = FakeTransport(hang)
+    async with _client(ft, fake_sleep, on_event=events.append) as cc:
+        call = asyncio.create_task(cc._requestor.request("GET", "/contacts"))
+        await entered.wait()
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    assert [(e.status, e.error) for e in events] == [(None, "CancelledError")]
     assert len(ft.requests) == 1
