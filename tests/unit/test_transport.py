@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import orjson
 import pytest
@@ -158,53 +159,71 @@ async def test_stream_reads_chunks(server: TestServer) -> None:
     assert data.count(b"\n") == 50
 
 
-async def _silent_tcp() -> tuple[asyncio.Server, int, list[asyncio.StreamWriter]]:
-    """A TCP server that accepts and never answers (a TLS handshake to it hangs)."""
-    held: list[asyncio.StreamWriter] = []
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
-    async def accept(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
+
+@asynccontextmanager
+async def raw_server(handler: RawHandler) -> AsyncIterator[int]:
+    """A raw TCP server on loopback; yields its port; on exit cancels and closes every handler."""
+    tasks: list[asyncio.Task[None]] = []
+    writers: list[asyncio.StreamWriter] = []
+
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await handler(reader, writer)
+
+    def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tasks.append(asyncio.ensure_future(run(reader, writer)))
 
     srv = await asyncio.start_server(accept, "127.0.0.1", 0)
-    return srv, srv.sockets[0].getsockname()[1], held
+    try:
+        yield srv.sockets[0].getsockname()[1]
+    finally:
+        srv.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for writer in writers:
+            writer.close()
+        await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
+        await srv.wait_closed()
+
+
+async def _silent(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+    await asyncio.Event().wait()
 
 
 async def test_connect_timeout_is_connect_error() -> None:
     """A connection that never completes (TLS handshake hangs) is a ConnectError: not sent."""
-    srv, port, held = await _silent_tcp()
     transport = AiohttpTransport(timeout=0.4)
-    try:
-        with pytest.raises(ConnectError):
-            await transport.send(HTTPRequest("POST", f"https://127.0.0.1:{port}/v3/x", body=b"{}"))
-    finally:
-        await transport.aclose()
-        for writer in held:
-            writer.close()
-        srv.close()
-        await srv.wait_closed()
+    async with raw_server(_silent) as port:
+        try:
+            with pytest.raises(ConnectError):
+                await transport.send(
+                    HTTPRequest("POST", f"https://127.0.0.1:{port}/v3/x", body=b"{}")
+                )
+        finally:
+            await transport.aclose()
 
 
 async def _garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await reader.readuntil(b"\r\n\r\n")
     writer.write(b"NOT HTTP\r\n\r\n")
     await writer.drain()
-    writer.close()
+    await asyncio.Event().wait()
 
 
 async def test_protocol_error_message_shows_no_query() -> None:
     """A broken answer becomes a TransportError whose text omits the query (e-mail, PII)."""
-    srv = await asyncio.start_server(_garbage, "127.0.0.1", 0)
-    port = srv.sockets[0].getsockname()[1]
     transport = AiohttpTransport(timeout=2)
-    try:
-        with pytest.raises(TransportError) as info:
-            await transport.send(
-                HTTPRequest("GET", f"http://127.0.0.1:{port}/v3/contacts?email=pii%40x.org")
-            )
-    finally:
-        await transport.aclose()
-        srv.close()
-        await srv.wait_closed()
+    async with raw_server(_garbage) as port:
+        try:
+            with pytest.raises(TransportError) as info:
+                await transport.send(
+                    HTTPRequest("GET", f"http://127.0.0.1:{port}/v3/contacts?email=pii%40x.org")
+                )
+        finally:
+            await transport.aclose()
     assert "pii" not in str(info.value)
     assert "/v3/contacts" in str(info.value)
 
@@ -218,3 +237,30 @@ async def test_invalid_url_is_a_validation_error() -> None:
     finally:
         await transport.aclose()
     assert "pii" not in str(info.value)
+
+
+async def _stall_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{")
+    await writer.drain()
+    await asyncio.Event().wait()
+
+
+async def _close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("handler", "error"), [(_stall_body, RequestTimeoutError), (_close_at_once, TransportError)]
+)
+async def test_body_stall_and_disconnect_are_translated(handler: RawHandler, error: type) -> None:
+    """A timeout while reading the body and a server disconnect never surface as aiohttp errors."""
+    transport = AiohttpTransport(timeout=0.3)
+    async with raw_server(handler) as port:
+        try:
+            with pytest.raises(error) as info:
+                await transport.send(HTTPRequest("GET", f"http://127.0.0.1:{port}/v3/x"))
+        finally:
+            await transport.aclose()
+    assert not type(info.value).__module__.startswith("aiohttp")
