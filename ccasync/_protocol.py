@@ -19,6 +19,7 @@ from ccasync.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    DecodeError,
     ForbiddenError,
     NotFoundError,
     RateLimitError,
@@ -185,7 +186,8 @@ def decipher(
 ) -> Any:
     """Decoded JSON for a 2xx answer (``None`` when empty); raise the specific error otherwise.
 
-    Non-JSON 2xx bodies (``text/csv``) are returned as ``bytes``.
+    Non-JSON 2xx bodies (``text/csv``) are returned as ``bytes``. With ``token_endpoint`` a
+    body that is not valid JSON raises a DecodeError that does not quote it (it holds tokens).
     """
     if status >= 300:
         raise error_for(
@@ -196,7 +198,17 @@ def decipher(
     content_type = header(headers, "Content-Type")
     if content_type and "json" not in content_type.lower():
         return body
+    if token_endpoint:
+        return _load_secret(body)
     return loads(body)
+
+
+def _load_secret(body: bytes) -> Any:
+    # A token answer cut short still holds tokens: the error must not quote it (nor chain it).
+    try:
+        return loads(body)
+    except DecodeError:
+        raise DecodeError(f"token endpoint answer is not valid JSON ({len(body)} bytes)") from None
 
 
 def next_page_url(body: Any, *, request_url: str, base_url: str) -> str | None:

@@ -19,7 +19,7 @@ from ccasync.auth import (
     StaticToken,
     pkce_pair,
 )
-from ccasync.errors import AuthenticationError
+from ccasync.errors import AuthenticationError, DecodeError
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 
 TOKEN_URL = "https://auth.example.test/oauth2/default/v1/token"
@@ -216,3 +216,16 @@ def test_http_request_repr_hides_credentials() -> None:
     )
     assert_clean(repr(request))
     assert "application/json" in repr(request)
+
+
+async def test_cut_token_answer_error_hides_tokens() -> None:
+    """A token-endpoint answer cut mid-JSON raises an error that quotes none of it."""
+    server = Server()
+    clock = Clock()
+    refresher = refresher_for(server, clock, MemoryTokenStore(server.pair()))
+    cut = f'{{"refresh_token":"rt-new-{MARK}","access_token":"at-new-{MARK}'.encode()
+    server.token_answers.append(HTTPResponse(200, {"Content-Type": "application/json"}, cut))
+    refresher.bind_transport(FakeTransport(server))
+    with pytest.raises(DecodeError) as info:
+        await refresher.on_unauthorized(await refresher.token())
+    assert_clean(error_text(info.value))
