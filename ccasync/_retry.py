@@ -72,7 +72,7 @@ def decide(
 ) -> RetryDecision:
     """Decide whether try number ``attempt`` (1-based) that failed with ``error`` is retried."""
     if attempt >= policy.max_attempts:
-        return RetryDecision(False, reason=f"gave up after {attempt} attempts")
+        return RetryDecision(False, reason=f"max_attempts={policy.max_attempts} reached")
     if replay is Replay.NEVER or not _transient(error, policy):
         return RetryDecision(False, reason="not a transient error")
     if not (_repeatable(method, replay, policy) or _landed_surely_not(error)):

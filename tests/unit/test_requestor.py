@@ -175,7 +175,7 @@ async def test_give_up_reraises_last_error_with_note(fake_sleep: Any) -> None:
         with pytest.raises(ServerError) as info:
             await cc._requestor.request("GET", "/contacts")
     assert len(ft.requests) == 3
-    assert any("gave up after 3 attempts" in n for n in info.value.__notes__)
+    assert info.value.__notes__ == ["ccasync: gave up after 3 attempts (max_attempts=3 reached)"]
 
 
 async def test_401_refreshes_once_then_retries(fake_sleep: Any) -> None:

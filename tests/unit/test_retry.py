@@ -88,7 +88,7 @@ def test_attempt_budget() -> None:
     ).retry
     final = decide(POLICY, method="GET", replay=Replay.BY_METHOD, error=err, attempt=4, draw=0.5)
     assert not final.retry
-    assert "4 attempts" in final.reason
+    assert final.reason == "max_attempts=4 reached"
 
 
 def test_full_jitter_backoff_is_capped() -> None:
