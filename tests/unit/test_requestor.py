@@ -197,6 +197,20 @@ async def test_401_refreshes_once_then_retries(fake_sleep: Any) -> None:
     assert [r.headers["Authorization"] for r in ft.requests] == ["Bearer tok-1", "Bearer tok-2"]
 
 
+async def test_retry_after_401_takes_a_new_limiter_slot(fake_sleep: Any) -> None:
+    """The resend after a 401 refresh is a request of its own: it waits for the limiter again."""
+    tokens = RotatingTokens()
+    limiter = RecordingLimiter()
+    unauthorized = {"error_key": "unauthorized", "error_message": "Unauthorized"}
+    ft = _sequence(json_response(unauthorized, 401), json_response({"ok": 1}))
+    async with _client(
+        ft, fake_sleep, access_token=None, token_provider=tokens, rate_limiter=limiter
+    ) as cc:
+        await cc._requestor.request("GET", "/contacts")
+    assert limiter.acquired == 2
+    assert cc.calls == 2
+
+
 async def test_second_401_is_final(fake_sleep: Any) -> None:
     """If the refreshed token is rejected too, the AuthenticationError propagates."""
     tokens = RotatingTokens()
