@@ -342,3 +342,10 @@ async def test_a_poller_bug_surfaces_instead_of_hanging(
     api.get = broken  # type: ignore[method-assign]
     with pytest.raises(RuntimeError, match="bug in status"):
         await _run(api, clock, _rows(50))
+
+
+async def test_empty_source_sends_nothing(api: FakeActivities, clock: FakeClock) -> None:
+    """An empty input makes no payload and an all-zero, ok result."""
+    result = await _run(api, clock, [])
+    assert (result.rows_read, result.payloads, api.posts) == (0, 0, 0)
+    assert result.ok

@@ -210,3 +210,17 @@ async def test_queued_activity_cap_is_waited_out() -> None:
         assert 0 < refused <= 3
         assert (result.imported, result.failed) == (2_000, 0)
         assert len(rig.contacts()) == 2_000
+
+
+async def test_duplicates_in_different_payloads_merge_through_the_upsert(rig: Rig) -> None:
+    """A repeated email in a later payload updates the same contact: fields from both rows stay."""
+    target = await rig.cc.lists.create("merge")
+    rows: list[dict[str, Any]] = [{"email": "same@example.com", "first_name": "Ann"}]
+    rows += [{"email": f"fill{i}@example.com", "first_name": "F" * 40} for i in range(50)]
+    rows.append({"email": "SAME@example.com", "last_name": "Lee"})
+    result = await rig.run(rows, [target.list_id], max_payload_bytes=1_500)
+    assert result.payloads >= 2
+    assert result.imported == 52
+    contact = rig.contacts()["same@example.com"]
+    assert (contact.first_name, contact.last_name) == ("Ann", "Lee")
+    assert len(rig.contacts()) == 51
