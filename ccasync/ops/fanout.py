@@ -84,7 +84,15 @@ DEFAULT_MIN_LEAD = dt.timedelta(minutes=20)
 lead time; a third-party page claims 20 minutes, so that is the safe default."""
 
 Progress = Callable[[CampaignResult], None]
-_TEMPLATE_FIELDS = ("name", "subject", "from_name", "from_email", "reply_to_email", "html_content")
+_TEMPLATE_FIELDS = (
+    "name",
+    "subject",
+    "from_name",
+    "from_email",
+    "reply_to_email",
+    "html_content",
+    "preheader",
+)
 
 
 def _tuple(value: Sequence[str]) -> tuple[str, ...]:
@@ -114,11 +122,11 @@ class CampaignTemplate:
 
         Raises :class:`ValidationError` naming the field and the missing placeholder.
         """
-        raw = attrs.asdict(self)
-        raw["reply_to_email"] = raw["reply_to_email"] or raw["from_email"]
         out: dict[str, str | None] = {}
-        for field, text in raw.items():
+        for field in _TEMPLATE_FIELDS:
+            text = getattr(self, field)
             out[field] = None if text is None else _substitute(field, text, values)
+        out["reply_to_email"] = out["reply_to_email"] or out["from_email"]
         return out
 
 
@@ -258,8 +266,8 @@ async def _run_account(
     results = []
     for loc in locations:
         start = cc.calls
-        result = await _one_location(cc, account or None, loc, run, index, names, seen)
-        result = attrs.evolve(result, calls=cc.calls - start)
+        got = await _one_location(cc, account or None, loc, run, index, names, seen)
+        result = CampaignResult(**got, calls=cc.calls - start)
         if run.on_progress is not None:
             run.on_progress(result)
         results.append(result)
@@ -274,19 +282,20 @@ async def _one_location(
     index: CampaignIndex,
     names: dict[str, str],
     seen: set[str],
-) -> CampaignResult:
-    base = CampaignResult(key=loc.key, account=account)
+) -> dict[str, Any]:
+    """One location's :class:`CampaignResult` fields (all but ``calls``)."""
+    # Fields gathered as the steps go, so that a failure still reports what was reached.
+    got: dict[str, Any] = {"key": loc.key, "account": account}
     try:
         fields = _render(run.template, loc, seen)
         lists = _step_sync("lists", lambda: resolve_lists(loc.list_ids, loc.list_names, names))
         at = _send_time(run, loc, cc)
-        base = attrs.evolve(base, name=fields["name"])
+        got["name"] = fields["name"]
         if isinstance(at, Exception) and index.get(str(fields["name"])) is None:
             raise StepFailed("time", at)  # nothing to resume: create nothing
-        campaign_id, hint, created = await _campaign(cc, index, fields)
-        base = attrs.evolve(base, campaign_id=campaign_id, created=created)
-        activity = await _activity(cc, campaign_id, hint)
-        base = attrs.evolve(base, activity_id=activity.campaign_activity_id)
+        got["campaign_id"], hint, got["created"] = await _campaign(cc, index, fields)
+        activity = await _activity(cc, got["campaign_id"], hint)
+        got["activity_id"] = activity.campaign_activity_id
         plan = SendPlan(
             list_ids=lists,
             at=at,
@@ -295,9 +304,10 @@ async def _one_location(
             test_to=run.test_to,
             personal_message=run.personal_message,
         )
-        return attrs.evolve(base, **await finish(cc, activity, plan))
+        got.update(await finish(cc, activity, plan))
     except StepFailed as failed:
-        return attrs.evolve(base, outcome="failed", step=failed.step, error=failed.error)
+        got.update(outcome="failed", step=failed.step, error=failed.error)
+    return got
 
 
 def _step_sync(step: str, fn: Callable[[], Any]) -> Any:
