@@ -44,13 +44,19 @@ class ChunkOutcome:
 
 @attrs.frozen
 class ImportProgress:
-    """A progress snapshot, sent to the ``progress`` callback after each step (counts so far)."""
+    """A progress snapshot, sent to the ``progress`` callback after each step (counts so far).
+
+    ``rows_sent`` counts rows placed in payloads; ``chunks_sent`` payloads whose activity was
+    created; ``chunks_done`` payloads finished one way or another; ``activities_completed`` those
+    whose activity reached ``completed``. The total row count is unknown while streaming.
+    """
 
     rows_read: int
     rows_rejected: int
     rows_sent: int
     chunks_sent: int
     chunks_done: int
+    activities_completed: int
     rows_imported: int
     rows_failed: int
 
@@ -120,6 +126,7 @@ class ImportResult:
             rows_sent=self.submitted,
             chunks_sent=sum(c.activity_id is not None for c in self.chunks),
             chunks_done=chunks_done,
+            activities_completed=sum(c.state == TERMINAL_OK for c in self.chunks),
             rows_imported=self.imported,
             rows_failed=self.failed,
         )

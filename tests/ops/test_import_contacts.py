@@ -294,6 +294,7 @@ async def test_progress_events_grow_to_the_totals(api: FakeActivities, clock: Fa
         for a, b in itertools.pairwise(events)
     )
     last = events[-1]
+    assert last.activities_completed == result.payloads
     assert (last.rows_read, last.rows_sent, last.chunks_done, last.rows_imported) == (
         300,
         300,
