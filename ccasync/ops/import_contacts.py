@@ -7,11 +7,12 @@ Example::
         print(result.imported, result.rejected, result.failed)
         result.raise_for_failures()
 
-Pipeline: read (streaming, batches of 1,000) → validate each row → encode into one growing
+Pipeline: read (streaming, batches of 1,000) → validate each row → encode into one reused
 payload buffer, closed before it reaches ``max_payload_bytes`` or exceeds ``max_rows`` → POST
-``/activities/contacts_json_import`` (at most ``max_in_flight`` activities running) → poll each
-activity around its predicted completion time → map errors and counts back to input rows.
-Memory stays flat in the input size (see :func:`import_contacts` for the one exception).
+``/activities/contacts_json_import`` in the background while the next payload is encoded (at
+most ``max_in_flight`` activities running) → poll each activity around its predicted completion
+time → map errors and counts back to input rows. Memory stays flat in the input size (one
+payload buffer plus one finished payload; see :func:`import_contacts` for the one exception).
 """
 
 from __future__ import annotations
