@@ -87,9 +87,9 @@ async def test_throttle_burst_is_retried_and_slows_the_limiter() -> None:
 
 
 async def test_strict_limiter_draws_no_429_from_a_sliding_window_server() -> None:
-    """30 concurrent calls paced at 10/s meet a 10/s sliding-window server without one 429."""
-    limiter = RateLimiter(per_second=10, per_day=None)
-    async with serve(SimConfig(per_second=10, per_day=None, rate_rule="sliding")) as sim:
+    """30 concurrent calls paced at 20/s meet a 20/s sliding-window server without one 429."""
+    limiter = RateLimiter(per_second=20, per_day=None)
+    async with serve(SimConfig(per_second=20, per_day=None, rate_rule="sliding")) as sim:
         async with _client(sim, rate_limiter=limiter, retry=RetryPolicy(max_attempts=1)) as cc:
             await asyncio.wait_for(
                 asyncio.gather(
