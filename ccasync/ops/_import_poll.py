@@ -19,6 +19,8 @@ SIM_SECONDS_PER_ROW = 1.5 / 40_000
 MARGIN = 0.05
 """Seconds added after a predicted finish (the simulator advances in 50 ms ticks)."""
 MAX_INTERVAL = 60.0
+START_DELAY = 0.1
+"""Seconds between accepting an activity and starting it (the simulator's default)."""
 
 
 @attrs.define(eq=False)
@@ -39,7 +41,7 @@ class Estimator:
     """Predicts activity completion times; all times are the caller's clock seconds."""
 
     seconds_per_row: float = SIM_SECONDS_PER_ROW
-    start_delay: float = 0.1
+    start_delay: float = START_DELAY
     min_duration: float = 0.1
     free_at: float = 0.0
 
@@ -72,7 +74,12 @@ class Estimator:
         self.free_at = max(self.free_at, free)
 
     def learned(self, tracked: Tracked, started: Any, completed: Any) -> None:
-        """Pull the per-row speed toward what the server's timestamps show."""
+        """Pull the per-row speed toward what the server's timestamps show.
+
+        The start delay, which only misses make grow, eases back toward its initial value, so
+        one slow spell does not make every later poll late.
+        """
+        self.start_delay = max(START_DELAY, self.start_delay * 0.8)
         if not (isinstance(started, dt.datetime) and isinstance(completed, dt.datetime)):
             return
         seconds = (completed - started).total_seconds()
