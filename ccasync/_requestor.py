@@ -262,12 +262,19 @@ class Requestor:
     async def iter_pages(
         self, path: str, *, params: _protocol.Params | None = None
     ) -> AsyncIterator[Any]:
-        """Yield each page body of a cursor-paginated endpoint, following ``_links.next``."""
+        """Yield each page body of a cursor-paginated endpoint, following ``_links.next``.
+
+        Raises :class:`DecodeError` when a page links to itself (which would loop forever,
+        spending the daily quota).
+        """
         url: str | None = self._url(path, params)
         while url is not None:
             page = (await self.request("GET", url)).data
             yield page
-            url = _protocol.next_page_url(page, request_url=url, base_url=self.base_url)
+            following = _protocol.next_page_url(page, request_url=url, base_url=self.base_url)
+            if following == url:
+                raise DecodeError(f"GET {_path(url)}: the next link points to the same page")
+            url = following
 
     async def iter_items(
         self,

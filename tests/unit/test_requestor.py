@@ -14,6 +14,7 @@ from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
     ConnectError,
+    DecodeError,
     QuotaExhaustedError,
     RateLimitError,
     RateLimitKind,
@@ -282,6 +283,28 @@ async def test_pagination_follows_next_links(fake_sleep: Any) -> None:
             )
         ]
     assert items == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+async def test_pagination_stops_on_a_next_link_to_the_same_page(fake_sleep: Any) -> None:
+    """A page whose next link is itself raises DecodeError instead of looping on the quota."""
+    page = {"things": [{"n": 1}], "_links": {"next": {"href": "/v3/things?cursor=c1"}}}
+    ft = FakeTransport(lambda r: json_response(page))
+    async with _client(ft, fake_sleep) as cc:
+        pages = cc._requestor.iter_pages("/things", params={"cursor": "c1"})
+        with pytest.raises(DecodeError, match="same page"):
+            await _take(pages, 5)
+    assert len(ft.requests) == 1
+
+
+async def _take(pages: Any, n: int) -> list[Any]:
+    """At most ``n`` items of an async iterator (so a looping pager cannot hang the test)."""
+    taken: list[Any] = []
+    async for page in pages:
+        taken.append(page)
+        if len(taken) == n:
+            await pages.aclose()
+            break
+    return taken
 
 
 async def test_foreign_next_link_is_refused(fake_sleep: Any) -> None:
