@@ -1,6 +1,8 @@
 """Retry decisions as data: given the policy, the call and the error, retry or not, and when.
 
-Pure: randomness comes in as a ``draw`` in [0, 1); the requestor does the sleeping.
+Pure: randomness comes in as a ``draw`` in [0, 1); the requestor does the sleeping. A
+``Retry-After`` the server sent (on a 429 or a 5xx) replaces the backoff, capped at
+``max_retry_after``.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ import enum
 
 import attrs
 
+from ccasync._protocol import retry_after
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
+    APIError,
     CCAsyncError,
     ConnectError,
     RateLimitError,
@@ -81,6 +85,16 @@ def decide(
 
 
 def _delay(policy: RetryPolicy, error: CCAsyncError, attempt: int, draw: float) -> float:
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        return min(error.retry_after, policy.max_retry_after)
+    wait = _server_wait(error)
+    if wait is not None:
+        return min(wait, policy.max_retry_after)
     return policy.backoff(attempt, draw)
+
+
+def _server_wait(error: CCAsyncError) -> float | None:
+    """Seconds the server asked us to wait (``Retry-After``), on a 429 or any other answer."""
+    if isinstance(error, RateLimitError):
+        return error.retry_after
+    if isinstance(error, APIError):  # e.g. a 503 during maintenance
+        return retry_after(error.headers)
+    return None

@@ -113,3 +113,11 @@ def test_retry_after_wins_over_backoff() -> None:
         POLICY, method="GET", replay=Replay.BY_METHOD, error=_throttled(1e6), attempt=1, draw=0.1
     )
     assert huge.delay == POLICY.max_retry_after
+
+
+def test_retry_after_on_a_5xx_is_honoured() -> None:
+    """A 503 that says Retry-After is retried after that many seconds, not the backoff."""
+    err = ServerError(503, headers={"Retry-After": "7"})
+    got = decide(POLICY, method="GET", replay=Replay.BY_METHOD, error=err, attempt=1, draw=0.1)
+    assert got.retry
+    assert got.delay == 7.0
