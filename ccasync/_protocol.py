@@ -31,6 +31,8 @@ from ccasync.errors import (
 ParamValue = str | int | float | bool | dt.datetime | dt.date | Sequence[str] | None
 Params = Mapping[str, ParamValue] | Sequence[tuple[str, str]]
 
+# UNCONFIRMED: the API documents only the message of the queued-activity 429, not its
+# error_key, so that kind is recognised by the message; any other 429 counts as a throttle.
 _QUEUED_HINTS = ("queued activit", "1,000 queued", "1000 queued")
 
 

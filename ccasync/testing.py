@@ -79,7 +79,7 @@ class FakeTransport:
 
     @asynccontextmanager
     async def stream(self, request: HTTPRequest) -> AsyncIterator[HTTPStream]:
-        """Answer like :meth:`send`, exposing the body in 3 chunks."""
+        """Answer like :meth:`send`, exposing the body in chunks of a third of its size."""
         response = await self.send(request)
         yield HTTPStream(response.status, response.headers, _chunked(response.body))
 
