@@ -10,6 +10,7 @@ Messages never carry a query string: queries hold e-mail addresses.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -98,10 +99,17 @@ def _form(fields: tuple[MultipartField, ...]) -> aiohttp.FormData:
     return form
 
 
-def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | None:
+_LARGE_BODY = 1024 * 1024
+"""aiohttp warns that raw bytes above 1 MiB may block the loop; larger bodies go as a stream."""
+
+
+def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | io.BytesIO | None:
     # aiohttp sets the multipart boundary itself; a hand-set Content-Type would draw a 415.
     if request.multipart is not None:
         return _form(request.multipart)
+    if request.body is not None and len(request.body) > _LARGE_BODY:
+        # A fresh stream per attempt (retries re-read it); BytesIO shares the bytes, no copy.
+        return io.BytesIO(request.body)
     return request.body
 
 

@@ -62,7 +62,7 @@ async def _csv(request: web.Request) -> web.StreamResponse:
 
 @pytest.fixture
 async def server() -> AsyncIterator[TestServer]:
-    app = web.Application()
+    app = web.Application(client_max_size=8 * 1024 * 1024)
     app[PEERS] = set()
     app.router.add_route("*", "/echo", _echo)
     app.router.add_post("/upload", _multipart)
@@ -264,3 +264,24 @@ async def test_body_stall_and_disconnect_are_translated(handler: RawHandler, err
         finally:
             await transport.aclose()
     assert not type(info.value).__module__.startswith("aiohttp")
+
+
+async def test_large_body_is_streamed_with_length_and_type(server: TestServer) -> None:
+    """A 3 MB JSON body is sent without aiohttp's large-body warning, typed and sized."""
+    transport = AiohttpTransport(timeout=5)
+    body = b"[" + b",".join(b'{"email":"x@example.com"}' for _ in range(120_000)) + b"]"
+    assert len(body) > 1024 * 1024
+    try:
+        resp = await transport.send(
+            HTTPRequest(
+                "POST",
+                str(server.make_url("/echo")),
+                {"Content-Type": "application/json"},
+                body=body,
+            )
+        )
+    finally:
+        await transport.aclose()
+    got = orjson.loads(resp.body)
+    assert got["len"] == len(body)
+    assert got["ctype"] == "application/json"
