@@ -166,7 +166,12 @@ class AiohttpTransport:
 
     @asynccontextmanager
     async def stream(self, request: HTTPRequest) -> AsyncIterator[HTTPStream]:
-        """Send ``request``; yield an :class:`HTTPStream` whose chunks are read lazily."""
+        """Send ``request``; yield an :class:`HTTPStream` whose chunks are read lazily.
+
+        Failures while reading chunks are translated; the caller's own exceptions raised inside
+        the ``async with`` block pass through untouched.
+        """
+        yielded = False
         try:
             async with self._get_session().request(
                 request.method,
@@ -180,12 +185,15 @@ class AiohttpTransport:
                 ),
                 allow_redirects=False,
             ) as resp:
+                yielded = True
                 yield HTTPStream(
                     status=resp.status,
                     headers=resp.headers,
                     chunks=_chunks(resp, request),
                 )
         except Exception as exc:
+            if yielded:
+                raise
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise

@@ -285,3 +285,15 @@ async def test_large_body_is_streamed_with_length_and_type(server: TestServer) -
     got = orjson.loads(resp.body)
     assert got["len"] == len(body)
     assert got["ctype"] == "application/json"
+
+
+async def test_stream_leaves_the_callers_own_errors_alone(server: TestServer) -> None:
+    """An exception raised by the caller inside stream() is not relabelled as a timeout."""
+    transport = AiohttpTransport(timeout=5)
+    try:
+        with pytest.raises(TimeoutError) as info:
+            async with transport.stream(HTTPRequest("GET", str(server.make_url("/csv")))):
+                raise TimeoutError("the caller's own deadline")
+    finally:
+        await transport.aclose()
+    assert type(info.value) is TimeoutError
