@@ -9,7 +9,7 @@ Rules:
 - **None is omitted when sending**: unstructured dicts never carry ``None`` values.
 - **Datetimes are timezone-aware.** Parsed from ISO-8601 (``Z`` or an offset; a naive string
   is read as UTC, the API's convention); sent as ISO-8601 UTC with ``Z``. Sending a naive
-  datetime raises :class:`ValidationError` rather than guessing a zone.
+  datetime raises :class:`ValidationError` (naming the model field) rather than guessing a zone.
 - ``date`` fields travel as ``YYYY-MM-DD``.
 - Structuring failures raise :class:`DecodeError` carrying cattrs' ``transform_error`` text.
 """
@@ -32,6 +32,9 @@ T = TypeVar("T")
 
 EXTRA = "extra"
 
+_NAIVE_FIELD = "datetime"
+"""The field a naive-datetime ValidationError names until a model names the real one."""
+
 converter = make_converter(forbid_extra_keys=False, omit_if_default=False)
 
 
@@ -44,7 +47,7 @@ def parse_datetime(value: str) -> dt.datetime:
 def format_datetime(value: dt.datetime) -> str:
     """Format an aware datetime as ISO-8601 UTC with ``Z``; naive raises ValidationError."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError("datetime", "must be timezone-aware (got a naive datetime)")
+        raise ValidationError(_NAIVE_FIELD, "must be timezone-aware (got a naive datetime)")
     text = value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
@@ -95,7 +98,7 @@ def _make_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
     inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
 
     def unstructure(obj: Any) -> dict[str, Any]:
-        raw = inner(obj)
+        raw = _naming_fields(inner, obj)
         extra = raw.pop(EXTRA, None) or {}
         out = {k: v for k, v in raw.items() if v is not None}
         for key, value in extra.items():
@@ -105,11 +108,25 @@ def _make_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
     return unstructure
 
 
+def _naming_fields(inner: Callable[[Any], dict[str, Any]], obj: Any) -> dict[str, Any]:
+    """``inner(obj)``; a naive-datetime ValidationError is re-raised naming the field."""
+    try:
+        return inner(obj)
+    except ValidationError as exc:
+        if exc.field != _NAIVE_FIELD:
+            raise
+        for a in attrs.fields(type(obj)):
+            value = getattr(obj, a.name)
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                raise ValidationError(a.name, exc.reason) from None
+        raise
+
+
 def _make_plain_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
     inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
 
     def unstructure(obj: Any) -> dict[str, Any]:
-        return {k: v for k, v in inner(obj).items() if v is not None}
+        return {k: v for k, v in _naming_fields(inner, obj).items() if v is not None}
 
     return unstructure
 

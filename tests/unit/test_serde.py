@@ -122,3 +122,13 @@ def test_wrong_shape_is_decode_error(body: object) -> None:
     """A body that is not an object (a list, a string…) is a DecodeError, never AttributeError."""
     with pytest.raises(DecodeError, match="Loose"):
         structure(body, Loose)
+
+
+def test_naive_datetime_error_names_the_field() -> None:
+    """The ValidationError for a naive datetime in a model names the model field."""
+    with pytest.raises(ValidationError) as info:
+        unstructure(Record(record_id="r", when=dt.datetime(2026, 1, 1)))
+    assert info.value.field == "when"
+    with pytest.raises(ValidationError) as nested:
+        unstructure({"outer": [Record(record_id="r", when=dt.datetime(2026, 1, 1))]})
+    assert nested.value.field == "when"
