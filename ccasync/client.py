@@ -52,14 +52,17 @@ class Client:
       :class:`RateLimiter` to every Client whose token comes from that key. ``None`` makes a
       private one with the API defaults (4/s, 10,000/day).
     - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
-    - ``session``: an aiohttp session to borrow (never closed here); ``transport``: any
-      :class:`ccasync.testing.FakeTransport`-like object instead of aiohttp.
+    - ``session``: an aiohttp session to borrow (never closed here; its own connector sets
+      the pool size, ``max_connections`` is not applied); ``transport``: any
+      :class:`ccasync.testing.FakeTransport`-like object instead of aiohttp (not with
+      ``session``).
     - ``on_event``: called with a :class:`RequestEvent` after every HTTP attempt (metrics).
     - ``sleep`` and ``jitter``: injectable for instant, deterministic tests.
 
     Raises :class:`ConfigError` for an empty token, both or neither of ``access_token`` and
-    ``token_provider``, a non-https ``base_url`` to a non-loopback host, or a non-positive
-    timeout. The client is one-shot: entering it twice raises ``RuntimeError``.
+    ``token_provider``, a non-https ``base_url`` to a non-loopback host, a non-positive
+    timeout, or both ``session`` and ``transport``. The client is one-shot: entering it twice
+    raises ``RuntimeError``.
     """
 
     def __init__(
@@ -82,6 +85,8 @@ class Client:
         _check_positive("timeout", timeout)
         if max_connections < 1:
             raise ConfigError(f"max_connections must be >= 1, got {max_connections!r}")
+        if session is not None and transport is not None:
+            raise ConfigError("pass session= or transport=, not both (the session would be unused)")
         self._transport = transport or AiohttpTransport(
             timeout=timeout, max_connections=max_connections, session=session
         )

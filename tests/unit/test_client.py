@@ -91,3 +91,10 @@ def test_repr_hides_token() -> None:
     cc = Client(access_token="sekrit-123", transport=_ft())
     assert "sekrit" not in repr(cc)
     assert "sekrit" not in repr(cc._requestor.tokens)
+
+
+async def test_session_and_transport_together_are_refused() -> None:
+    """session= would be silently ignored next to transport=: a ConfigError instead."""
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ConfigError, match="session"):
+            Client(access_token="t", session=session, transport=_ft())
