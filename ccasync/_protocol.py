@@ -102,16 +102,26 @@ def _details(data: Any) -> list[APIErrorDetail]:
 
 
 def rate_limit_kind(
-    errors: Sequence[APIErrorDetail], *, token_endpoint: bool = False
+    errors: Sequence[APIErrorDetail], *, token_endpoint: bool = False, url: str = ""
 ) -> RateLimitKind:
-    """Tell the kind of a 429 apart by ``error_key`` (and the message for the queue cap)."""
+    """Tell the kind of a 429 apart by ``error_key``, the message and the endpoint.
+
+    ``throttled`` is the per-second limit and ``quota_exceeded`` the daily one (documented
+    bodies). The queued-activities cap is recognised by its documented message. A 429 from
+    ``POST …/emails/activities/{id}/tests`` that is not ``throttled`` is the 50-per-day test-send
+    cap (its body is UNCONFIRMED). Anything else is treated as a per-second throttle.
+    """
     keys = {e.error_key for e in errors}
     if "quota_exceeded" in keys:
         return RateLimitKind.DAILY_QUOTA
+    if "throttled" in keys:
+        return RateLimitKind.THROTTLED
     if any(h in e.error_message.lower() for e in errors for h in _QUEUED_HINTS):
         return RateLimitKind.QUEUED_ACTIVITIES
     if token_endpoint:
         return RateLimitKind.TOKEN_ENDPOINT
+    if urlsplit(url).path.rstrip("/").endswith("/tests"):
+        return RateLimitKind.TEST_SENDS
     return RateLimitKind.THROTTLED
 
 
@@ -164,7 +174,7 @@ def error_for(
     errors = parse_errors(body)
     common: dict[str, Any] = {"method": method, "url": url, "headers": dict(headers)}
     if status == 429:
-        kind = rate_limit_kind(errors, token_endpoint=token_endpoint)
+        kind = rate_limit_kind(errors, token_endpoint=token_endpoint, url=url)
         return RateLimitError(status, errors, kind=kind, retry_after=retry_after(headers), **common)
     if status == 401 or (token_endpoint and _is_invalid_grant(errors)):
         return AuthenticationError(status, errors, reauthorize=_is_invalid_grant(errors), **common)

@@ -147,6 +147,9 @@ class RateLimitKind(enum.Enum):
     """The 1,000 queued bulk activities per account cap: wait for running jobs."""
     TOKEN_ENDPOINT = "token_endpoint"
     """The OAuth token endpoint's 1 request/second limit."""
+    TEST_SENDS = "test_sends"
+    """The 50 test-email recipients per account per day (``POST …/tests``): never retried;
+    resets at 00:00 UTC. The body of this 429 is UNCONFIRMED; it is told apart by the endpoint."""
 
 
 class APIError(CCAsyncError):

@@ -153,3 +153,26 @@ async def test_pagination_walks_every_page(sim: Any, sim_client: Client) -> None
     ]
     assert sorted(names) == sorted(f"list {i}" for i in range(7))
     assert sim_client.calls == 7 + 4
+
+
+async def test_test_send_daily_cap_fails_once_without_retry(sim: Any, sim_client: Client) -> None:
+    """The 51st test recipient of the day is a TEST_SENDS 429, raised after a single request."""
+    campaign = await sim_client.campaigns.create(
+        name="cap check",
+        from_name="Shop",
+        from_email="owner@example.com",
+        reply_to_email="owner@example.com",
+        subject="Hello",
+        html_content="<html><body>[[trackingImage]] hi</body></html>",
+    )
+    activity_id = campaign.primary_activity_id
+    assert activity_id is not None
+    for batch in range(10):
+        await sim_client.campaigns.send_test(
+            activity_id, [f"qa{batch}-{i}@example.com" for i in range(5)]
+        )
+    with pytest.raises(RateLimitError) as info:
+        await sim_client.campaigns.send_test(activity_id, ["one-too-many@example.com"])
+    assert info.value.kind is RateLimitKind.TEST_SENDS
+    tests_path = f"/v3/emails/activities/{activity_id}/tests"
+    assert _statuses(sim, tests_path) == [204] * 10 + [429]

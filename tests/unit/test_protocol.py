@@ -186,3 +186,19 @@ def test_last_page_has_no_next() -> None:
     assert _protocol.next_page_url({"contacts": []}, request_url=BASE, base_url=BASE) is None
     body = {"_links": {"next": None}}
     assert _protocol.next_page_url(body, request_url=BASE, base_url=BASE) is None
+
+
+def test_test_send_cap_429_is_its_own_kind() -> None:
+    """A non-throttled 429 from POST …/tests is the daily test-send cap, not a throttle."""
+    body = orjson.dumps(
+        [{"error_key": "http.status.too_many_requests", "error_message": "daily limit reached"}]
+    )
+    with pytest.raises(RateLimitError) as info:
+        _protocol.decipher(429, JSON, body, method="POST", url="/v3/emails/activities/a1/tests")
+    assert info.value.kind is RateLimitKind.TEST_SENDS
+    throttled = orjson.dumps({"error_key": "throttled", "error_message": "Too Many Requests"})
+    with pytest.raises(RateLimitError) as info:
+        _protocol.decipher(
+            429, JSON, throttled, method="POST", url="/v3/emails/activities/a1/tests"
+        )
+    assert info.value.kind is RateLimitKind.THROTTLED

@@ -121,3 +121,10 @@ def test_retry_after_on_a_5xx_is_honoured() -> None:
     got = decide(POLICY, method="GET", replay=Replay.BY_METHOD, error=err, attempt=1, draw=0.1)
     assert got.retry
     assert got.delay == 7.0
+
+
+def test_test_send_cap_is_never_retried() -> None:
+    """The daily test-send cap resets at midnight: retrying within the call cannot help."""
+    err = RateLimitError(429, kind=RateLimitKind.TEST_SENDS)
+    got = decide(POLICY, method="POST", replay=Replay.BY_METHOD, error=err, attempt=1, draw=0.5)
+    assert not got.retry
