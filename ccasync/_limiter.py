@@ -143,6 +143,8 @@ class RateLimiter:
     - ``throttle_pause``: seconds every waiter pauses after a ``throttled`` 429 without
       ``Retry-After``; ``max_pause`` caps a server's ``Retry-After``.
     - ``clock``: wall clock for the daily ledger, returning an aware datetime (injectable).
+    - ``used_today``: requests this key already spent today (UTC), e.g. read back from your own
+      store after a restart; the ledger starts from it.
 
     Raises :class:`ConfigError` for a non-positive or non-finite rate, a ``per_day`` that is not
     a positive integer, a margin outside (0, 1), or bad pauses.
@@ -158,6 +160,7 @@ class RateLimiter:
         throttle_pause: float = 1.0,
         max_pause: float = 120.0,
         clock: Clock = _utc_now,
+        used_today: int = 0,
     ) -> None:
         _check_config(per_second, per_day, margin, (throttle_pause, max_pause))
         self.per_second = per_second
@@ -174,8 +177,11 @@ class RateLimiter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._undo: _Undo | None = None
         self._paused_until = -math.inf
-        self._day: dt.date | None = None
-        self._used = 0
+        if isinstance(used_today, bool) or not isinstance(used_today, int) or used_today < 0:
+            raise ConfigError(f"used_today must be an integer >= 0, got {used_today!r}")
+        # A process that restarts mid-day can carry over what the key already spent today.
+        self._day: dt.date | None = self._today() if used_today else None
+        self._used = used_today
         self._spent_day: dt.date | None = None
         self._granted = 0
         self._waited = 0.0

@@ -521,3 +521,23 @@ async def test_unlimited_never_waits_and_ignores_feedback(vtime: VirtualLoopTime
     stats = limiter.stats()
     assert (stats.granted, stats.throttles, stats.paused_for, vtime.now) == (1000, 1, 0.0, 0.0)
     assert limiter.remaining_today is None
+
+
+async def test_used_today_carries_over_a_restart() -> None:
+    """A ledger seeded with used_today refuses once the rest of the day's budget is spent."""
+    day = [dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)]
+    limiter = RateLimiter(per_second=None, per_day=5, used_today=4, clock=lambda: day[0])
+    assert limiter.remaining_today == 1
+    await limiter.acquire()
+    with pytest.raises(QuotaExhaustedError):
+        await limiter.acquire()
+    day[0] = dt.datetime(2026, 3, 2, 0, 0, 1, tzinfo=dt.UTC)
+    await limiter.acquire()
+    assert limiter.used_today == 1
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_used_today_must_be_a_count(bad: object) -> None:
+    """A negative or non-integer used_today is a ConfigError."""
+    with pytest.raises(ConfigError, match="used_today"):
+        RateLimiter(used_today=bad)  # type: ignore[arg-type]
