@@ -2,11 +2,20 @@
 
 __version__ = "0.1.0"
 
-from ccasync._limiter import RateLimiter
-from ccasync._requestor import RequestEvent
-from ccasync.auth import StaticToken
+from ccasync._limiter import LimiterStats, RateLimiter
+from ccasync._requestor import EventHook, RequestEvent
+from ccasync.auth import (
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuth2Refresher,
+    OAuth2Token,
+    StaticToken,
+    TokenRequestPacer,
+    TokenSource,
+    TokenStore,
+)
 from ccasync.client import Client
-from ccasync.config import RetryPolicy
+from ccasync.config import NO_RETRY, RetryPolicy
 from ccasync.errors import (
     APIError,
     APIErrorDetail,
@@ -29,21 +38,54 @@ from ccasync.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from ccasync.models import (
+    AccountSummary,
+    Activity,
+    CampaignActivity,
+    Contact,
+    ContactList,
+    CustomField,
+    EmailAddress,
+    EmailCampaign,
+    JsonImportContact,
+    Tag,
+)
+from ccasync.pool import AccountOutcome, AccountPool, FairShare, PoolAccount
 
 __all__ = [
+    "NO_RETRY",
     "APIError",
     "APIErrorDetail",
+    "AccountOutcome",
+    "AccountPool",
+    "AccountSummary",
+    "Activity",
     "AuthenticationError",
     "BadRequestError",
     "BulkError",
     "CCAsyncError",
+    "CampaignActivity",
     "Client",
     "ConfigError",
     "ConflictError",
     "ConnectError",
+    "Contact",
+    "ContactList",
+    "CustomField",
     "DecodeError",
+    "EmailAddress",
+    "EmailCampaign",
+    "EventHook",
+    "FairShare",
+    "FileTokenStore",
     "ForbiddenError",
+    "JsonImportContact",
+    "LimiterStats",
+    "MemoryTokenStore",
     "NotFoundError",
+    "OAuth2Refresher",
+    "OAuth2Token",
+    "PoolAccount",
     "QuotaExhaustedError",
     "RateLimitError",
     "RateLimitKind",
@@ -53,6 +95,10 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StaticToken",
+    "Tag",
+    "TokenRequestPacer",
+    "TokenSource",
+    "TokenStore",
     "TransportError",
     "UnsupportedMediaTypeError",
     "ValidationError",
