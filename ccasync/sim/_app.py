@@ -24,6 +24,7 @@ from ._lists import register_list_routes
 from ._log import LogEntry
 from ._oauth import register_oauth_routes
 from ._reports import register_report_routes
+from ._segments import register_segment_routes
 from ._state import SimState
 from ._tags import register_tag_routes
 
@@ -44,6 +45,7 @@ def build_app(state: SimState) -> web.Application:
         register_list_routes,
         register_custom_field_routes,
         register_tag_routes,
+        register_segment_routes,
         register_bulk_routes,
         register_campaign_routes,
         register_report_routes,

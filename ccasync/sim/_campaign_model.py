@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -71,6 +71,18 @@ class CampaignAccount(Protocol):
     def list_exists(self, list_id: str) -> bool: ...
     def confirmed_emails(self) -> set[str]: ...
     def unsubscribe(self, contact_id: str, reason: str, at: dt.datetime) -> None: ...
+
+
+@runtime_checkable
+class SegmentAccount(Protocol):
+    """An account that also has segments (sim-a's Account; the pure-test fake has none).
+
+    Checked with ``isinstance`` where segments matter, so accounts without segments keep
+    satisfying :class:`CampaignAccount` and simply know no segment.
+    """
+
+    def segment_exists(self, segment_id: int) -> bool: ...
+    def contacts_in_segment(self, segment_id: int) -> Sequence[CampaignContact]: ...
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._campaign_model import Activity, CampaignAccount
+from ._campaign_model import Activity, CampaignAccount, SegmentAccount
 from ._http import ApiFailure, bad_request, is_uuid, parse_datetime
 
 BAD = "http.status.bad_request"
@@ -192,7 +192,7 @@ def _activity_input(item: dict[str, Any], account: CampaignAccount) -> ActivityI
 def recipients(body: dict[str, Any], account: CampaignAccount) -> tuple[list[str], list[int]]:
     """``contact_list_ids`` (existing lists) or ``segment_ids``, never both (reference 9.4).
 
-    The simulator has no segments, so any segment id is unknown (400).
+    ``segment_ids`` holds one existing (not deleted) segment's integer id.
     """
     lists = body.get("contact_list_ids") or []
     segments = body.get("segment_ids") or []
@@ -204,8 +204,17 @@ def recipients(body: dict[str, Any], account: CampaignAccount) -> tuple[list[str
         if not is_uuid(list_id) or not account.list_exists(str(list_id).lower()):
             raise invalid(f"contact_list_ids: the contact list {list_id} does not exist.")
     if segments:
-        raise invalid(f"segment_ids: the segment {segments[0]} does not exist.")
+        return [], [_segment(segments, account)]
     return list(dict.fromkeys(str(x).lower() for x in lists)), []
+
+
+def _segment(segments: list[Any], account: CampaignAccount) -> int:
+    segment_id = segments[0]
+    if len(segments) != 1 or isinstance(segment_id, bool) or not isinstance(segment_id, int):
+        raise invalid("segment_ids must hold exactly one integer segment id.")
+    if not isinstance(account, SegmentAccount) or not account.segment_exists(segment_id):
+        raise invalid(f"segment_ids: the segment {segment_id} does not exist.")
+    return segment_id
 
 
 def activity_changes(body: Any, account: CampaignAccount, current: Activity) -> dict[str, Any]:

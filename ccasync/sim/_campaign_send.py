@@ -1,10 +1,11 @@
 """Executing a send: recipients resolved at send time, deliveries and engagement recorded.
 
-A send starts when its schedule is due: the activity's lists are read *then* (contacts added after
-scheduling receive it, removed or unsubscribed ones do not), contacts that already received the
-activity are skipped (re-sending a DONE activity reaches only new members), and the activity stays
-``EXECUTING`` for ``2 s + 1 s per 1,000 recipients`` of simulated time before it is ``DONE``
-(UNCONFIRMED: the real service takes from seconds up to ~30 minutes, reference 9.5).
+A send starts when its schedule is due: the activity's lists (or segment criteria) are read *then*
+(contacts added after scheduling receive it, removed or unsubscribed ones do not), contacts that
+already received the activity are skipped (re-sending a DONE activity reaches only new members),
+and the activity stays ``EXECUTING`` for ``2 s + 1 s per 1,000 recipients`` of simulated time
+before it is ``DONE`` (UNCONFIRMED: the real service takes from seconds up to ~30 minutes,
+reference 9.5).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ._campaign_model import (
     CampaignContact,
     Delivery,
     Event,
+    SegmentAccount,
     SendRecord,
 )
 from ._engagement import TRACKING_IMAGE, engagement, links_in
@@ -59,24 +61,33 @@ def begin_send(
     reason 10 (sender not verified).
     """
     send_id = len(activity.history) + 1
-    lists = tuple(activity.contact_list_ids)
+    lists, segments = tuple(activity.contact_list_ids), tuple(activity.segment_ids)
     if not _senders_confirmed(account, activity):
-        record = SendRecord(send_id, lists, (), 0, at, "ERRORED", SENDER_NOT_VERIFIED)
+        record = SendRecord(send_id, lists, segments, 0, at, "ERRORED", SENDER_NOT_VERIFIED)
         activity.history.append(record)
         activity.status = ERROR
         return SendStart(0, None, ())
     eligible = [
         c
-        for c in account.contacts_on_lists(lists)
+        for c in audience(account, activity)
         if c.email and c.contact_id not in activity.tracking.deliveries
     ]
     fresh = eligible if select is None else select(eligible)
     optouts = deliver(account.state.seed, activity, fresh, at, send_id)
     reason = 0 if fresh else NO_ELIGIBLE_CONTACTS
-    activity.running = SendRecord(send_id, lists, (), len(fresh), at, "COMPLETED", reason)
+    activity.running = SendRecord(send_id, lists, segments, len(fresh), at, "COMPLETED", reason)
     activity.status = EXECUTING
     duration = EXECUTION_BASE_SECONDS + len(fresh) * EXECUTION_SECONDS_PER_CONTACT
     return SendStart(len(fresh), duration, optouts)
+
+
+def audience(account: CampaignAccount, activity: Activity) -> Sequence[CampaignContact]:
+    """The activity's recipients now: its lists' members, or its segment's (reference 9.5)."""
+    if not activity.segment_ids:
+        return account.contacts_on_lists(activity.contact_list_ids)
+    if isinstance(account, SegmentAccount):
+        return account.contacts_in_segment(activity.segment_ids[0])
+    return []
 
 
 def close_send(activity: Activity) -> SendRecord | None:
@@ -172,9 +183,12 @@ def send_resend(
         preheader=primary.preheader,
         status=DONE,
         contact_list_ids=list(primary.contact_list_ids),
+        segment_ids=list(primary.segment_ids),
     )
     optouts = deliver(account.state.seed, activity, targets, at, 1)
     reason = 0 if targets else NO_ELIGIBLE_CONTACTS
     lists = tuple(activity.contact_list_ids)
-    activity.history.append(SendRecord(1, lists, (), len(targets), at, "COMPLETED", reason))
+    segments = tuple(activity.segment_ids)
+    record = SendRecord(1, lists, segments, len(targets), at, "COMPLETED", reason)
+    activity.history.append(record)
     return activity, optouts

@@ -19,7 +19,6 @@ from ._contact_json import (
     street_address,
 )
 from ._http import (
-    ApiFailure,
     bad_request,
     conflict,
     csv_param,
@@ -34,6 +33,7 @@ from ._http import (
     require_uuid,
 )
 from ._records import SimContact
+from ._segments import segment_contacts
 from ._state import Account
 from ._validate import one_of, opt_str, uuid_list, valid_email
 
@@ -329,9 +329,7 @@ def _ids(request: web.Request, name: str, limit: int) -> list[str]:
 async def _search(request: web.Request) -> web.Response:
     account: Account = request["account"]
     if "segment_id" in request.query:
-        raise ApiFailure(
-            400, "contacts.api.validation.error", "segment_id is not supported by the simulator."
-        )
+        return await segment_contacts(request)
     include = parse_include(csv_param(request, "include"))
     tests = [_status_test(csv_param(request, "status")), *_time_filters(request)]
     email = request.query.get("email")

@@ -19,6 +19,7 @@ from ._http import bind_rng, iso, new_id
 from ._limits import KeyLimits, PerSecond
 from ._log import RequestLog
 from ._records import SimContact, SimCustomField, SimList, SimTag
+from ._segments_store import SegmentBook
 from ._tokens import TokenStore
 
 MAX_LISTS_PER_CONTACT = 50
@@ -115,6 +116,7 @@ class Account:
         )
         self.exports: dict[str, str] = {}
         self.campaigns = CampaignBook(self)
+        self.segments = SegmentBook()
 
     # -- contract for the campaign side -------------------------------------------------------
 
@@ -134,6 +136,22 @@ class Account:
                 ):
                     seen[contact_id] = contact
         return list(seen.values())
+
+    def segment_exists(self, segment_id: int) -> bool:
+        """True for a segment that exists and is not deleted."""
+        found = self.segments.get(segment_id)
+        return found is not None and found.deleted_at is None
+
+    def contacts_in_segment(self, segment_id: int) -> list[SimContact]:
+        """Live, not-unsubscribed contacts meeting the segment's criteria now (send time).
+
+        Empty for an unknown or deleted segment (UNCONFIRMED what a send to a segment deleted
+        after scheduling does; the API only says not to delete it).
+        """
+        found = self.segments.get(segment_id)
+        if found is None or found.deleted_at is not None:
+            return []
+        return [c for c in self.contacts.values() if found.matches(c) and not c.is_unsubscribed]
 
     def contact(self, contact_id: str) -> SimContact | None:
         """A contact by id (deleted ones included), or None."""
