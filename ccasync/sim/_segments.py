@@ -68,9 +68,14 @@ def _account(request: web.Request) -> Account:
     return request["account"]  # type: ignore[no-any-return]
 
 
+def _is_id(raw: str) -> bool:
+    """True for an ASCII decimal id ("²".isdigit() is True but int() refuses it)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _find(request: web.Request, *, allow_deleted: bool = False) -> SimSegment:
     raw = request.match_info["segment_id"]
-    found = _account(request).segments.get(int(raw)) if raw.isdigit() else None
+    found = _account(request).segments.get(int(raw)) if _is_id(raw) else None
     if found is None or (found.deleted_at is not None and not allow_deleted):
         raise not_found(f"Segment {raw} was not found.", "segments.api.not_found")
     return found
@@ -159,7 +164,7 @@ async def segment_contacts(request: web.Request) -> web.Response:
     if extra:
         raise bad_request(f"segment_id can only be combined with limit (got {', '.join(extra)}).")
     raw = request.query["segment_id"].strip()
-    if not raw.isdigit():
+    if not _is_id(raw):
         raise bad_request("segment_id must be a single integer segment id.")
     account = _account(request)
     segment = account.segments.get(int(raw))

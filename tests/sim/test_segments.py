@@ -217,6 +217,7 @@ async def test_put_patch_delete_lifecycle(api: Any, fsim: Any) -> None:
     assert (await api.call("PATCH", "/segments/2/name", json={"name": "x"}))[0] == 404
     assert (await api.get("/segments/99"))[0] == 404
     assert (await api.get("/segments/abc"))[0] == 404
+    assert (await api.get("/segments/%C2%B2"))[0] == 404
 
 
 # -- GET /v3/contacts?segment_id= -----------------------------------------------------------
@@ -271,6 +272,7 @@ async def test_segment_search_rejects_other_filters_and_unknown_ids(api: Any) ->
     assert status == 400
     assert "only be combined with limit" in body[0]["error_message"]
     assert (await api.get("/contacts?segment_id=x"))[0] == 400
+    assert (await api.get("/contacts?segment_id=%C2%B2"))[0] == 400
     assert (await api.get("/contacts?segment_id=7"))[0] == 404
     await api.delete("/segments/1")
     assert (await api.get("/contacts?segment_id=1"))[0] == 404
