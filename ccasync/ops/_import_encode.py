@@ -87,6 +87,8 @@ class PayloadBuilder:
         self._capacity = max_bytes + _SLACK
         self._buf = bytearray(self._capacity)
         self._buf[: len(self._prefix)] = self._prefix
+        # A row at least this long cannot fit even an empty payload.
+        self._alone_limit = max_bytes - len(self._prefix) - len(self._suffix)
         self._reset()
 
     def _reset(self) -> None:
@@ -97,18 +99,14 @@ class PayloadBuilder:
         self._keys: dict[str, int] = {}
         self._dead: set[int] = set()
         self._merged: dict[int, tuple[int, ...]] = {}
-        self._live_bytes = 0
+        self._count = 0
+        # The size the payload would have if closed now (live entries, commas, envelope).
+        self._size = len(self._prefix) + len(self._suffix)
 
     @property
     def pending(self) -> int:
         """Live entries in the open payload."""
-        return len(self._rows) - len(self._dead)
-
-    def _size_after(self, extra_bytes: int, extra_entries: int) -> int:
-        # Final payload size if the live entries grew by these amounts (commas included).
-        live = self.pending + extra_entries
-        commas = max(0, live - 1)
-        return len(self._prefix) + self._live_bytes + extra_bytes + commas + len(self._suffix)
+        return self._count
 
     def offer(self, row: int, clean: Mapping[str, Any], key: str) -> RowIssue | Full | None:
         """Add input row ``row`` if it fits the open payload; ``FULL`` means close first.
@@ -118,24 +116,36 @@ class PayloadBuilder:
         None once the row is in.
         """
         encoded = orjson.dumps(clean)
-        if len(self._prefix) + len(encoded) + len(self._suffix) >= self.max_bytes:
-            reason = f"row alone encodes to {len(encoded)} bytes, over the payload limit"
+        size = len(encoded)
+        if size >= self._alone_limit:
+            reason = f"row alone encodes to {size} bytes, over the payload limit"
             return RowIssue(row, None, reason, key)
-        earlier = self._keys.get(key) if self._merge else None
-        if earlier is not None:
-            merged = self._merge_into(earlier, clean)
-            old_len = self._ends[earlier] - self._starts[earlier]
-            if self._size_after(len(merged) - old_len, 0) < self.max_bytes and self._room(merged):
-                self._append(row, merged, key, earlier)
-                return None
-            # No room for the merged entry: the row opens the next payload (the upsert merges),
-            # never a second entry for the same email in one payload.
+        if self._merge:
+            earlier = self._keys.get(key)
+            if earlier is not None:
+                return self._offer_merge(row, clean, key, earlier)
+        if self._count and (
+            self._count >= self.max_rows
+            or self._size + size + 1 >= self.max_bytes
+            or self._end + 1 + size + len(self._suffix) > self._capacity
+        ):
             return FULL
-        full = self._size_after(len(encoded), 1) >= self.max_bytes or not self._room(encoded)
-        if self.pending and (self.pending >= self.max_rows or full):
-            return FULL
-        self._append(row, encoded, key, None)
+        self._append(row, encoded, key)
         return None
+
+    def _offer_merge(
+        self, row: int, clean: Mapping[str, Any], key: str, earlier: int
+    ) -> Full | None:
+        merged = self._merge_into(earlier, clean)
+        old_len = self._ends[earlier] - self._starts[earlier]
+        fits = self._size + len(merged) - old_len < self.max_bytes
+        if fits and self._end + 1 + len(merged) + len(self._suffix) <= self._capacity:
+            self._kill(earlier, old_len, row)
+            self._append(row, merged, key)
+            return None
+        # No room for the merged entry: the row opens the next payload (the upsert merges),
+        # never a second entry for the same email in one payload.
+        return FULL
 
     def add(
         self, row: int, clean: Mapping[str, Any], key: str
@@ -152,33 +162,34 @@ class PayloadBuilder:
         assert outcome is not FULL  # an empty payload always takes a row that fits alone
         return closed, outcome
 
-    def _room(self, encoded: bytes) -> bool:
-        # Physical space (dead entries included) for one more entry and the closing suffix.
-        return self._end + 1 + len(encoded) + len(self._suffix) <= self._capacity
-
     def _merge_into(self, position: int, clean: Mapping[str, Any]) -> bytes:
         with memoryview(self._buf) as view:
             old = orjson.loads(view[self._starts[position] : self._ends[position]])
         old.update(clean)
         return orjson.dumps(old)
 
-    def _append(self, row: int, encoded: bytes, key: str, replaces: int | None) -> None:
-        if replaces is not None:
-            self._dead.add(replaces)
-            self._live_bytes -= self._ends[replaces] - self._starts[replaces]
-            self._merged[len(self._rows)] = (*self._merged.pop(replaces, ()), self._rows[replaces])
+    def _kill(self, position: int, length: int, row: int) -> None:
+        # The entry at ``position`` is replaced by a merged one appended next (for ``row``).
+        self._dead.add(position)
+        self._count -= 1
+        self._size -= length + (1 if self._count else 0)
+        self._merged[len(self._rows)] = (*self._merged.pop(position, ()), self._rows[position])
+
+    def _append(self, row: int, encoded: bytes, key: str) -> None:
         end = self._end
         if self._rows:
             self._buf[end] = _COMMA
             end += 1
         self._starts.append(end)
-        self._buf[end : end + len(encoded)] = encoded
-        end += len(encoded)
-        self._ends.append(end)
-        self._end = end
+        stop = end + len(encoded)
+        self._buf[end:stop] = encoded
+        self._ends.append(stop)
+        self._end = stop
         self._rows.append(row)
-        self._keys[key] = len(self._rows) - 1
-        self._live_bytes += len(encoded)
+        if self._merge:
+            self._keys[key] = len(self._rows) - 1
+        self._size += len(encoded) + (1 if self._count else 0)
+        self._count += 1
 
     def close(self) -> Chunk | None:
         """Close the open payload (None when it is empty)."""

@@ -7,16 +7,32 @@ Limits follow the JSON import schema (reference §8.2): names, phones, city/stat
 
 from __future__ import annotations
 
-import functools
 from array import array
 from collections.abc import Mapping
+from operator import gt, itemgetter
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from email_validator.syntax import validate_email_local_part
+from email_validator import EmailNotValidError
 
 from ccasync.models.contacts import EMAIL_MAX
+from ccasync.ops._import_csvrow import CsvRecord
+from ccasync.ops._import_email import EmailCache, normalize_email
 from ccasync.ops.results import RowIssue
+
+__all__ = [
+    "CF_PREFIX",
+    "INT_KEYS",
+    "MAX_ADDRESSES",
+    "MAX_CUSTOM_FIELDS",
+    "MAX_LENGTHS",
+    "MAX_PHONES",
+    "PHONE_KEYS",
+    "STANDARD_KEYS",
+    "RowChecker",
+    "SeenKeys",
+    "normalize_email",
+    "row_key",
+]
 
 MAX_CUSTOM_FIELDS = 25
 MAX_PHONES = 3
@@ -49,25 +65,6 @@ STANDARD_KEYS = frozenset(MAX_LENGTHS) | frozenset(INT_KEYS)
 _CF_MAX = 255
 
 
-@functools.lru_cache(maxsize=4096)
-def _domain(domain: str) -> str:
-    # Domain checks are ~70% of email-validator's cost and domains repeat a lot: cache them.
-    return validate_email("x@" + domain, check_deliverability=False).domain
-
-
-def normalize_email(address: str) -> str:
-    """The address as email-validator normalizes it; raises ``EmailNotValidError``.
-
-    Plain addresses take a fast path (local part checked by email-validator's own local-part
-    validator, domain result cached); quoted local parts and domain literals take the full path.
-    """
-    local, at, domain = address.rpartition("@")
-    if not at or '"' in address or "[" in domain:
-        return validate_email(address, check_deliverability=False).normalized
-    checked = validate_email_local_part(local, allow_smtputf8=True, allow_empty_local=False)
-    return f"{checked['local_part']}@{_domain(domain)}"
-
-
 _TEXT, _EMAIL, _INT, _CF, _BAD_KEY, _BAD_CF = range(6)
 _MAX_SPECS = 10_000
 Spec = tuple[str, int, int, str]
@@ -98,6 +95,9 @@ class RowChecker:
     def __init__(self, custom_fields: Mapping[str, str]) -> None:
         self._custom_fields = dict(custom_fields)
         self._specs: dict[str, Spec] = {}
+        self._emails = EmailCache()
+        self._header: tuple[str, ...] | None = None
+        self._plan: _ColumnPlan | None = None
 
     def _compile(self, raw_key: str) -> Spec:
         key = raw_key.strip()
@@ -115,6 +115,43 @@ class RowChecker:
 
     def check(self, row: int, record: Mapping[str, Any]) -> dict[str, Any] | RowIssue:
         """Clean ``record`` (input row ``row``) or say what is wrong with it."""
+        if type(record) is CsvRecord:
+            return self._check_cells(row, record)
+        return self._check_mapping(row, record)
+
+    def _check_cells(self, row: int, record: CsvRecord) -> dict[str, Any] | RowIssue:
+        # The column plan only proves rows fine: any doubt (a rule might fire, an email the
+        # cache cannot vouch for) goes to the general path, which then names the first issue.
+        if record.header is not self._header:
+            self._header = record.header
+            self._plan = _ColumnPlan.build([self._spec(key) for key in record.header])
+        plan = self._plan
+        if plan is None:
+            return self._check_mapping(row, record.as_dict())
+        values = list(map(str.strip, record.cells))
+        lengths = list(map(len, values))
+        if max(lengths, default=0) > plan.min_limit and any(map(gt, lengths, plan.limits)):
+            return self._check_mapping(row, record.as_dict())
+        if "" in values:
+            clean: dict[str, Any] = dict(filter(_has_value, zip(plan.keys, values, strict=False)))
+        else:
+            clean = dict(zip(plan.keys, values, strict=False))
+        address = clean.get("email")
+        if address:
+            normalized = self._emails.normalize(address)
+            if normalized is None or len(normalized) > EMAIL_MAX:
+                return self._check_mapping(row, record.as_dict())
+            clean["email"] = normalized
+        elif "sms_number" not in clean:
+            return self._check_mapping(row, record.as_dict())
+        if plan.numbers and not _numbers(plan.numbers, clean):
+            return self._check_mapping(row, record.as_dict())
+        return _whole_row(row, clean) if plan.row_rules else clean
+
+    def _spec(self, raw_key: str) -> Spec:
+        return self._specs.get(raw_key) or self._compile(raw_key)
+
+    def _check_mapping(self, row: int, record: Mapping[str, Any]) -> dict[str, Any] | RowIssue:
         specs = self._specs
         clean: dict[str, Any] = {}
         for raw_key, value in record.items():
@@ -145,6 +182,63 @@ class RowChecker:
                 )
                 return RowIssue(row, spec[3], reason)
         return _whole_row(row, clean)
+
+
+_has_value = itemgetter(1)
+_FAST_KINDS = (_TEXT, _EMAIL, _INT, _CF)
+_NO_LIMIT = 1 << 62
+
+
+class _ColumnPlan:
+    """What each CSV column means, worked out once per header for the cell-by-position path.
+
+    ``limits[i]``: the longest accepted (stripped) cell of column ``i`` (the email column's
+    limit applies again after normalization); ``numbers``: (key, low, high) of whole-number
+    columns; ``row_rules``: whether the columns could break a whole-row rule (more than 25
+    custom fields, 3 phones or 3 addresses): if not, those checks cannot fire and are skipped.
+    """
+
+    __slots__ = ("keys", "limits", "min_limit", "numbers", "row_rules")
+
+    def __init__(self, specs: list[Spec]) -> None:
+        self.keys = tuple(spec[0] for spec in specs)
+        self.limits = tuple(_NO_LIMIT if spec[1] == _INT else spec[2] for spec in specs)
+        self.min_limit = min(self.limits, default=_NO_LIMIT)
+        self.numbers = tuple((key, *INT_KEYS[key]) for key in self.keys if key in INT_KEYS)
+        keys = frozenset(self.keys)
+        self.row_rules = (
+            len(keys - STANDARD_KEYS) > MAX_CUSTOM_FIELDS
+            or len(_PHONES & keys) > MAX_PHONES
+            or sum(not group.isdisjoint(keys) for group in _ADDRESS_GROUPS) > MAX_ADDRESSES
+        )
+
+    @classmethod
+    def build(cls, specs: list[Spec]) -> _ColumnPlan | None:
+        """A plan, or None when the header needs the general path for every row.
+
+        That is the case for a column that is no valid key (every non-empty cell is an issue)
+        and for two columns that mean the same key (both must be validated).
+        """
+        keys = [spec[0] for spec in specs]
+        if len(set(keys)) != len(keys) or any(spec[1] not in _FAST_KINDS for spec in specs):
+            return None
+        return cls(specs)
+
+
+def _numbers(numbers: tuple[tuple[str, int, int], ...], clean: dict[str, Any]) -> bool:
+    # Converts whole-number cells in place; False when one is not a number in its range.
+    for key, low, high in numbers:
+        text = clean.get(key)
+        if text is None:
+            continue
+        try:
+            number = int(text)
+        except ValueError:
+            return False
+        if not low <= number <= high:
+            return False
+        clean[key] = number
+    return True
 
 
 def _too_long(row: int, spec: Spec, text: str) -> RowIssue:

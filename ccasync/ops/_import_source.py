@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from ccasync.errors import ValidationError
 from ccasync.models.activities import JsonImportContact
+from ccasync.ops._import_csvrow import CsvRecord
 from ccasync.ops._import_rows import CF_PREFIX, STANDARD_KEYS
 
 BATCH = 1000
@@ -33,22 +34,26 @@ def check_header(columns: Iterable[str]) -> None:
             raise ValidationError(f"csv column {name!r}", "not an import key (see §8.2 keys)")
 
 
-def _csv_rows(handle: IO[str]) -> Iterator[Mapping[str, Any]]:
+def _csv_batches(handle: IO[str]) -> Iterator[Numbered]:
     reader = csv.reader(handle)
-    header = next(reader, None)
-    if header is None:
+    first = next(reader, None)
+    if first is None:
         return
-    header[0] = header[0].lstrip("\ufeff")
-    check_header(header)
-    # zip drops surplus cells (they belong to no column) and missing cells read as absent.
-    for cells in reader:
-        if cells:
-            yield dict(zip(header, cells, strict=False))
+    first[0] = first[0].lstrip("\ufeff")
+    check_header(first)
+    header = tuple(first)
+    # Blank lines are no records (and take no row number); cells map to columns by position.
+    records = filter(None, reader)
+    row = 1
+    while cells := list(itertools.islice(records, BATCH)):
+        records_batch = [CsvRecord(header, c) for c in cells]
+        yield list(zip(range(row, row + len(cells)), records_batch, strict=True))
+        row += len(cells)
 
 
-def _path_rows(path: str | os.PathLike[str]) -> Iterator[Mapping[str, Any]]:
+def _path_batches(path: str | os.PathLike[str]) -> Iterator[Numbered]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        yield from _csv_rows(handle)
+        yield from _csv_batches(handle)
 
 
 def contact_to_keys(contact: Any, cf_names: Mapping[str, str]) -> dict[str, Any]:
@@ -103,10 +108,10 @@ async def read_batches(source: Any, cf_names: Mapping[str, str]) -> AsyncIterato
     an unsupported type.
     """
     if isinstance(source, str | os.PathLike):
-        for batch in _numbered(_path_rows(source), cf_names):
+        for batch in _path_batches(source):
             yield batch
     elif hasattr(source, "read"):
-        for batch in _numbered(_csv_rows(source), cf_names):
+        for batch in _csv_batches(source):
             yield batch
     elif isinstance(source, AsyncIterable):
         async for batch in _async_numbered(source, cf_names):

@@ -1,0 +1,97 @@
+"""Email syntax for imports: email-validator decides, with per-domain and per-character caches.
+
+:func:`normalize_email` is the reference: the address as email-validator normalizes it, or
+``EmailNotValidError``. :class:`EmailCache` answers the same thing faster for the common shape
+(dot-atom local part, plain domain) and says None when it cannot answer, so that the caller
+falls back to :func:`normalize_email` (which then also produces the error message).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import DOT_ATOM_TEXT_INTL
+from email_validator.syntax import check_unsafe_chars, validate_email_local_part
+
+_MAX_CACHED = 10_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain(domain: str) -> str:
+    # Domain checks are ~70% of email-validator's cost and domains repeat a lot: cache them.
+    return validate_email("x@" + domain, check_deliverability=False).domain
+
+
+def normalize_email(address: str) -> str:
+    """The address as email-validator normalizes it; raises ``EmailNotValidError``.
+
+    Plain addresses take a fast path (local part checked by email-validator's own local-part
+    validator, domain result cached); quoted local parts and domain literals take the full path.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or '"' in address or "[" in domain:
+        return validate_email(address, check_deliverability=False).normalized
+    checked = validate_email_local_part(local, allow_smtputf8=True, allow_empty_local=False)
+    return f"{checked['local_part']}@{_domain(domain)}"
+
+
+def _char_is_safe(char: str) -> bool:
+    # email-validator's own per-character verdict, taken at position 0 (the strictest one:
+    # a combining mark is refused only there), plus the UTF-8 encodability it also checks.
+    try:
+        check_unsafe_chars(char)
+        char.encode("utf8")
+    except (EmailNotValidError, ValueError):
+        return False
+    return True
+
+
+class EmailCache:
+    """Answers :func:`normalize_email` for plain addresses without re-validating known parts.
+
+    A local part is accepted here exactly when email-validator's local-part validator accepts
+    it unchanged: it matches email-validator's dot-atom pattern (ASCII or internationalized) and,
+    if not ASCII, every character passed email-validator's unsafe-character check (that check is
+    per character, strictest at position 0, where each cached character was tested). Domains are
+    validated by email-validator once and cached. Both caches are bounded.
+    """
+
+    def __init__(self) -> None:
+        self._domains: dict[str, str] = {}
+        self._safe_chars: set[str] = set()
+
+    def normalize(self, address: str) -> str | None:
+        """The normalized address, or None when :func:`normalize_email` must decide."""
+        local, _, domain = address.rpartition("@")
+        if not DOT_ATOM_TEXT_INTL.match(local):
+            return None
+        known = local.isascii() or self._safe_chars.issuperset(local)
+        if not known and not self._learn_chars(local):
+            return None
+        normalized = self._domains.get(domain)
+        if normalized is None:
+            normalized = self._learn_domain(domain)
+            if normalized is None:
+                return None
+        return address if normalized == domain else local + "@" + normalized
+
+    def _learn_chars(self, local: str) -> bool:
+        new = set(local).difference(self._safe_chars)
+        if not all(map(_char_is_safe, new)):
+            return False
+        if len(self._safe_chars) < _MAX_CACHED:
+            self._safe_chars.update(new)
+        return True
+
+    def _learn_domain(self, domain: str) -> str | None:
+        # The reference path sends quoted and bracketed forms to the full validator: never cache.
+        if '"' in domain or "[" in domain or not domain:
+            return None
+        try:
+            normalized = _domain(domain)
+        except EmailNotValidError:
+            return None
+        if len(self._domains) < _MAX_CACHED:
+            self._domains[domain] = normalized
+        return normalized
