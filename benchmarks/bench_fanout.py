@@ -12,10 +12,13 @@ Part B (simulator at 4 requests/s per key, sliding window, 3 API keys x 10 accou
   against a straightforward hand-written aiohttp script with one ``aiolimiter.AsyncLimiter(4, 1)``
   per key doing the same job (on a 429 it waits 1 s and retries, at most 3 tries, then counts
   the location as failed). Target: wall time within 2.5% of the theoretical minimum (calls per
-  key / 4 s), zero 429s.
+  key / 4 s), zero 429s. The limiter paces N calls in (N - 1) / 4 x (1 + margin) s, so the
+  target allows a margin up to ~3%; 0.03 (absorbs +/-15 ms of jitter, vs +/-10 ms for the
+  library's default 0.02) is used, and gc.freeze() after setup (see part_b).
 
 Run:  python benchmarks/bench_fanout.py [--locations 1000] [--rounds 3]
-                                       [--per-account 3] [--margin 0.02] [--skip-a] [--skip-b]
+                                       [--per-account 3] [--margin 0.03] [--no-freeze]
+                                       [--skip-a] [--skip-b]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import multiprocessing as mp
 import statistics
 import time
@@ -334,13 +338,19 @@ async def _raw_rate(
     }
 
 
-async def part_b(per_account: int, margin: float) -> None:
+async def part_b(per_account: int, margin: float, freeze: bool) -> None:
     """Ours then the aiolimiter script, same accounts and job; prints time vs the minimum."""
     config = {"per_second": 4, "per_day": None, "rate_rule": "sliding"}
     with simulator(config, 3, 10) as sim:
         base, accounts = sim["base_url"], sim["accounts"]
         lists = {a["name"]: await _make_list(base, a["token"], "bench") for a in accounts}
         await asyncio.sleep(2)
+        if freeze:
+            # A full collection of the start-up objects can pause this process ~25 ms between a
+            # limiter grant and its send: the server then sees that request late, squeezed
+            # into the next window. Long-running services freeze them after start-up.
+            gc.collect()
+            gc.freeze()
         # The job's calls without any retry: per account 1 index page + 4 per location.
         per_key = 10 * (1 + 4 * per_account)
         minimum = per_key / 4
@@ -352,7 +362,7 @@ async def part_b(per_account: int, margin: float) -> None:
         print(
             f"Part B (3 keys x 10 accounts, {per_account} locations each, simulator 4/s "
             f"sliding; {per_key} calls per key, theoretical minimum {minimum:.2f} s; "
-            f"ccasync limiter margin {margin:g}):"
+            f"ccasync limiter margin {margin:g}; gc.freeze() {'on' if freeze else 'off'}):"
         )
         for label, got in rows:
             excess = 100 * (got["wall"] / minimum - 1)
@@ -373,13 +383,16 @@ def main() -> None:
     parser.add_argument("--skip-a", action="store_true")
     parser.add_argument("--skip-b", action="store_true")
     parser.add_argument(
-        "--margin", type=float, default=0.02, help="ccasync RateLimiter margin (default 0.02)"
+        "--no-freeze", action="store_true", help="part B without gc.freeze() after setup"
+    )
+    parser.add_argument(
+        "--margin", type=float, default=0.03, help="ccasync RateLimiter margin (default 0.03)"
     )
     args = parser.parse_args()
     if not args.skip_a:
         asyncio.run(part_a(args.locations, args.rounds))
     if not args.skip_b:
-        asyncio.run(part_b(args.per_account, args.margin))
+        asyncio.run(part_b(args.per_account, args.margin, not args.no_freeze))
 
 
 if __name__ == "__main__":
