@@ -9,7 +9,7 @@ report sends, opens, clicks and bounces per location and the API calls spent.
 Rate limits: the simulator enforces a per-second limit per API key (sliding window) and the
 real 10,000/day budget; the client's :class:`RateLimiter` paces to the same numbers. The
 per-second limit is raised from the API's 4/s (default 20/s, ``--rate``) so that the demo fits
-in a minute with room to spare (about 25-35 s); the output says so. ``--rate 4`` runs it at the
+in a minute with room to spare (about 20-30 s); the output says so. ``--rate 4`` runs it at the
 real limit (about 55-60 s: 207 calls at 4/s, the import overlapping the pacing).
 """
 

@@ -201,7 +201,8 @@ async def create_campaigns_for_locations(
 
     Returns a :class:`FanoutResult` in input order; failures are recorded per location, never
     raised (call ``raise_for_failures()``). Raises :class:`ValidationError` before any call for
-    a repeated location key, an unknown time zone or a malformed ``when``.
+    a repeated location key, an unknown time zone, a malformed ``when`` or more than 5 test
+    addresses.
     """
     run = _Run(
         template=template,
@@ -216,6 +217,8 @@ async def create_campaigns_for_locations(
         on_progress=on_progress,
     )
     _check_locations(locations)
+    if send_test_to is not None and not 1 <= len(send_test_to) <= 5:
+        raise ValidationError("send_test_to", "give 1 to 5 addresses (API limit per test)")
     if isinstance(when, str):
         parse_when(when)
     setup: dict[str, int] = {}

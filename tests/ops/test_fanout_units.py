@@ -102,3 +102,21 @@ def test_grouping_needs_known_accounts_with_a_pool() -> None:
     groups, orphans = group_by_account(one, locations, lambda loc: loc.account)
     assert [loc.key for loc in groups["x"]] == ["1", "2"]
     assert [loc.key for loc, _ in orphans] == ["3"]
+
+
+async def test_too_many_test_addresses_are_refused_before_any_call() -> None:
+    """More than 5 test recipients raise ValidationError before anything is sent."""
+    from ccasync import Client
+    from ccasync.ops.fanout import create_campaigns_for_locations
+    from ccasync.testing import FakeTransport
+
+    transport = FakeTransport(responses=[])
+    async with Client(access_token="t", transport=transport) as cc:
+        with pytest.raises(ValidationError, match="1 to 5"):
+            await create_campaigns_for_locations(
+                cc,
+                TEMPLATE,
+                [Location(key="a", timezone="UTC", values={"city": "A"})],
+                send_test_to=[f"qa{n}@acme.example" for n in range(6)],
+            )
+    assert transport.requests == []
