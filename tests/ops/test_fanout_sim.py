@@ -309,3 +309,24 @@ async def test_schedule_campaigns_each_at_its_time_and_resume(vsim: Any) -> None
     assert first.items[1].scheduled_utc == dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
     assert [i.outcome for i in again] == ["already_scheduled"] * 2
     assert all(i.calls == 2 for i in again)
+
+
+async def test_schedule_campaigns_past_time_and_sent_activity(vsim: Any) -> None:
+    """A past time fails its item; an already sent activity is reported, not scheduled again."""
+    async with _client(vsim) as cc:
+        (location,) = await _locations(cc, ["ldn"])
+        (sent,) = await create_campaigns_for_locations(cc, TEMPLATE, [location], send_now=True)
+        vsim.clock.advance(3600)
+        draft = await _draft(cc, "Draft past")
+        items = [
+            ScheduleItem(activity_id=str(sent.activity_id), at="Friday 10:00", timezone="UTC"),
+            ScheduleItem(activity_id=draft, at=dt.datetime(2026, 11, 1, 9, 0), timezone="UTC"),
+        ]
+        result = await schedule_campaigns(cc, items)
+        history = await cc.campaigns.send_history(str(sent.activity_id))
+    done, past = result.items
+    assert done.outcome == "already_sent"
+    assert len(history) == 1
+    assert past.outcome == "failed"
+    assert past.step == "time"
+    assert isinstance(past.error, ScheduleTimeError)
