@@ -63,24 +63,43 @@ def register_bulk_routes(app: web.Application) -> None:
 
 
 def _source(
-    body: dict[str, Any], allowed: dict[str, int], flags: tuple[str, ...]
+    body: dict[str, Any],
+    allowed: dict[str, int],
+    flags: tuple[str, ...],
+    segments: Account | None = None,
 ) -> dict[str, Any]:
-    """The one selector of ``source``: an id list (``allowed`` maxima) or a true ``flags`` key."""
+    """The one selector of ``source``: an id list (``allowed`` maxima) or a true ``flags`` key.
+
+    With ``segments`` (the account) a ``segment_id`` source is allowed too, as the API documents
+    for ``add_list_memberships``.
+    """
     source = body.get("source")
     if not isinstance(source, dict):
         raise bad_request("source is required.", _KEY)
     keys = [k for k, v in source.items() if v not in (None, False, [])]
-    if len(keys) != 1 or keys[0] not in (*allowed, *flags):
-        names = ", ".join((*allowed, *flags))
+    names = (*allowed, *flags, *(("segment_id",) if segments is not None else ()))
+    if len(keys) != 1 or keys[0] not in names:
         raise bad_request(
-            f"source must contain exactly one of {names} (as the sim supports).", _KEY
+            f"source must contain exactly one of {', '.join(names)} (as the sim supports).", _KEY
         )
     key = keys[0]
+    if key == "segment_id":
+        assert segments is not None
+        return {key: _segment_id(segments, source[key], "source.segment_id")}
     if key in flags:
         if source[key] is not True:
             raise bad_request(f"source.{key} must be true.", _KEY)
         return {key: True}
     return {key: uuid_list(source, key, allowed[key], required=True)}
+
+
+def _segment_id(account: Account, value: Any, field: str) -> int:
+    """A validated ``segment_id``: an integer naming a live segment of the account (else 400)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_request(f"{field} must be an integer.", _KEY)
+    if not account.segment_exists(value):
+        raise bad_request(f"{field} {value} does not exist.", _KEY)
+    return value
 
 
 def _exclude(body: dict[str, Any], source: dict[str, Any], max_items: int = 500) -> set[str]:
@@ -110,9 +129,13 @@ def _targets(
 async def _membership(request: web.Request, remove: bool) -> web.Response:
     account: Account = request["account"]
     body = read_object(await read_json(request))
-    # engagement_level and segment_id sources are not simulated (400).
+    # engagement_level sources are not simulated (400); the API documents no segment_id
+    # source for removals.
     source = _source(
-        body, {"list_ids": 50, "contact_ids": 500, "tag_ids": 50}, ("all_active_contacts",)
+        body,
+        {"list_ids": 50, "contact_ids": 500, "tag_ids": 50},
+        ("all_active_contacts",),
+        None if remove else account,
     )
     exclude = _exclude(body, source)
     lists = _targets(account, body, "list_ids", "lists", 50)
@@ -187,10 +210,12 @@ async def _custom_fields_delete(request: web.Request) -> web.Response:
     return submit(request, "custom_fields_delete", CustomFieldDeleteJob(account, ids))
 
 
-def _export_fields(body: dict[str, Any]) -> list[str]:
+def _export_fields(account: Account, body: dict[str, Any]) -> list[str]:
     fields = body.get("fields")
     if fields is None:
-        return ["email_address", "first_name", "last_name"]
+        # The spec: "By default, all fields are returned". UNCONFIRMED: the real column set and
+        # order; the sim writes every field it knows, then one cf:<name> column per custom field.
+        return [*EXPORT_FIELDS, *(f"cf:{f.name}" for f in account.custom_fields.values())]
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields) or not fields:
         raise bad_request("fields must be a non-empty array of field names.", _KEY)
     bad = [f for f in fields if f not in EXPORT_FIELDS and not f.startswith("cf:")]
@@ -212,15 +237,17 @@ def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -
         for k in ("contact_ids", "list_ids", "tag_ids", "segment_id", "new_subscriber")
         if body.get(k)
     ]
-    if len(filters) > 1:
+    # The spec lets new_subscriber go with list_ids; every other pair is exclusive.
+    if len(filters) > 1 and set(filters) != {"list_ids", "new_subscriber"}:
         raise bad_request(
-            "contact_ids, list_ids, tag_ids, segment_id and new_subscriber are mutually exclusive.",
+            "contact_ids, list_ids, tag_ids, segment_id and new_subscriber are mutually exclusive "
+            "(except list_ids with new_subscriber).",
             _KEY,
         )
-    if "segment_id" in filters:
-        raise bad_request("segment_id is not supported by the simulator.", _KEY)
     limits = {"contact_ids": 500, "list_ids": 50, "tag_ids": 50}
     source: dict[str, Any] = {f: uuid_list(body, f, limits[f]) for f in filters if f in limits}
+    if "segment_id" in filters:
+        source["segment_id"] = _segment_id(account, body["segment_id"], "segment_id")
     status = body.get("status")
     exclude = set(uuid_list(body.get("exclude") or {}, "contact_ids", 50))
     since = now - dt.timedelta(days=30)
@@ -247,7 +274,7 @@ def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -
 async def _export(request: web.Request) -> web.Response:
     account: Account = request["account"]
     body = read_object(await read_json(request))
-    fields = _export_fields(body)
+    fields = _export_fields(account, body)
     select = _export_selector(account, body, request["state"].clock.now())
     activity_id = new_id()
     job = ExportJob(account, select, fields, activity_id)

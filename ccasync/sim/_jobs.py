@@ -50,7 +50,10 @@ class _Job:
 
 
 def resolve_source(account: Account, source: dict[str, Any]) -> list[SimContact]:
-    """Contacts picked by a validated bulk ``source``: ids, all active, or new subscribers."""
+    """Contacts picked by a validated bulk ``source``: ids, a segment, all active, or new ones.
+
+    A segment is evaluated when the activity starts; one deleted meanwhile picks nobody.
+    """
     contacts = account.contacts
     if "contact_ids" in source:
         found = (contacts.get(i) for i in source["contact_ids"])
@@ -69,6 +72,11 @@ def resolve_source(account: Account, source: dict[str, Any]) -> list[SimContact]
             if tag is not None:
                 tagged.update(dict.fromkeys(tag.members))
         return [contacts[i] for i in tagged if not contacts[i].is_deleted]
+    if "segment_id" in source:
+        segment = account.segments.get(source["segment_id"])
+        if segment is None or segment.deleted_at is not None:
+            return []
+        return [c for c in contacts.values() if segment.matches(c)]
     if "new_subscriber" in source:
         since = account.state.clock.now() - dt.timedelta(days=30)
         return [c for c in contacts.values() if not c.is_deleted and c.created_at >= since]

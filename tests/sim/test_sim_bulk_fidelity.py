@@ -1,0 +1,127 @@
+"""Bulk activity fidelity: segment sources, export filter combinations and default columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+
+
+async def _list(api: Any, name: str) -> str:
+    return str((await api.post("/contact_lists", {"name": name}))[1]["list_id"])
+
+
+async def _import(api: Any, rows: list[dict[str, Any]], list_id: str) -> None:
+    status, body = await api.post(
+        "/activities/contacts_json_import", {"import_data": rows, "list_ids": [list_id]}
+    )
+    assert status == 201, body
+    await api.finish(body)
+
+
+async def _segment_on(api: Any, list_id: str) -> int:
+    """A segment whose members are the members of ``list_id``."""
+    criteria = {
+        "version": "1.0.0",
+        "criteria": {
+            "type": "and",
+            "group": [
+                {
+                    "source": "list_membership",
+                    "field": "list_id",
+                    "op": "contains-any",
+                    "const_value": list_id,
+                }
+            ],
+        },
+    }
+    status, body = await api.post(
+        "/segments", {"name": f"seg {list_id}", "segment_criteria": orjson.dumps(criteria).decode()}
+    )
+    assert status == 201, body
+    return int(body["segment_id"])
+
+
+async def _download(api: Any, created: tuple[int, Any]) -> list[dict[str, str]]:
+    status, body = created
+    assert status == 201, body
+    done = await api.finish(body)
+    _, text = await api.get(done["_links"]["results"]["href"])
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def _members(api: Any, list_id: str) -> int:
+    _, body = await api.get(f"/contact_lists/{list_id}", params={"include_membership_count": "all"})
+    return int(body["membership_count"])
+
+
+async def test_add_list_memberships_accepts_a_segment_source(api: Any) -> None:
+    """source {"segment_id": N} (documented for add_list_memberships) adds the segment's members."""
+    src, dst = await _list(api, "src"), await _list(api, "dst")
+    await _import(api, [{"email": "a@example.org"}, {"email": "b@example.org"}], src)
+    segment_id = await _segment_on(api, src)
+    status, body = await api.post(
+        "/activities/add_list_memberships",
+        {"source": {"segment_id": segment_id}, "list_ids": [dst]},
+    )
+    assert status == 201, body
+    await api.finish(body)
+    assert await _members(api, dst) == 2
+
+
+async def test_segment_sources_are_checked(api: Any) -> None:
+    """An unknown segment or a non-integer segment_id is a 400 naming segment_id."""
+    dst = await _list(api, "dst")
+    for bad in (99, "1", True):
+        status, body = await api.post(
+            "/activities/add_list_memberships", {"source": {"segment_id": bad}, "list_ids": [dst]}
+        )
+        assert status == 400, (bad, body)
+        assert "segment_id" in body[0]["error_message"]
+
+
+async def test_remove_list_memberships_has_no_segment_source(api: Any) -> None:
+    """remove_list_memberships documents no segment_id source: still a 400."""
+    src = await _list(api, "src")
+    segment_id = await _segment_on(api, src)
+    status, _ = await api.post(
+        "/activities/remove_list_memberships",
+        {"source": {"segment_id": segment_id}, "list_ids": [src]},
+    )
+    assert status == 400
+
+
+async def test_export_by_segment(api: Any) -> None:
+    """contact_exports with segment_id exports the segment's members."""
+    src, other = await _list(api, "src"), await _list(api, "other")
+    await _import(api, [{"email": "in@example.org"}], src)
+    await _import(api, [{"email": "out@example.org"}], other)
+    segment_id = await _segment_on(api, src)
+    rows = await _download(
+        api, await api.post("/activities/contact_exports", {"segment_id": segment_id})
+    )
+    assert [r["email_address"] for r in rows] == ["in@example.org"]
+
+
+async def test_export_new_subscriber_combines_with_list_ids(api: Any) -> None:
+    """new_subscriber is documented as combinable with list_ids: the export is their overlap."""
+    src, other = await _list(api, "src"), await _list(api, "other")
+    await _import(api, [{"email": "in@example.org"}], src)
+    await _import(api, [{"email": "out@example.org"}], other)
+    rows = await _download(
+        api,
+        await api.post("/activities/contact_exports", {"list_ids": [src], "new_subscriber": True}),
+    )
+    assert [r["email_address"] for r in rows] == ["in@example.org"]
+
+
+async def test_export_without_fields_returns_every_field(api: Any) -> None:
+    """Without ``fields`` the export has every column ("by default, all fields are returned")."""
+    src = await _list(api, "src")
+    await _import(api, [{"email": "a@example.org", "job_title": "Chef"}], src)
+    rows = await _download(api, await api.post("/activities/contact_exports", {}))
+    assert rows[0]["email_address"] == "a@example.org"
+    assert rows[0]["job_title"] == "Chef"
+    assert rows[0]["list_memberships"] == "src"
