@@ -330,3 +330,21 @@ async def test_schedule_campaigns_past_time_and_sent_activity(vsim: Any) -> None
     assert past.outcome == "failed"
     assert past.step == "time"
     assert isinstance(past.error, ScheduleTimeError)
+
+
+async def test_lost_answers_then_rerun_schedule_each_once() -> None:
+    """Answers cut after a create and a schedule fail two locations; a rerun completes all once."""
+    from ccasync.sim import SimConfig, serve
+
+    faults = "nth:2:reset@POST /v3/emails,nth:3:reset@POST /v3/emails/activities/*/schedules"
+    config = SimConfig(per_second=None, per_day=None, time_scale=0, start_time=START, faults=faults)
+    async with serve(config) as sim, _client(sim) as cc:
+        locations = await _locations(cc)
+        first = await create_campaigns_for_locations(cc, TEMPLATE, locations)
+        second = await create_campaigns_for_locations(cc, TEMPLATE, locations)
+        names = await _live_campaigns(cc)
+        posts = [e for e in sim.log.entries if e.method == "POST" and "/schedules" in e.path]
+    assert sorted(item.step or "" for item in first) == ["", "", "create", "schedule"]
+    assert all(item.ok for item in second)
+    assert len(names) == len(set(names)) == 4
+    assert len(posts) == 4
