@@ -45,6 +45,8 @@ MAX_LISTS = 50
 """List ids per bulk call (targets or source)."""
 MAX_TAGS = 50
 """Tag ids per tagging call."""
+MAX_SEGMENT_ID = 2**63 - 1
+"""Largest segment id accepted locally (segment ids are positive integers; no bound documented)."""
 
 CsvFile = bytes | str | Path | IO[bytes]
 """What ``import_csv`` reads: the CSV bytes, a path, or a binary file object."""
@@ -199,11 +201,13 @@ class ActivitiesResource(Resource):
         all_active_contacts: bool = False,
         tag_ids: Sequence[str] | None = None,
         exclude_contact_ids: Sequence[str] | None = None,
+        segment_id: int | None = None,
     ) -> Activity:
         """Add contacts to ``list_ids`` (``POST /activities/add_list_memberships``).
 
         Exactly one source: ``contact_ids`` (≤500), ``source_list_ids`` (members of ≤50 lists),
-        ``all_active_contacts``, or ``tag_ids`` (≤50). 1-50 target lists.
+        ``all_active_contacts``, ``tag_ids`` (≤50) or ``segment_id`` (the segment's members
+        when the activity runs). 1-50 target lists.
         ``exclude_contact_ids`` only with ``all_active_contacts`` or ``source_list_ids``.
         Previously unsubscribed contacts are not added. One API call, retried safely.
         Raises ValidationError, APIError subclasses.
@@ -215,6 +219,7 @@ class ActivitiesResource(Resource):
             all_active_contacts,
             tag_ids,
             exclude_contact_ids,
+            segment_id,
         )
         return await self._post("/activities/add_list_memberships", body, Replay.UPSERT)
 
@@ -230,7 +235,8 @@ class ActivitiesResource(Resource):
     ) -> Activity:
         """Remove contacts from ``list_ids`` (``POST /activities/remove_list_memberships``).
 
-        Same sources and limits as :meth:`add_list_memberships`. One API call, retried
+        Same sources and limits as :meth:`add_list_memberships` except ``segment_id`` (the API
+        documents no segment source for removals). One API call, retried
         safely. Raises ValidationError, APIError subclasses.
         """
         body = _membership_body(
@@ -359,9 +365,11 @@ class ActivitiesResource(Resource):
         """Start a CSV export of contacts (``POST /activities/contact_exports``).
 
         At most one selector: ``contact_ids`` (≤500), ``list_ids`` (≤50), ``tag_ids`` (≤50),
-        ``segment_id`` or ``new_subscriber``; none exports every contact. ``fields`` names the
-        CSV columns; ``exclude_contact_ids`` ≤50. Wait for the activity, then stream the file
-        with :meth:`download_export`. One API call. Raises ValidationError, APIError.
+        ``segment_id`` or ``new_subscriber`` (which may also narrow ``list_ids`` to contacts
+        of the last 30 days); none exports every contact. ``fields`` names the CSV columns
+        (default: every field); ``exclude_contact_ids`` ≤50. Wait for the activity, then
+        stream the file with :meth:`download_export`. One API call. Raises ValidationError,
+        APIError.
         """
         body: dict[str, Any] = {
             "contact_ids": _opt_list(contact_ids),
@@ -522,9 +530,11 @@ def _check_csv(data: bytes, file_name: str) -> None:
 
 
 def _check_export_selectors(selectors: Mapping[str, Any]) -> None:
-    chosen = [name for name, value in selectors.items() if value is not None]
-    if len(chosen) > 1:
+    chosen = [name for name, value in selectors.items() if value not in (None, False)]
+    # The spec allows new_subscriber together with list_ids; every other pair is exclusive.
+    if len(chosen) > 1 and set(chosen) != {"list_ids", "new_subscriber"}:
         raise ValidationError(" | ".join(chosen), "at most one contact selector is allowed")
+    _checks.check_range("segment_id", selectors["segment_id"], low=1, high=MAX_SEGMENT_ID)
     _checks.check_uuids("contact_ids", selectors["contact_ids"], max_items=MAX_SOURCE_CONTACTS)
     _checks.check_uuids("list_ids", selectors["list_ids"], max_items=MAX_LISTS)
     _checks.check_uuids("tag_ids", selectors["tag_ids"], max_items=MAX_TAGS)
@@ -543,14 +553,19 @@ def _source(
     list_ids: Sequence[str] | None,
     tag_ids: Sequence[str] | None,
     flags: Mapping[str, bool],
+    segment: Mapping[str, int | None] | None = None,
 ) -> dict[str, Any]:
     named = {"contact_ids": contact_ids, "list_ids": list_ids, "tag_ids": tag_ids}
-    given = [v is not None for v in named.values()] + list(flags.values())
-    _checks.check_exactly_one([f"source.{n}" for n in [*named, *flags]], given)
+    segment = segment or {}
+    given = [v is not None for v in [*named.values(), *segment.values()]] + list(flags.values())
+    _checks.check_exactly_one([f"source.{n}" for n in [*named, *segment, *flags]], given)
     _checks.check_uuids("source.contact_ids", contact_ids, max_items=MAX_SOURCE_CONTACTS)
     _checks.check_uuids("source.list_ids", list_ids, max_items=MAX_LISTS)
     _checks.check_uuids("source.tag_ids", tag_ids, max_items=MAX_TAGS)
+    for name, value in segment.items():
+        _checks.check_range(f"source.{name}", value, low=1, high=MAX_SEGMENT_ID)
     source = _lists_of(named)
+    source.update({k: v for k, v in segment.items() if v is not None})
     source.update({k: True for k, v in flags.items() if v})
     return source
 
@@ -575,10 +590,17 @@ def _membership_body(
     all_active_contacts: bool,
     tag_ids: Sequence[str] | None,
     exclude_contact_ids: Sequence[str] | None,
+    segment_id: int | None = None,
 ) -> dict[str, Any]:
     _checks.check_uuids("list_ids", list_ids, max_items=MAX_LISTS, min_items=1)
+    # Only additions take a segment source; the spec lists none for removals.
+    segment = {"segment_id": segment_id} if segment_id is not None else None
     source = _source(
-        contact_ids, source_list_ids, tag_ids, {"all_active_contacts": all_active_contacts}
+        contact_ids,
+        source_list_ids,
+        tag_ids,
+        {"all_active_contacts": all_active_contacts},
+        segment,
     )
     body = {"source": source, "list_ids": list(list_ids)}
     return body | _exclude(exclude_contact_ids, source)

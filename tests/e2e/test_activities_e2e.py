@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from test_contacts_segment_e2e import create_segment
 
 from ccasync.errors import NotFoundError
 from ccasync.models.activities import JsonImportContact
@@ -190,3 +191,24 @@ async def test_get_iter_all_and_wait(sim_client: Any) -> None:
     completed = [a.activity_id async for a in cc.activities.iter_all(state="completed")]
     assert job.activity_id in listed
     assert job.activity_id in completed
+
+
+async def test_segment_sources_and_filtered_exports(sim_client: Any, sim: Any) -> None:
+    """add_list_memberships(segment_id=) and export_contacts(segment_id= / new_subscriber+lists)."""
+    cc = sim_client
+    src, dst = await cc.lists.create("Seg source"), await cc.lists.create("Seg target")
+    rows = [{"email": f"g{i}@example.com"} for i in range(3)]
+    await cc.activities.wait(await cc.activities.import_contacts(rows, [src.list_id]), **FAST)
+    segment_id = await create_segment(sim, "On source", src.list_id)
+    job = await cc.activities.add_list_memberships([dst.list_id], segment_id=segment_id)
+    await cc.activities.wait(job, **FAST)
+    assert await members(cc, dst.list_id) == [f"g{i}@example.com" for i in range(3)]
+    for selectors in (
+        {"segment_id": segment_id},
+        {"list_ids": [src.list_id], "new_subscriber": True},
+    ):
+        done = await cc.activities.wait(await cc.activities.export_contacts(**selectors), **FAST)
+        async with cc.activities.download_export(done) as chunks:
+            body = b"".join([chunk async for chunk in chunks])
+        table = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+        assert sorted(row["email_address"] for row in table) == [r["email"] for r in rows]

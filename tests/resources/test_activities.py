@@ -505,3 +505,25 @@ def test_activity_errors_accept_both_shapes() -> None:
 
     parsed = structure({"activity_errors": ["a", {"message": "b"}, {}]}, Activity)
     assert parsed.activity_errors == ["a", "b"]
+
+
+async def test_export_new_subscriber_goes_with_list_ids(make: Any) -> None:
+    """new_subscriber with list_ids is one documented filter pair, not two selectors."""
+    ft = FakeTransport(created)
+    async with make(ft) as cc:
+        await cc.activities.export_contacts(list_ids=[L1], new_subscriber=True)
+        with pytest.raises(ValidationError, match="at most one"):
+            await cc.activities.export_contacts(tag_ids=[T1], new_subscriber=True)
+    assert body_of(ft.requests[0]) == {"list_ids": [L1], "new_subscriber": True}
+
+
+async def test_add_list_memberships_from_a_segment(make: Any) -> None:
+    """segment_id is an add_list_memberships source (one integer), exclusive with the others."""
+    ft = FakeTransport(created)
+    async with make(ft) as cc:
+        await cc.activities.add_list_memberships([L1], segment_id=7)
+        with pytest.raises(ValidationError, match="source"):
+            await cc.activities.add_list_memberships([L1], segment_id=7, contact_ids=[C1])
+        with pytest.raises(ValidationError, match="segment_id"):
+            await cc.activities.add_list_memberships([L1], segment_id=0)
+    assert body_of(ft.requests[0]) == {"source": {"segment_id": 7}, "list_ids": [L1]}
