@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=FAULT_GRAMMAR,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="0 = any free port")
     parser.add_argument(
         "--access-token", default="dev-token", help="development token (never expires)"
@@ -36,12 +36,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--per-day", type=int, default=10_000, help="requests/day per API key; 0 = off"
     )
-    parser.add_argument("--rate-rule", choices=("sliding", "fixed", "bucket"), default="sliding")
-    parser.add_argument("--refresh-tokens", choices=("rotating", "long_lived"), default="rotating")
-    parser.add_argument("--faults", default=None, help="fault spec, grammar below")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--time-scale", type=float, default=1.0, help="simulated seconds per wall second"
+        "--rate-rule",
+        choices=("sliding", "fixed", "bucket"),
+        default="sliding",
+        help="per-second rule: no 1-s window over the limit (sliding, default), per calendar "
+        "second (fixed), or a token bucket allowing a burst (bucket)",
+    )
+    parser.add_argument(
+        "--refresh-tokens",
+        choices=("rotating", "long_lived"),
+        default="rotating",
+        help="rotating: single-use refresh tokens (default); long_lived: the same one each time",
+    )
+    parser.add_argument("--faults", default=None, help="fault spec, grammar below")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="drives ids, faults and the generated opens and clicks (same seed, same run)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="simulated seconds per wall second (0 = frozen)",
     )
     return parser
 
@@ -54,6 +73,14 @@ def config_from_args(argv: Sequence[str] | None = None) -> SimConfig:
         parse_spec(args.faults)
     except FaultSpecError as exc:
         parser.error(f"--faults: {exc}")
+    try:
+        return _config(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def _config(args: argparse.Namespace) -> SimConfig:
+    """The ``SimConfig`` of parsed arguments; ValueError names a value it refuses."""
     return SimConfig(
         host=args.host,
         port=args.port,

@@ -127,3 +127,21 @@ async def test_request_log_records_key_account_and_status(api: Any, fsim: Any) -
     assert (second.client_id, second.status) == (None, 401)
     assert fsim.log.count(path="/v3/contacts*", status=200) == 1
     assert fsim.log.max_in_window(1.0) == 2
+
+
+@pytest.mark.parametrize("argv", [["--per-second", "-1"], ["--time-scale", "-2"]])
+def test_bad_numbers_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A negative limit or time scale exits with a usage message, not a traceback."""
+    with pytest.raises(SystemExit) as exited:
+        config_from_args(argv)
+    assert exited.value.code == 2
+    assert argv[0] in capsys.readouterr().err
+
+
+def test_help_explains_seed_and_time_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help says what --seed drives and that --time-scale 0 freezes the clock."""
+    with pytest.raises(SystemExit):
+        config_from_args(["--help"])
+    out = capsys.readouterr().out
+    assert "opens and clicks" in out
+    assert "0 = frozen" in out
