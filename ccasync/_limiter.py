@@ -32,6 +32,8 @@ The algorithm (virtual scheduling, GCRA-style, with a window guard)
 - Waiters form one FIFO queue; only its head may be granted, so a large acquisition is never
   overtaken. A cancelled waiter leaves the queue; if it was cancelled just after being granted
   (before it could send), its slot and its daily count are given back.
+- A caller woken late by a busy loop has its grant re-stamped at the moment it resumes, so the
+  window guard counts from when the request really leaves, not from when the timer fired.
 - ``on_throttled`` (the server answered ``throttled``: another process shares the key) pauses
   every waiter; ``on_quota_exceeded`` marks the UTC day spent.
 """
@@ -89,6 +91,7 @@ class _Waiter:
     amount: int
     future: asyncio.Future[None]
     queued_at: float
+    granted_at: float = -math.inf
 
 
 @attrs.frozen
@@ -282,6 +285,7 @@ class RateLimiter:
         except asyncio.CancelledError:
             self._forget(waiter)
             raise
+        self._restamp(waiter, loop.time())
 
     def on_throttled(self, retry_after: float | None) -> None:
         """The server answered ``throttled``: pause every waiter, then resume at the same pace.
@@ -416,12 +420,32 @@ class RateLimiter:
         if now < slot:
             return slot
         undo = _Undo(head, self._next_at, tuple(self._recent))
+        head.granted_at = now
         self._grant(head.amount, now, slot)
         self._undo = undo
         self._note_wait(now - head.queued_at)
         self._waiters.popleft()
         head.future.set_result(None)
         return None
+
+    def _restamp(self, waiter: _Waiter, resumed: float) -> None:
+        """Record a grant at the time its caller really resumed (and so sends), if later.
+
+        A caller granted by the timer resumes only when the loop gets to it; behind a busy loop
+        (a GC pause, CPU work of other tasks) that can be tens of milliseconds, and its request
+        would then reach the server bunched with the next ones. Moving the recorded time later
+        only makes the window guard stricter for the grants that follow.
+        """
+        if not self._cap or resumed <= waiter.granted_at:
+            return
+        stamps = list(self._recent)
+        left = waiter.amount
+        for i in range(len(stamps) - 1, -1, -1):
+            if left and stamps[i] == waiter.granted_at:
+                stamps[i] = resumed
+                left -= 1
+        self._recent.clear()
+        self._recent.extend(sorted(stamps))
 
     def _note_wait(self, waited: float) -> None:
         self._waited += waited

@@ -541,3 +541,25 @@ def test_used_today_must_be_a_count(bad: object) -> None:
     """A negative or non-integer used_today is a ConfigError."""
     with pytest.raises(ConfigError, match="used_today"):
         RateLimiter(used_today=bad)  # type: ignore[arg-type]
+
+
+async def test_late_resume_restamps_the_grant(vtime: VirtualLoopTime) -> None:
+    """A caller that resumes 50 ms after its grant pushes the next grants back accordingly."""
+    limiter = RateLimiter(4)
+    sends = [vtime.now]
+    await limiter.acquire()
+    late = asyncio.create_task(limiter.acquire())
+    await vtime.settle()
+    vtime.now = 0.255
+    assert vtime.fire_due()  # granted now; its task has not run yet
+    vtime.now = 0.305  # the busy loop gets to it 50 ms later: that is when it sends
+    await vtime.settle()
+    assert late.done()
+    sends.append(vtime.now)
+    for _ in range(6):
+        task = asyncio.create_task(limiter.acquire())
+        while not task.done():
+            await vtime.advance(0.001)
+        sends.append(vtime.now)
+    spans = [sends[i + 4] - sends[i] for i in range(len(sends) - 4)]
+    assert min(spans) >= 1.02 - 1e-6
