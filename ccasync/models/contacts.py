@@ -194,11 +194,16 @@ class SignUpFormResult:
 def check_contact(contact: Contact, *, for_update: bool) -> None:
     """Validate ``contact`` for ``POST /contacts`` (``for_update=False``) or ``PUT``.
 
+    A PUT of a record read as deleted (``deleted_at`` set) revives it and needs
+    ``update_source`` Account (the spec's rule).
+
     Raises :class:`ValidationError` naming the field and the broken rule.
     """
     if for_update:
         _checks.check_uuid("contact_id", contact.contact_id)
         _checks.check_required("update_source", contact.update_source)
+        if contact.deleted_at is not None and contact.update_source != "Account":
+            raise ValidationError("update_source", "must be Account to restore a deleted contact")
     else:
         _checks.check_required("create_source", contact.create_source)
         _check_minimal(contact)

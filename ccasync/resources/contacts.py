@@ -114,6 +114,9 @@ class ContactsResource(Resource):
     async def update(self, contact: Contact) -> Contact:
         """Replace a contact (``PUT /contacts/{id}``); also revives a deleted contact.
 
+        Reviving needs ``update_source`` Account (checked locally when the record carries
+        ``deleted_at``).
+
         Needs ``contact_id`` and ``update_source``. Top-level fields omitted become null;
         sub-resource lists left ``None`` are omitted and stay untouched on the server. Send a
         record read with :meth:`get`: unknown fields are written back. Same limits as

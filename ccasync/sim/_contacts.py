@@ -130,6 +130,10 @@ async def _put(request: web.Request) -> web.Response:
     source = one_of(body, "update_source", ("Contact", "Account"))
     if source is None:
         raise bad_request("update_source is required.")
+    if contact.is_deleted and source != "Account":
+        # The spec: "To restore a deleted contact you must specify the update_source as
+        # Account". UNCONFIRMED: the status and wording when it is not.
+        raise bad_request("update_source must be Account to restore a deleted contact.")
     email = parse_email(body)
     scalars = parse_scalars(body)
     now = _now(request)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ccasync.errors import ConflictError, NotFoundError
+from ccasync.errors import ConflictError, NotFoundError, ValidationError
 from ccasync.models.contacts import (
     Contact,
     ContactCustomField,
@@ -133,3 +133,21 @@ async def test_unsubscribe_by_put_then_resubscribe(sim_client: Any) -> None:
     unsubscribed = [c.contact_id async for c in cc.contacts.iter_all(status="unsubscribed")]
     assert unsubscribed == [made.contact_id]
     await cc.contacts.resubscribe(made.contact_id, [lst.list_id])
+
+
+async def test_update_revives_a_deleted_contact(sim_client: Any) -> None:
+    """update() of a deleted record revives it with update_source Account; Contact is refused."""
+    cc = sim_client
+    made = await cc.contacts.create(person("lazarus@example.com", first_name="Laz"))
+    await cc.contacts.delete(made.contact_id)
+    deleted = await cc.contacts.get(made.contact_id)
+    assert deleted.deleted_at is not None
+    deleted.update_source = "Contact"
+    with pytest.raises(ValidationError, match="update_source"):
+        await cc.contacts.update(deleted)
+    deleted.update_source = "Account"
+    revived = await cc.contacts.update(deleted)
+    assert revived.deleted_at is None
+    found = await cc.contacts.find_by_email("lazarus@example.com")
+    assert found is not None
+    assert found.deleted_at is None

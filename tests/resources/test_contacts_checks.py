@@ -8,6 +8,7 @@ import pytest
 
 from ccasync.errors import ValidationError
 from ccasync.models import _checks
+from ccasync.models.contacts import Contact, check_contact
 
 UUID = "1618ae62-4752-11e9-9c8a-fa163e6b01c1"
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -71,3 +72,16 @@ def test_check_enum_and_exactly_one() -> None:
         _checks.check_exactly_one(("a", "b", "c"), (True, True, False))
     with pytest.raises(ValidationError, match="got none"):
         _checks.check_exactly_one(("a", "b"), (False, False))
+
+
+def test_reviving_a_deleted_contact_needs_update_source_account() -> None:
+    """A record with deleted_at set can only be PUT with update_source Account (spec rule)."""
+    contact = Contact(
+        contact_id="1618ae62-4752-11e9-9c8a-fa163e6b01c1",
+        update_source="Contact",
+        deleted_at=dt.date(2026, 1, 2),
+    )
+    with pytest.raises(ValidationError, match="update_source"):
+        check_contact(contact, for_update=True)
+    contact.update_source = "Account"
+    check_contact(contact, for_update=True)

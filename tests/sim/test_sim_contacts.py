@@ -267,3 +267,16 @@ async def test_account_caps_for_lists_fields_and_memberships(api: Any, fsim: Any
     )
     assert status == 400
     assert "list_memberships" in body[0]["error_message"]
+
+
+async def test_reviving_a_deleted_contact_needs_update_source_account(api: Any) -> None:
+    """The spec: to restore a deleted contact update_source must be Account (else 400)."""
+    created = await _contact(api, "rev@example.org", first_name="Rev")
+    path = f"/contacts/{created['contact_id']}"
+    await api.delete(path)
+    status, body = await api.put(path, {"update_source": "Contact", "first_name": "Rev"})
+    assert status == 400
+    assert "update_source" in body[0]["error_message"]
+    assert (await api.get(path))[1]["deleted_at"]
+    status, _ = await api.put(path, {"update_source": "Account", "first_name": "Rev"})
+    assert status == 200
