@@ -39,7 +39,8 @@ from ._state import Account, SimState
 from ._submit import submit
 from ._validate import uuid_list
 
-_STATES = ("initialized", "processing", "completed", "cancelled", "failed", "timed_out")
+# The documented values of GET /activities?state= (an "initialized" filter is not among them).
+_STATES = ("processing", "completed", "cancelled", "failed", "timed_out")
 _KEY = "activities.api.validation.error"
 
 

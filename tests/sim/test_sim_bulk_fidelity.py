@@ -125,3 +125,10 @@ async def test_export_without_fields_returns_every_field(api: Any) -> None:
     assert rows[0]["email_address"] == "a@example.org"
     assert rows[0]["job_title"] == "Chef"
     assert rows[0]["list_memberships"] == "src"
+
+
+async def test_activity_state_filter_takes_only_documented_states(api: Any) -> None:
+    """GET /activities?state= takes processing/completed/cancelled/failed/timed_out only."""
+    assert (await api.get("/activities", params={"state": "initialized"}))[0] == 400
+    for state in ("processing", "completed", "cancelled", "failed", "timed_out"):
+        assert (await api.get("/activities", params={"state": state}))[0] == 200
