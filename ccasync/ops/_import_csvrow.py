@@ -1,27 +1,49 @@
-"""One CSV record as a read-only mapping that keeps the raw cells for the column-plan fast path."""
+"""CSV records as read-only mappings that keep their batch's raw cells for the fast paths."""
 
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 
 
-class CsvRecord(Mapping[str, str]):
-    """A CSV record: ``header`` (shared by every record of one file) and this record's ``cells``.
+class CsvBatch:
+    """Consecutive records of one CSV file: the shared ``header`` and each record's ``cells``.
 
-    As a mapping it equals ``dict(zip(header, cells))``: surplus cells belong to no column,
-    missing cells are absent, a repeated column name keeps its last cell. The validator reads
-    ``cells`` by position through a plan made once per ``header`` instead of walking a dict.
+    The validator works on a whole batch at once, column by column (see ``RowChecker``).
     """
 
-    __slots__ = ("cells", "header")
+    __slots__ = ("header", "rows")
 
-    def __init__(self, header: tuple[str, ...], cells: list[str]) -> None:
+    def __init__(self, header: tuple[str, ...], rows: list[list[str]]) -> None:
         self.header = header
-        self.cells = cells
+        self.rows = rows
+
+
+class CsvRecord(Mapping[str, str]):
+    """Record ``index`` of a :class:`CsvBatch`.
+
+    As a mapping it equals ``dict(zip(header, cells))``: surplus cells belong to no column,
+    missing cells are absent, a repeated column name keeps its last cell.
+    """
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: CsvBatch, index: int) -> None:
+        self.batch = batch
+        self.index = index
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The file's column names."""
+        return self.batch.header
+
+    @property
+    def cells(self) -> list[str]:
+        """This record's raw cells, in file order."""
+        return self.batch.rows[self.index]
 
     def as_dict(self) -> dict[str, str]:
         """The record as a plain dict (column name → cell)."""
-        return dict(zip(self.header, self.cells, strict=False))
+        return dict(zip(self.batch.header, self.batch.rows[self.index], strict=False))
 
     def __getitem__(self, key: str) -> str:
         return self.as_dict()[key]

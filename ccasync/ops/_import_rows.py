@@ -7,6 +7,7 @@ Limits follow the JSON import schema (reference §8.2): names, phones, city/stat
 
 from __future__ import annotations
 
+import functools
 from array import array
 from collections.abc import Mapping
 from operator import gt, itemgetter
@@ -15,7 +16,7 @@ from typing import Any
 from email_validator import EmailNotValidError
 
 from ccasync.models.contacts import EMAIL_MAX
-from ccasync.ops._import_csvrow import CsvRecord
+from ccasync.ops._import_csvrow import CsvBatch, CsvRecord
 from ccasync.ops._import_email import EmailCache, normalize_email
 from ccasync.ops.results import RowIssue
 
@@ -98,6 +99,8 @@ class RowChecker:
         self._emails = EmailCache()
         self._header: tuple[str, ...] | None = None
         self._plan: _ColumnPlan | None = None
+        self._batch: CsvBatch | None = None
+        self._ready: list[dict[str, Any] | None] = []
 
     def _compile(self, raw_key: str) -> Spec:
         key = raw_key.strip()
@@ -116,37 +119,80 @@ class RowChecker:
     def check(self, row: int, record: Mapping[str, Any]) -> dict[str, Any] | RowIssue:
         """Clean ``record`` (input row ``row``) or say what is wrong with it."""
         if type(record) is CsvRecord:
-            return self._check_cells(row, record)
+            batch = record.batch
+            if batch is not self._batch:
+                self._batch = batch
+                self._ready = self._prepare(batch)
+            clean = self._ready[record.index]
+            if clean is not None:
+                return clean
+            return self._check_mapping(row, record.as_dict())
         return self._check_mapping(row, record)
 
-    def _check_cells(self, row: int, record: CsvRecord) -> dict[str, Any] | RowIssue:
-        # The column plan only proves rows fine: any doubt (a rule might fire, an email the
-        # cache cannot vouch for) goes to the general path, which then names the first issue.
-        if record.header is not self._header:
-            self._header = record.header
-            self._plan = _ColumnPlan.build([self._spec(key) for key in record.header])
+    # The CSV fast paths only PROVE rows fine: any doubt (a rule might fire, an email the cache
+    # cannot vouch for) leaves None, and the general path then validates that row and names
+    # its first issue. So every verdict and message is the general path's.
+
+    def _prepare(self, batch: CsvBatch) -> list[dict[str, Any] | None]:
+        if batch.header is not self._header:
+            self._header = batch.header
+            self._plan = _ColumnPlan.build([self._spec(key) for key in batch.header])
         plan = self._plan
+        rows = batch.rows
         if plan is None:
-            return self._check_mapping(row, record.as_dict())
-        values = list(map(str.strip, record.cells))
-        lengths = list(map(len, values))
-        if max(lengths, default=0) > plan.min_limit and any(map(gt, lengths, plan.limits)):
-            return self._check_mapping(row, record.as_dict())
-        if "" in values:
-            clean: dict[str, Any] = dict(filter(_has_value, zip(plan.keys, values, strict=False)))
-        else:
-            clean = dict(zip(plan.keys, values, strict=False))
+            return [None] * len(rows)
+        width = len(plan.keys)
+        if min(map(len, rows)) == width == max(map(len, rows)):
+            return self._columns(plan, rows)
+        return [self._cells(plan, cells) for cells in rows]
+
+    def _columns(self, plan: _ColumnPlan, rows: list[list[str]]) -> list[dict[str, Any] | None]:
+        # Column by column: each step is one C-level pass over a column of the batch.
+        columns = [list(map(str.strip, column)) for column in zip(*rows, strict=True)]
+        doubtful: set[int] = set()
+        for limit, column in zip(plan.limits, columns, strict=True):
+            if max(map(len, column)) > limit:
+                doubtful.update(i for i, text in enumerate(column) if len(text) > limit)
+        if plan.email >= 0:
+            emails = self._emails.normalize_column(columns[plan.email])
+            if None in emails:
+                doubtful.update(i for i, address in enumerate(emails) if address is None)
+            columns[plan.email] = emails  # type: ignore[assignment]
+        doubtful.update(_without_address(plan, columns))
+        for at, low, high in plan.numbers:
+            columns[at] = _number_column(columns[at], low, high, doubtful)
+        cleans: list[dict[str, Any] | None] = list(
+            map(dict, map(_zip_keys(plan.keys), zip(*columns, strict=False)))
+        )
+        for key, column in zip(plan.keys, columns, strict=True):
+            _drop_empty(cleans, key, column)
+        if plan.row_rules:
+            for i, clean in enumerate(cleans):
+                if clean is not None and type(_whole_row(i, clean)) is RowIssue:
+                    doubtful.add(i)
+        for i in doubtful:
+            cleans[i] = None
+        return cleans
+
+    def _cells(self, plan: _ColumnPlan, cells: list[str]) -> dict[str, Any] | None:
+        # One record whose cell count differs from the header's (row by row, same proofs).
+        values = list(map(str.strip, cells))
+        if any(map(gt, map(len, values), plan.limits)):
+            return None
+        clean: dict[str, Any] = dict(filter(_has_value, zip(plan.keys, values, strict=False)))
         address = clean.get("email")
         if address:
             normalized = self._emails.normalize(address)
             if normalized is None or len(normalized) > EMAIL_MAX:
-                return self._check_mapping(row, record.as_dict())
+                return None
             clean["email"] = normalized
         elif "sms_number" not in clean:
-            return self._check_mapping(row, record.as_dict())
-        if plan.numbers and not _numbers(plan.numbers, clean):
-            return self._check_mapping(row, record.as_dict())
-        return _whole_row(row, clean) if plan.row_rules else clean
+            return None
+        if plan.numbers and not _numbers(plan, clean):
+            return None
+        if plan.row_rules and type(_whole_row(0, clean)) is RowIssue:
+            return None
+        return clean
 
     def _spec(self, raw_key: str) -> Spec:
         return self._specs.get(raw_key) or self._compile(raw_key)
@@ -190,21 +236,25 @@ _NO_LIMIT = 1 << 62
 
 
 class _ColumnPlan:
-    """What each CSV column means, worked out once per header for the cell-by-position path.
+    """What each CSV column means, worked out once per header for the CSV fast paths.
 
     ``limits[i]``: the longest accepted (stripped) cell of column ``i`` (the email column's
-    limit applies again after normalization); ``numbers``: (key, low, high) of whole-number
-    columns; ``row_rules``: whether the columns could break a whole-row rule (more than 25
-    custom fields, 3 phones or 3 addresses): if not, those checks cannot fire and are skipped.
+    limit applies again after normalization); ``email``/``sms``: their column or -1;
+    ``numbers``: (column, low, high) of whole-number columns; ``row_rules``: whether the
+    columns could break a whole-row rule (more than 25 custom fields, 3 phones or 3
+    addresses): if not, those checks cannot fire and are skipped.
     """
 
-    __slots__ = ("keys", "limits", "min_limit", "numbers", "row_rules")
+    __slots__ = ("email", "keys", "limits", "numbers", "row_rules", "sms")
 
     def __init__(self, specs: list[Spec]) -> None:
         self.keys = tuple(spec[0] for spec in specs)
         self.limits = tuple(_NO_LIMIT if spec[1] == _INT else spec[2] for spec in specs)
-        self.min_limit = min(self.limits, default=_NO_LIMIT)
-        self.numbers = tuple((key, *INT_KEYS[key]) for key in self.keys if key in INT_KEYS)
+        self.email = self.keys.index("email") if "email" in self.keys else -1
+        self.sms = self.keys.index("sms_number") if "sms_number" in self.keys else -1
+        self.numbers = tuple(
+            (at, *INT_KEYS[key]) for at, key in enumerate(self.keys) if key in INT_KEYS
+        )
         keys = frozenset(self.keys)
         self.row_rules = (
             len(keys - STANDARD_KEYS) > MAX_CUSTOM_FIELDS
@@ -225,9 +275,10 @@ class _ColumnPlan:
         return cls(specs)
 
 
-def _numbers(numbers: tuple[tuple[str, int, int], ...], clean: dict[str, Any]) -> bool:
+def _numbers(plan: _ColumnPlan, clean: dict[str, Any]) -> bool:
     # Converts whole-number cells in place; False when one is not a number in its range.
-    for key, low, high in numbers:
+    for at, low, high in plan.numbers:
+        key = plan.keys[at]
         text = clean.get(key)
         if text is None:
             continue
@@ -239,6 +290,57 @@ def _numbers(numbers: tuple[tuple[str, int, int], ...], clean: dict[str, Any]) -
             return False
         clean[key] = number
     return True
+
+
+def _number_column(column: list[Any], low: int, high: int, doubtful: set[int]) -> list[Any]:
+    numbers: list[Any] = []
+    for i, text in enumerate(column):
+        if not text:
+            numbers.append(text)
+            continue
+        try:
+            number = int(text)
+        except ValueError:
+            doubtful.add(i)
+            numbers.append(text)
+            continue
+        if not low <= number <= high:
+            doubtful.add(i)
+        numbers.append(number)
+    return numbers
+
+
+def _zip_keys(keys: tuple[str, ...]) -> Any:
+    # zip(keys, row) as a C-level callable; rows come from columns of one length (no check).
+    return functools.partial(zip, keys, strict=False)
+
+
+def _without_address(plan: _ColumnPlan, columns: list[list[Any]]) -> list[int]:
+    # Rows with neither an email nor an SMS number (the general path reports them).
+    if plan.email >= 0:
+        emails = columns[plan.email]
+        empty = [i for i, address in enumerate(emails) if address == ""] if "" in emails else []
+    else:
+        empty = list(range(len(columns[0])))
+    if plan.sms >= 0:
+        sms = columns[plan.sms]
+        empty = [i for i in empty if not sms[i]]
+    return empty
+
+
+def _drop_empty(cleans: list[dict[str, Any] | None], key: str, column: list[Any]) -> None:
+    # Empty cells are absent values: remove them from the dicts built from whole rows.
+    if "" not in column:
+        return
+    at = column.index("")
+    while True:
+        clean = cleans[at]
+        assert clean is not None
+        del clean[key]
+        try:
+            at = column.index("", at + 1)
+        except ValueError:
+            return
 
 
 def _too_long(row: int, spec: Spec, text: str) -> RowIssue:

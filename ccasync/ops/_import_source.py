@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from ccasync.errors import ValidationError
 from ccasync.models.activities import JsonImportContact
-from ccasync.ops._import_csvrow import CsvRecord
+from ccasync.ops._import_csvrow import CsvBatch, CsvRecord
 from ccasync.ops._import_rows import CF_PREFIX, STANDARD_KEYS
 
 BATCH = 1000
@@ -43,11 +43,12 @@ def _csv_batches(handle: IO[str]) -> Iterator[Numbered]:
     check_header(first)
     header = tuple(first)
     # Blank lines are no records (and take no row number); cells map to columns by position.
-    records = filter(None, reader)
+    nonblank = filter(None, reader)
     row = 1
-    while cells := list(itertools.islice(records, BATCH)):
-        records_batch = [CsvRecord(header, c) for c in cells]
-        yield list(zip(range(row, row + len(cells)), records_batch, strict=True))
+    while cells := list(itertools.islice(nonblank, BATCH)):
+        batch = CsvBatch(header, cells)
+        records = map(CsvRecord, itertools.repeat(batch), range(len(cells)))
+        yield list(zip(range(row, row + len(cells)), records, strict=True))
         row += len(cells)
 
 
