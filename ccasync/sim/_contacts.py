@@ -34,7 +34,7 @@ from ._http import (
 )
 from ._records import SimContact
 from ._segments import segment_contacts
-from ._state import Account
+from ._state import MAX_LISTS_PER_CONTACT, Account
 from ._validate import one_of, opt_str, uuid_list, valid_email
 
 _STATUSES = (
@@ -176,6 +176,8 @@ async def _sign_up(request: web.Request) -> web.Response:
     extra = _signup_extras(account, body, now)
     contact = account.find_email(str(address))
     created = contact is None
+    if contact is not None:
+        _room_for_lists(contact, lists, "list_memberships")
     if contact is None:
         contact = account.create_contact(str(address), now)
         contact.create_source = "Contact"
@@ -184,6 +186,20 @@ async def _sign_up(request: web.Request) -> web.Response:
     return json_response(
         {"contact_id": contact.contact_id, "action": action}, 201 if created else 200
     )
+
+
+def _room_for_lists(contact: SimContact, lists: list[str], field: str) -> None:
+    """400 when adding ``lists`` would put ``contact`` on more than 50 lists.
+
+    Appending is what sign_up_form and resubscribe do; answering 200 and dropping the extra
+    lists would lose accepted data. UNCONFIRMED: the real status and wording.
+    """
+    total = len(contact.list_ids.keys() | set(lists))
+    if total > MAX_LISTS_PER_CONTACT:
+        raise bad_request(
+            f"{field} would put the contact on {total} lists; the maximum is "
+            f"{MAX_LISTS_PER_CONTACT}."
+        )
 
 
 def _apply_signup(
@@ -243,6 +259,7 @@ async def _resubscribe(request: web.Request) -> web.Response:
     for list_id in lists:
         if not account.list_exists(list_id):
             raise bad_request(f"list_ids contains {list_id}, which does not exist.")
+    _room_for_lists(contact, lists, "list_ids")
     # UNCONFIRMED: the contact's state until it clicks the confirmation; the sim shows
     # pending_confirmation on the given lists (the confirmation itself is never simulated).
     contact.resubscribe_sent = True

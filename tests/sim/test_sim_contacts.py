@@ -280,3 +280,25 @@ async def test_reviving_a_deleted_contact_needs_update_source_account(api: Any) 
     assert (await api.get(path))[1]["deleted_at"]
     status, _ = await api.put(path, {"update_source": "Account", "first_name": "Rev"})
     assert status == 200
+
+
+async def test_sign_up_form_past_50_lists_is_refused_not_dropped(api: Any) -> None:
+    """A sign-up that would put a contact on a 51st list answers 400; it is never a silent 200."""
+    lists = [await _list(api, f"L{i}") for i in range(51)]
+    status, _ = await api.post(
+        "/contacts/sign_up_form",
+        {"email_address": "full@example.org", "list_memberships": lists[:50]},
+    )
+    assert status == 201
+    status, body = await api.post(
+        "/contacts/sign_up_form",
+        {"email_address": "full@example.org", "list_memberships": [lists[50]]},
+    )
+    assert status == 400
+    assert "list_memberships" in body[0]["error_message"]
+    found = (
+        await api.get(
+            "/contacts", params={"email": "full@example.org", "include": "list_memberships"}
+        )
+    )[1]
+    assert len(found["contacts"][0]["list_memberships"]) == 50
