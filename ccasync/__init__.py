@@ -3,7 +3,8 @@
 __version__ = "0.1.0"
 
 from ccasync._limiter import LimiterStats, RateLimiter
-from ccasync._requestor import EventHook, RequestEvent
+from ccasync._requestor import EventHook, Limiter, RequestEvent
+from ccasync._transport import AiohttpTransport, Transport
 from ccasync.auth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -60,6 +61,7 @@ __all__ = [
     "AccountPool",
     "AccountSummary",
     "Activity",
+    "AiohttpTransport",
     "AuthenticationError",
     "BadRequestError",
     "BulkError",
@@ -80,6 +82,7 @@ __all__ = [
     "FileTokenStore",
     "ForbiddenError",
     "JsonImportContact",
+    "Limiter",
     "LimiterStats",
     "MemoryTokenStore",
     "NotFoundError",
@@ -99,6 +102,7 @@ __all__ = [
     "TokenRequestPacer",
     "TokenSource",
     "TokenStore",
+    "Transport",
     "TransportError",
     "UnsupportedMediaTypeError",
     "ValidationError",

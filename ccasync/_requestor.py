@@ -224,7 +224,11 @@ class Requestor:
                 latency * 1e3,
             )
         if self.on_event is not None:
-            self.on_event(RequestEvent(method, path, status, attempt, latency, error))
+            try:
+                self.on_event(RequestEvent(method, path, status, attempt, latency, error))
+            except Exception:
+                # A broken metrics hook must not fail (or retry) the API call it observes.
+                logger.warning("ccasync on_event hook raised; ignored", exc_info=True)
 
     def _tell_limiter(self, exc: CCAsyncError) -> None:
         if self.limiter is None or not isinstance(exc, RateLimitError):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ccasync import __version__
 from ccasync._limiter import RateLimiter
-from ccasync._requestor import EventHook, Requestor, TokenSource
+from ccasync._requestor import EventHook, Limiter, Requestor, TokenSource
 from ccasync._transport import AiohttpTransport, Transport
 from ccasync.auth import StaticToken
 from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
@@ -49,8 +49,9 @@ class Client:
     ``cc.tags``.
 
     - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
-      :class:`RateLimiter` to every Client whose token comes from that key. ``None`` makes a
-      private one with the API defaults (4/s, 10,000/day).
+      :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
+      ``on_quota_exceeded`` methods) to every Client whose token comes from that key.
+      ``None`` makes a private one with the API defaults (4/s, 10,000/day).
     - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
     - ``session``: an aiohttp session to borrow (never closed here; its own connector sets
       the pool size, ``max_connections`` is not applied); ``transport``: any
@@ -71,7 +72,7 @@ class Client:
         access_token: str | None = None,
         token_provider: TokenSource | None = None,
         base_url: str = DEFAULT_BASE_URL,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         max_connections: int = 32,
@@ -87,6 +88,8 @@ class Client:
             raise ConfigError(f"max_connections must be >= 1, got {max_connections!r}")
         if session is not None and transport is not None:
             raise ConfigError("pass session= or transport=, not both (the session would be unused)")
+        # Own only what you open: a transport passed in is borrowed, like a session.
+        self._owns_transport = transport is None
         self._transport = transport or AiohttpTransport(
             timeout=timeout, max_connections=max_connections, session=session
         )
@@ -146,4 +149,5 @@ class Client:
             return
         self._closed = True
         self._requestor.closed = True
-        await self._transport.aclose()
+        if self._owns_transport:
+            await self._transport.aclose()

@@ -30,13 +30,13 @@ import heapq
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 # RateLimiter comes from the package root: ops and pool use only the public API (the root
 # imports it before this module, so the partial import during package start-up is fine).
-from ccasync import RateLimiter, RequestEvent
+from ccasync import AiohttpTransport, RateLimiter, RequestEvent, Transport
 from ccasync.client import Client
 from ccasync.config import DEFAULT_BASE_URL
 from ccasync.errors import ConfigError
@@ -160,8 +160,10 @@ class AccountPool:
     - ``client_options``: extra keyword arguments for every :class:`ccasync.Client`
       (``timeout``, ``retry``, ``sleep`` ...); ``on_event`` receives ``(account, event)``.
 
-    Use as ``async with AccountPool(...) as pool``: entering opens one Client per account,
-    leaving closes them all. Raises :class:`ConfigError` for no accounts or a repeated name.
+    Use as ``async with AccountPool(...) as pool``: entering opens one Client per account, all
+    sharing one pooled connection set (unless ``transport=`` or ``session=`` is given, which is
+    borrowed); leaving closes them all. Raises :class:`ConfigError` for no accounts or a
+    repeated name.
     """
 
     def __init__(
@@ -184,6 +186,7 @@ class AccountPool:
         self._on_event = on_event
         self._options = client_options
         self._clients: dict[str, Client] = {}
+        self._shared: AiohttpTransport | None = None
         self._entered = False
 
     def __repr__(self) -> str:
@@ -213,8 +216,9 @@ class AccountPool:
             raise RuntimeError("an AccountPool can be entered only once; create a new one")
         self._entered = True
         try:
+            transport = self._transport()
             for name, account in self._accounts.items():
-                self._clients[name] = self._make_client(account)
+                self._clients[name] = self._make_client(account, transport)
         except BaseException:
             await self.aclose()
             raise
@@ -229,12 +233,30 @@ class AccountPool:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close every account's Client; idempotent."""
+        """Close every account's Client and the pool's shared connections; idempotent."""
         clients, self._clients = list(self._clients.values()), {}
         for cc in clients:
             await cc.aclose()
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            await shared.aclose()
 
-    def _make_client(self, account: PoolAccount) -> Client:
+    def _transport(self) -> Transport | None:
+        """One pooled transport for every account, unless the caller brought its own.
+
+        A Client per account with its own session would open a connection per account, and
+        each account's first request would pay for it after its limiter slot (late arrivals
+        that a sliding-window server counts together).
+        """
+        if "transport" in self._options or "session" in self._options:
+            return None
+        self._shared = AiohttpTransport(
+            timeout=self._options.get("timeout", 30.0),
+            max_connections=self._options.get("max_connections", 32),
+        )
+        return self._shared
+
+    def _make_client(self, account: PoolAccount, transport: Transport | None) -> Client:
         limiter = self._limiters[account.api_key]
         share: RateLimiter | FairShare = limiter
         if limiter.per_second is not None:
@@ -243,11 +265,16 @@ class AccountPool:
             access_token=account.access_token,
             token_provider=account.token_provider,
             base_url=self._base_url,
-            # The Client only uses the limiter protocol (acquire/on_throttled/on_quota_exceeded).
-            rate_limiter=cast(RateLimiter, share),
+            rate_limiter=share,
             on_event=self._event_hook(account.name),
-            **self._options,
+            **self._client_options(transport),
         )
+
+    def _client_options(self, transport: Transport | None) -> dict[str, Any]:
+        options = dict(self._options)
+        if transport is not None:
+            options["transport"] = transport
+        return options
 
     def _event_hook(self, name: str) -> Callable[[RequestEvent], None] | None:
         hook = self._on_event

@@ -107,14 +107,14 @@ async def test_on_event_names_the_account() -> None:
 
 
 async def test_lifecycle_errors() -> None:
-    """client() needs async with; entering twice is an error; closing closes every client."""
+    """client() needs async with; entering twice is an error; a passed transport is borrowed."""
     transport = _transport()
     pool = AccountPool(_accounts(), transport=transport)
     with pytest.raises(RuntimeError):
         pool.client("a1")
     async with pool:
         assert isinstance(pool.client("a1"), Client)
-    assert transport.closed
+    assert not transport.closed
     with pytest.raises(RuntimeError):
         await pool.__aenter__()
 
@@ -196,3 +196,23 @@ async def test_fair_share_forwards_server_feedback() -> None:
     share.on_throttled(2.0)
     share.on_quota_exceeded()
     assert calls == [("throttled", 2.0), "quota"]
+
+
+async def test_accounts_share_one_pooled_transport_by_default(sim: Any) -> None:
+    """Without transport=/session=, all accounts send through one pooled session, closed on exit."""
+    second = sim.add_account(name="second")
+    pool = AccountPool(
+        [
+            PoolAccount(name="one", api_key=sim.client_id, access_token=sim.token),
+            PoolAccount(name="two", api_key=sim.client_id, access_token=second.token),
+        ],
+        base_url=sim.base_url,
+    )
+    async with pool:
+        outcomes = await pool.map(lambda cc, name: cc.account.get_summary())
+        transports = {id(pool.client(name)._transport) for name in pool.names}
+        session = pool.client("one")._transport._session  # type: ignore[attr-defined]
+    assert all(o.ok for o in outcomes.values())
+    assert len(transports) == 1
+    assert session is not None
+    assert session.closed

@@ -58,12 +58,12 @@ def test_bad_numbers_refused(kw: str, value: float) -> None:
 
 
 async def test_one_shot_lifecycle() -> None:
-    """Entering twice is a RuntimeError; aclose() is idempotent and closes the transport."""
+    """Entering twice is a RuntimeError; aclose() is idempotent; a passed transport is borrowed."""
     ft = _ft()
     cc = Client(access_token="t", transport=ft, rate_limiter=RateLimiter.unlimited())
     async with cc:
         pass
-    assert ft.closed
+    assert not ft.closed
     await cc.aclose()
     with pytest.raises(RuntimeError, match="only once"):
         async with cc:

@@ -398,3 +398,19 @@ async def test_cancelled_attempt_is_reported_as_such(fake_sleep: Any) -> None:
             await call
     assert [(e.status, e.error) for e in events] == [(None, "CancelledError")]
     assert len(ft.requests) == 1
+
+
+async def test_broken_event_hook_does_not_fail_the_call(
+    fake_sleep: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception in the metrics hook is logged; the API call still succeeds, once."""
+
+    def hook(event: RequestEvent) -> None:
+        raise ZeroDivisionError("metrics bug")
+
+    ft = _sequence(json_response({"ok": 1}))
+    async with _client(ft, fake_sleep, on_event=hook) as cc:
+        resp = await cc._requestor.request("POST", "/contacts", json={})
+    assert resp.data == {"ok": 1}
+    assert len(ft.requests) == 1
+    assert any("on_event hook raised" in r.getMessage() for r in caplog.records)
