@@ -148,3 +148,23 @@ def test_sms_permission_goes_in_the_envelope() -> None:
     assert chunk is not None
     assert chunk.payload is not None
     assert orjson.loads(chunk.payload)["sms_permission_to_send"] == "explicit"
+
+
+def test_many_merges_keep_every_payload_under_the_limit_and_the_size_exact() -> None:
+    """With frequent duplicates, payloads stay under max_bytes, sizes match, no email repeats."""
+    rng = random.Random(5)
+    rows = [
+        {"email": f"user{rng.randrange(150)}@example.com", "city": "c" * rng.randint(0, 120)}
+        for _ in range(3_000)
+    ]
+    chunks = _build(rows, max_rows=25)
+    for chunk in chunks:
+        assert chunk.payload is not None
+        assert chunk.size == len(chunk.payload) < 2_000
+        data = orjson.loads(chunk.payload)["import_data"]
+        assert 0 < len(data) == chunk.count <= 25
+        assert len({entry["email"] for entry in data}) == len(data)
+    carried = sorted(
+        row for chunk in chunks for i in range(chunk.count) for row in chunk.input_rows(i)
+    )
+    assert carried == list(range(1, 3_001))
