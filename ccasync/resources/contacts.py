@@ -208,9 +208,10 @@ class ContactsResource(Resource):
         """Send a contact who unsubscribed a one-time re-opt-in email
         (``PUT /contacts/resubscribe/{id}``).
 
-        The contact rejoins ``list_ids`` (1-50) only after confirming; the email can be sent
-        only once per contact. One API call. Raises ValidationError, NotFoundError,
-        ConflictError (already sent or not unsubscribed), other APIError subclasses.
+        The API adds the contact to ``list_ids`` (1-50) at once, but it is not resubscribed
+        until it confirms; the email can be sent only once per contact. One API call.
+        Raises ValidationError, NotFoundError, ConflictError (already sent or not
+        unsubscribed), other APIError subclasses.
         """
         _checks.check_uuid("contact_id", contact_id)
         _checks.check_uuids("list_ids", list_ids, max_items=MAX_LISTS, min_items=1)
