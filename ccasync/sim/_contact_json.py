@@ -259,13 +259,31 @@ def apply_subresources(account: Account, contact: SimContact, updates: dict[str,
             account.add_tagging(contact, tag_id)
 
 
-def set_permission(contact: SimContact, permission: str, source: str, now: dt.datetime) -> None:
-    """Change the email permission as the account (or contact) ``source`` asked."""
+def opt_out_reason(body: dict[str, Any]) -> str | None:
+    """``email_address.opt_out_reason`` (at most 255 characters), or None; 400 otherwise."""
+    raw = body.get("email_address")
+    return opt_str(raw, "opt_out_reason", 255) if isinstance(raw, dict) else None
+
+
+def set_permission(
+    contact: SimContact,
+    permission: str,
+    source: str,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> None:
+    """Change the email permission as the account (or contact) ``source`` asked.
+
+    ``reason`` is the ``opt_out_reason`` stored when the change unsubscribes the contact.
+    """
     if permission == contact.permission_to_send:
+        if permission == "unsubscribed" and reason is not None:
+            contact.opt_out_reason = reason
         return
     if permission == "unsubscribed":
         contact.permission_to_send = permission
         contact.opt_out_source, contact.opt_out_date = source, now
+        contact.opt_out_reason = reason
         return
     if contact.is_unsubscribed and contact.opt_out_source == "Contact" and source == "Account":
         # The account may not re-opt-in a contact who unsubscribed themselves (resubscribe only);

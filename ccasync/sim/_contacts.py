@@ -11,6 +11,7 @@ from aiohttp import web
 from ._contact_json import (
     apply_subresources,
     contact_json,
+    opt_out_reason,
     parse_email,
     parse_include,
     parse_scalars,
@@ -88,6 +89,7 @@ async def _create(request: web.Request) -> web.Response:
     if source is None:
         raise bad_request("create_source is required.")
     email = parse_email(body)
+    reason = opt_out_reason(body)
     scalars = parse_scalars(body)
     if email is None and not (scalars["first_name"] or scalars["last_name"]):
         raise bad_request("A contact needs an email_address, first_name, last_name or sms_channel.")
@@ -98,7 +100,7 @@ async def _create(request: web.Request) -> web.Response:
     contact = account.create_contact(email[0] if email else None, now)
     _fill(contact, scalars, source, now, created=True)
     apply_subresources(account, contact, updates)
-    set_permission(contact, (email[1] if email else None) or "implicit", source, now)
+    set_permission(contact, (email[1] if email else None) or "implicit", source, now, reason)
     return json_response(
         contact_json(contact, frozenset(("list_memberships", "custom_fields"))), 201
     )
@@ -135,6 +137,7 @@ async def _put(request: web.Request) -> web.Response:
         # Account". UNCONFIRMED: the status and wording when it is not.
         raise bad_request("update_source must be Account to restore a deleted contact.")
     email = parse_email(body)
+    reason = opt_out_reason(body)
     scalars = parse_scalars(body)
     now = _now(request)
     updates = parse_subresources(account, body, source, now)
@@ -144,7 +147,7 @@ async def _put(request: web.Request) -> web.Response:
     if email is not None:
         account.change_email(contact, email[0])
         if email[1] is not None:
-            set_permission(contact, email[1], source, now)
+            set_permission(contact, email[1], source, now, reason)
     _fill(contact, scalars, source, now, created=False)
     contact.deleted_at = None
     return json_response(contact_json(contact, frozenset(("list_memberships", "custom_fields"))))

@@ -302,3 +302,22 @@ async def test_sign_up_form_past_50_lists_is_refused_not_dropped(api: Any) -> No
         )
     )[1]
     assert len(found["contacts"][0]["list_memberships"]) == 50
+
+
+async def test_put_unsubscribe_keeps_the_opt_out_reason(api: Any) -> None:
+    """PUT with permission_to_send unsubscribed and an opt_out_reason stores the reason."""
+    created = await _contact(api, "leaver@example.org", first_name="L")
+    path = f"/contacts/{created['contact_id']}"
+    email = {
+        "address": "leaver@example.org",
+        "permission_to_send": "unsubscribed",
+        "opt_out_reason": "Moved away",
+    }
+    status, body = await api.put(path, {"update_source": "Account", "email_address": email})
+    assert status == 200, body
+    got = (await api.get(path))[1]["email_address"]
+    assert (got["permission_to_send"], got["opt_out_reason"]) == ("unsubscribed", "Moved away")
+    long_reason = {**email, "opt_out_reason": "x" * 256}
+    status, body = await api.put(path, {"update_source": "Account", "email_address": long_reason})
+    assert status == 400
+    assert "opt_out_reason" in body[0]["error_message"]
