@@ -72,8 +72,14 @@ def contact_json(
     if contact.deleted_at is not None:
         body["deleted_at"] = contact.deleted_at.date().isoformat()
     if "custom_fields" in include:
+        choices = contact.custom_field_choices
         body["custom_fields"] = [
-            {"custom_field_id": k, "value": v} for k, v in contact.custom_fields.items()
+            {
+                "custom_field_id": k,
+                "value": v,
+                **({"choice_ids": choices[k]} if k in choices else {}),
+            }
+            for k, v in contact.custom_fields.items()
         ]
     if "list_memberships" in include:
         body["list_memberships"] = list(contact.list_ids)
@@ -122,6 +128,21 @@ def _custom_fields(account: Account, raw: object) -> dict[str, str]:
         value = opt_str(item, "value", 255)
         values[field_id] = value or ""
     return values
+
+
+def _choices(raw: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """``choice_ids`` of the (already validated) custom field items that carry them."""
+    found: dict[str, list[Any]] = {}
+    for item in raw:
+        choice_ids = item.get("choice_ids")
+        if choice_ids is None:
+            continue
+        if not isinstance(choice_ids, list) or not all(
+            isinstance(c, str | int) and not isinstance(c, bool) for c in choice_ids
+        ):
+            raise bad_request("custom_fields.choice_ids must be an array of choice ids.")
+        found[str(item["custom_field_id"]).lower()] = list(choice_ids)
+    return found
 
 
 def _phones(raw: object, source: str, now: dt.datetime) -> list[dict[str, Any]]:
@@ -229,6 +250,7 @@ def parse_subresources(
     updates: dict[str, Any] = {}
     if body.get("custom_fields") is not None:
         updates["custom_fields"] = _custom_fields(account, body["custom_fields"])
+        updates["custom_field_choices"] = _choices(body["custom_fields"])
     if body.get("phone_numbers") is not None:
         updates["phone_numbers"] = _phones(body["phone_numbers"], source, now)
     if body.get("street_addresses") is not None:

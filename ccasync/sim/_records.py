@@ -34,6 +34,8 @@ class SimContact:
     update_source: str = "Account"
     deleted_at: dt.datetime | None = None
     custom_fields: dict[str, str] = attrs.Factory(dict)
+    # choice_ids sent with a select field's value, by custom_field_id (kept as given).
+    custom_field_choices: dict[str, list[Any]] = attrs.Factory(dict)
     list_ids: dict[str, None] = attrs.Factory(dict)
     tag_ids: dict[str, None] = attrs.Factory(dict)
     phone_numbers: list[dict[str, Any]] = attrs.Factory(list)

@@ -260,6 +260,7 @@ class Account:
             return
         for contact in self.contacts.values():
             contact.custom_fields.pop(custom_field_id, None)
+            contact.custom_field_choices.pop(custom_field_id, None)
 
     def live_lists(self) -> list[SimList]:
         """Lists that are not deleted, in creation order."""

@@ -321,3 +321,29 @@ async def test_put_unsubscribe_keeps_the_opt_out_reason(api: Any) -> None:
     status, body = await api.put(path, {"update_source": "Account", "email_address": long_reason})
     assert status == 400
     assert "opt_out_reason" in body[0]["error_message"]
+
+
+async def test_custom_field_choice_ids_are_kept(api: Any) -> None:
+    """A contact's custom_fields[].choice_ids (select fields) come back as sent."""
+    _, field = await api.post(
+        "/contact_custom_fields",
+        {"label": "Colour", "type": "single_select", "choices": [{"choice_label": "Red"}]},
+    )
+    field_id = field["custom_field_id"]
+    values = [{"custom_field_id": field_id, "value": "Red", "choice_ids": ["1"]}]
+    created = await _contact(api, "pick@example.org", custom_fields=values)
+    status, got = await api.get(
+        f"/contacts/{created['contact_id']}", params={"include": "custom_fields"}
+    )
+    assert status == 200
+    assert got["custom_fields"] == values
+    status, body = await _put_custom(api, created["contact_id"], field_id, "nope")
+    assert status == 400
+    assert "choice_ids" in body[0]["error_message"]
+
+
+async def _put_custom(api: Any, contact_id: str, field_id: str, choice: Any) -> tuple[int, Any]:
+    values = [{"custom_field_id": field_id, "value": "x", "choice_ids": choice}]
+    return await api.put(  # type: ignore[no-any-return]
+        f"/contacts/{contact_id}", {"update_source": "Account", "custom_fields": values}
+    )
