@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from ccasync.sim._records import SimList
+
 
 async def _list(api: Any, name: str) -> str:
     return str((await api.post("/contact_lists", {"name": name}))[1]["list_id"])
@@ -132,3 +134,20 @@ async def test_activity_state_filter_takes_only_documented_states(api: Any) -> N
     assert (await api.get("/activities", params={"state": "initialized"}))[0] == 400
     for state in ("processing", "completed", "cancelled", "failed", "timed_out"):
         assert (await api.get("/activities", params={"state": state}))[0] == 200
+
+
+async def test_the_1001st_list_is_refused_until_one_is_deleted(api: Any, fsim: Any) -> None:
+    """1,000 live lists per account: the next POST is a 400; deleting one frees a slot."""
+    account = fsim.state.default_account
+    now = fsim.clock.now()
+    for i in range(999):
+        found = SimList(f"00000000-0000-4000-8000-{i:012d}", f"bulk {i}", now, now)
+        account.lists[found.list_id] = found
+    last = await _list(api, "the thousandth")
+    status, body = await api.post("/contact_lists", {"name": "one too many"})
+    assert status == 400
+    assert "1000" in body[0]["error_message"]
+    status, deleted = await api.delete(f"/contact_lists/{last}")
+    assert status == 202
+    await api.finish(deleted)
+    assert (await api.post("/contact_lists", {"name": "one too many"}))[0] == 201
