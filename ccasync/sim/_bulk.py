@@ -42,6 +42,19 @@ from ._validate import uuid_list
 # The documented values of GET /activities?state= (an "initialized" filter is not among them).
 _STATES = ("processing", "completed", "cancelled", "failed", "timed_out")
 _KEY = "activities.api.validation.error"
+# UNCONFIRMED: the spec names no values for an export's status (its example: unsubscribed);
+# the sim takes the contact statuses and permissions. "deleted" is left out: exports never
+# include deleted contacts here.
+_EXPORT_STATUSES = (
+    "all",
+    "active",
+    "explicit",
+    "implicit",
+    "not_set",
+    "pending_confirmation",
+    "temp_hold",
+    "unsubscribed",
+)
 
 
 def register_bulk_routes(app: web.Application) -> None:
@@ -250,6 +263,10 @@ def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -
     if "segment_id" in filters:
         source["segment_id"] = _segment_id(account, body["segment_id"], "segment_id")
     status = body.get("status")
+    if status is not None and status not in _EXPORT_STATUSES:
+        raise bad_request(f"status must be one of {', '.join(_EXPORT_STATUSES)}.", _KEY)
+    if status == "all":
+        status = None
     exclude = set(uuid_list(body.get("exclude") or {}, "contact_ids", 50))
     since = now - dt.timedelta(days=30)
 

@@ -151,3 +151,14 @@ async def test_the_1001st_list_is_refused_until_one_is_deleted(api: Any, fsim: A
     assert status == 202
     await api.finish(deleted)
     assert (await api.post("/contact_lists", {"name": "one too many"}))[0] == 201
+
+
+async def test_export_status_all_exports_everyone_and_unknown_status_is_400(api: Any) -> None:
+    """status "all" filters nothing out (it exported nobody); an unknown status is a 400."""
+    src = await _list(api, "src")
+    await _import(api, [{"email": "a@example.org"}, {"email": "b@example.org"}], src)
+    rows = await _download(api, await api.post("/activities/contact_exports", {"status": "all"}))
+    assert sorted(r["email_address"] for r in rows) == ["a@example.org", "b@example.org"]
+    status, body = await api.post("/activities/contact_exports", {"status": "bogus"})
+    assert status == 400
+    assert "status" in body[0]["error_message"]
