@@ -147,7 +147,8 @@ def _store(request: web.Request, key: str, value: Any) -> None:
 
 def _http_error(exc: web.HTTPException) -> web.Response:
     if exc.status == 405:
-        return error_array(405, "method_not_allowed", f"Method {exc.reason} is not allowed here.")
+        method = getattr(exc, "method", "This method")
+        return error_array(405, "method_not_allowed", f"Method {method} is not allowed here.")
     if exc.status == 404:
         return error_array(404, "not_found", "The requested resource was not found.")
     return error_array(exc.status, "http_error", exc.reason)

@@ -162,3 +162,10 @@ async def test_export_status_all_exports_everyone_and_unknown_status_is_400(api:
     status, body = await api.post("/activities/contact_exports", {"status": "bogus"})
     assert status == 400
     assert "status" in body[0]["error_message"]
+
+
+async def test_unsupported_method_names_the_method(api: Any) -> None:
+    """A 405 body names the method that is not allowed (it said "Method Method Not Allowed")."""
+    status, body, _ = await api.call("PATCH", "/contacts/00000000-0000-4000-8000-000000000000")
+    assert status == 405
+    assert body[0]["error_message"] == "Method PATCH is not allowed here."
