@@ -367,7 +367,9 @@ class ActivitiesResource(Resource):
         At most one selector: ``contact_ids`` (≤500), ``list_ids`` (≤50), ``tag_ids`` (≤50),
         ``segment_id`` or ``new_subscriber`` (which may also narrow ``list_ids`` to contacts
         of the last 30 days); none exports every contact. ``fields`` names the CSV columns
-        (default: every field); ``exclude_contact_ids`` ≤50. Wait for the activity, then
+        (default: every field); ``exclude_contact_ids`` ≤50. ``status`` combines only with
+        ``contact_ids`` or ``list_ids``, ``exclude_contact_ids`` only with ``list_ids`` or
+        ``new_subscriber``. Wait for the activity, then
         stream the file with :meth:`download_export`. One API call. Raises ValidationError,
         APIError.
         """
@@ -379,6 +381,7 @@ class ActivitiesResource(Resource):
             "new_subscriber": new_subscriber,
         }
         _check_export_selectors(body)
+        _check_export_companions(body, status, exclude_contact_ids)
         _checks.check_uuids("exclude_contact_ids", exclude_contact_ids, max_items=50)
         body |= {"status": status, "fields": _opt_list(fields)}
         if exclude_contact_ids is not None:
@@ -538,6 +541,24 @@ def _check_export_selectors(selectors: Mapping[str, Any]) -> None:
     _checks.check_uuids("contact_ids", selectors["contact_ids"], max_items=MAX_SOURCE_CONTACTS)
     _checks.check_uuids("list_ids", selectors["list_ids"], max_items=MAX_LISTS)
     _checks.check_uuids("tag_ids", selectors["tag_ids"], max_items=MAX_TAGS)
+
+
+def _check_export_companions(
+    selectors: Mapping[str, Any], status: str | None, exclude: Sequence[str] | None
+) -> None:
+    # The spec's ContactsExport: status goes only with contact_ids or list_ids, exclude only
+    # with list_ids or new_subscriber; either may also stand alone.
+    chosen = {name for name, value in selectors.items() if value not in (None, False)}
+    rules = (
+        ("status", status, {"contact_ids", "list_ids"}),
+        ("exclude_contact_ids", exclude, {"list_ids", "new_subscriber"}),
+    )
+    for name, value, partners in rules:
+        if value is not None and chosen - partners:
+            others = ", ".join(sorted(chosen - partners))
+            raise ValidationError(
+                name, f"cannot be combined with {others}; only with {' or '.join(sorted(partners))}"
+            )
 
 
 def _opt_list(values: Sequence[str] | None) -> list[str] | None:

@@ -245,6 +245,20 @@ def _export_fields(account: Account, body: dict[str, Any]) -> list[str]:
     return list(fields)
 
 
+def _export_companions(body: dict[str, Any], filters: list[str]) -> None:
+    """``status`` only with contact_ids or list_ids; ``exclude`` only with list_ids or
+    new_subscriber (the spec's ContactsExport rules); either alone is fine."""
+    rules = {"status": {"contact_ids", "list_ids"}, "exclude": {"list_ids", "new_subscriber"}}
+    for name, partners in rules.items():
+        others = set(filters) - partners
+        if body.get(name) and others:
+            raise bad_request(
+                f"{name} cannot be combined with {', '.join(sorted(others))}; only with "
+                f"{' or '.join(sorted(partners))}.",
+                _KEY,
+            )
+
+
 def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -> Any:
     filters = [
         k
@@ -262,6 +276,7 @@ def _export_selector(account: Account, body: dict[str, Any], now: dt.datetime) -
     source: dict[str, Any] = {f: uuid_list(body, f, limits[f]) for f in filters if f in limits}
     if "segment_id" in filters:
         source["segment_id"] = _segment_id(account, body["segment_id"], "segment_id")
+    _export_companions(body, filters)
     status = body.get("status")
     if status is not None and status not in _EXPORT_STATUSES:
         raise bad_request(f"status must be one of {', '.join(_EXPORT_STATUSES)}.", _KEY)

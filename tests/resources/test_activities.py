@@ -527,3 +527,18 @@ async def test_add_list_memberships_from_a_segment(make: Any) -> None:
         with pytest.raises(ValidationError, match="segment_id"):
             await cc.activities.add_list_memberships([L1], segment_id=0)
     assert body_of(ft.requests[0]) == {"source": {"segment_id": 7}, "list_ids": [L1]}
+
+
+async def test_export_status_and_exclude_partners(make: Any) -> None:
+    """status only with contact_ids/list_ids; exclude only with list_ids/new_subscriber."""
+    ft = FakeTransport(created)
+    async with make(ft) as cc:
+        with pytest.raises(ValidationError, match="status"):
+            await cc.activities.export_contacts(tag_ids=[T1], status="unsubscribed")
+        with pytest.raises(ValidationError, match="exclude_contact_ids"):
+            await cc.activities.export_contacts(contact_ids=[C1], exclude_contact_ids=[C1])
+        await cc.activities.export_contacts(
+            list_ids=[L1], status="unsubscribed", exclude_contact_ids=[C1]
+        )
+        await cc.activities.export_contacts(status="unsubscribed")
+    assert len(ft.requests) == 2

@@ -169,3 +169,28 @@ async def test_unsupported_method_names_the_method(api: Any) -> None:
     status, body, _ = await api.call("PATCH", "/contacts/00000000-0000-4000-8000-000000000000")
     assert status == 405
     assert body[0]["error_message"] == "Method PATCH is not allowed here."
+
+
+async def test_export_status_and_exclude_combine_only_as_documented(api: Any) -> None:
+    """status goes with contact_ids or list_ids only; exclude with list_ids or new_subscriber."""
+    tag = (await api.post("/contact_tags", {"name": "t"}))[1]["tag_id"]
+    src = await _list(api, "src")
+    someone = "00000000-0000-4000-8000-000000000001"
+    refused = [
+        {"tag_ids": [tag], "status": "unsubscribed"},
+        {"new_subscriber": True, "status": "unsubscribed"},
+        {"contact_ids": [someone], "exclude": {"contact_ids": [someone]}},
+        {"tag_ids": [tag], "exclude": {"contact_ids": [someone]}},
+    ]
+    for body in refused:
+        status, answer = await api.post("/activities/contact_exports", body)
+        assert status == 400, body
+        assert "status" in answer[0]["error_message"] or "exclude" in answer[0]["error_message"]
+    allowed = [
+        {"list_ids": [src], "status": "unsubscribed", "exclude": {"contact_ids": [someone]}},
+        {"contact_ids": [someone], "status": "unsubscribed"},
+        {"new_subscriber": True, "exclude": {"contact_ids": [someone]}},
+        {"status": "unsubscribed"},
+    ]
+    for body in allowed:
+        assert (await api.post("/activities/contact_exports", body))[0] == 201, body
