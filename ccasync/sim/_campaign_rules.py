@@ -27,7 +27,9 @@ EMAIL_MAX = 80
 PREHEADER_MAX = 200
 HTML_MAX = 150_000
 TEST_ADDRESSES_MAX = 5
-FORMAT_TYPES = frozenset({5})
+# The spec: the V3 API creates emails with format_type 4 (email editor) or 5 (custom code).
+# UNCONFIRMED what a format 4 request with html_content becomes; the sim stores it as 5.
+FORMAT_TYPES = frozenset({4, 5})
 # Custom-code email must not contain template-engine sequences (reference 9.2, D-design).
 FORBIDDEN_SEQUENCES = ("[#", "${", "<@")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -175,7 +177,7 @@ def create_input(body: Any, account: CampaignAccount) -> tuple[str, ActivityInpu
 def _activity_input(item: dict[str, Any], account: CampaignAccount) -> ActivityInput:
     format_type = item.get("format_type")
     if isinstance(format_type, bool) or format_type not in FORMAT_TYPES:
-        raise invalid("format_type is required; the API creates format_type 5 (custom code).")
+        raise invalid("format_type is required and must be 4 or 5 (5 = custom code).")
     raw_footer = item.get("physical_address_in_footer")
     return ActivityInput(
         format_type=5,

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import orjson
+from test_campaign_routes import campaign_json
 
 from ccasync.sim._records import SimList
 
@@ -194,3 +195,13 @@ async def test_export_status_and_exclude_combine_only_as_documented(api: Any) ->
     ]
     for body in allowed:
         assert (await api.post("/activities/contact_exports", body))[0] == 201, body
+
+
+async def test_post_emails_accepts_format_type_4_and_5_only(api: Any) -> None:
+    """The spec: the V3 API creates emails with format_type 4 (email editor) or 5 (custom code)."""
+    for number, fmt in enumerate((4, 5)):
+        status, body = await api.post("/emails", campaign_json(f"F{number}", format_type=fmt))
+        assert status == 200, (fmt, body)
+    status, body = await api.post("/emails", campaign_json("F3", format_type=3))
+    assert status == 400
+    assert "format_type" in body[0]["error_message"]
