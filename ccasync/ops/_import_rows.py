@@ -8,6 +8,7 @@ Limits follow the JSON import schema (reference §8.2): names, phones, city/stat
 from __future__ import annotations
 
 import functools
+import itertools
 from array import array
 from collections.abc import Mapping
 from operator import gt, itemgetter
@@ -147,25 +148,31 @@ class RowChecker:
         return [self._cells(plan, cells) for cells in rows]
 
     def _columns(self, plan: _ColumnPlan, rows: list[list[str]]) -> list[dict[str, Any] | None]:
-        # Column by column: each step is one C-level pass over a column of the batch.
-        columns = [list(map(str.strip, column)) for column in zip(*rows, strict=True)]
+        # The batch's cells as one flat row-major list; column ``at`` is ``flat[at::width]``.
+        # Each step is one C-level pass over the batch or one of its columns.
+        width = len(plan.keys)
+        flat: list[Any] = list(map(str.strip, itertools.chain.from_iterable(rows)))
         doubtful: set[int] = set()
-        for limit, column in zip(plan.limits, columns, strict=True):
-            if max(map(len, column)) > limit:
-                doubtful.update(i for i, text in enumerate(column) if len(text) > limit)
+        lengths = list(map(len, flat))
+        if max(lengths) > plan.min_limit:
+            for at, limit in enumerate(plan.limits):
+                column = lengths[at::width]
+                if max(column) > limit:
+                    doubtful.update(i for i, length in enumerate(column) if length > limit)
         if plan.email >= 0:
-            emails = self._emails.normalize_column(columns[plan.email])
+            emails = self._emails.normalize_column(flat[plan.email :: width])
             if None in emails:
                 doubtful.update(i for i, address in enumerate(emails) if address is None)
-            columns[plan.email] = emails  # type: ignore[assignment]
-        doubtful.update(_without_address(plan, columns))
+            flat[plan.email :: width] = emails
+        doubtful.update(_without_address(plan, flat))
         for at, low, high in plan.numbers:
-            columns[at] = _number_column(columns[at], low, high, doubtful)
-        cleans: list[dict[str, Any] | None] = list(
-            map(dict, map(_zip_keys(plan.keys), zip(*columns, strict=False)))
-        )
-        for key, column in zip(plan.keys, columns, strict=True):
-            _drop_empty(cleans, key, column)
+            flat[at::width] = _number_column(flat[at::width], low, high, doubtful)
+        cells = iter(flat)
+        records = zip(*[cells] * width, strict=False)  # consecutive groups of ``width``
+        cleans: list[dict[str, Any] | None] = list(map(dict, map(_zip_keys(plan.keys), records)))
+        if "" in flat:
+            for at, key in enumerate(plan.keys):
+                _drop_empty(cleans, key, flat[at::width])
         if plan.row_rules:
             for i, clean in enumerate(cleans):
                 if clean is not None and type(_whole_row(i, clean)) is RowIssue:
@@ -239,17 +246,19 @@ class _ColumnPlan:
     """What each CSV column means, worked out once per header for the CSV fast paths.
 
     ``limits[i]``: the longest accepted (stripped) cell of column ``i`` (the email column's
-    limit applies again after normalization); ``email``/``sms``: their column or -1;
+    limit applies again after normalization), ``min_limit`` the smallest of them;
+    ``email``/``sms``: their column or -1;
     ``numbers``: (column, low, high) of whole-number columns; ``row_rules``: whether the
     columns could break a whole-row rule (more than 25 custom fields, 3 phones or 3
     addresses): if not, those checks cannot fire and are skipped.
     """
 
-    __slots__ = ("email", "keys", "limits", "numbers", "row_rules", "sms")
+    __slots__ = ("email", "keys", "limits", "min_limit", "numbers", "row_rules", "sms")
 
     def __init__(self, specs: list[Spec]) -> None:
         self.keys = tuple(spec[0] for spec in specs)
         self.limits = tuple(_NO_LIMIT if spec[1] == _INT else spec[2] for spec in specs)
+        self.min_limit = min(self.limits, default=_NO_LIMIT)
         self.email = self.keys.index("email") if "email" in self.keys else -1
         self.sms = self.keys.index("sms_number") if "sms_number" in self.keys else -1
         self.numbers = tuple(
@@ -315,15 +324,16 @@ def _zip_keys(keys: tuple[str, ...]) -> Any:
     return functools.partial(zip, keys, strict=False)
 
 
-def _without_address(plan: _ColumnPlan, columns: list[list[Any]]) -> list[int]:
+def _without_address(plan: _ColumnPlan, flat: list[Any]) -> list[int]:
     # Rows with neither an email nor an SMS number (the general path reports them).
+    width = len(plan.keys)
     if plan.email >= 0:
-        emails = columns[plan.email]
+        emails = flat[plan.email :: width]
         empty = [i for i, address in enumerate(emails) if address == ""] if "" in emails else []
     else:
-        empty = list(range(len(columns[0])))
-    if plan.sms >= 0:
-        sms = columns[plan.sms]
+        empty = list(range(len(flat) // width))
+    if plan.sms >= 0 and empty:
+        sms = flat[plan.sms :: width]
         empty = [i for i in empty if not sms[i]]
     return empty
 
