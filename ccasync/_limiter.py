@@ -44,6 +44,7 @@ import asyncio
 import collections
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 
 import attrs
@@ -173,6 +174,8 @@ class RateLimiter:
         self.throttle_pause = throttle_pause
         self.max_pause = max_pause
         self._clock = clock
+        self._cached_day = dt.date.min
+        self._day_ends = -math.inf
         self._unlimited = False
         self._setup_pacing(per_second, margin)
         self._waiters: collections.deque[_Waiter] = collections.deque()
@@ -328,6 +331,18 @@ class RateLimiter:
         return loop
 
     def _today(self) -> dt.date:
+        if self._clock is _utc_now:
+            # The default clock: compare epoch seconds with the cached day's end instead of
+            # building a datetime on every grant.
+            epoch = time.time()
+            if epoch < self._day_ends:
+                return self._cached_day
+            day = dt.datetime.fromtimestamp(epoch, dt.UTC).date()
+            self._cached_day = day
+            self._day_ends = dt.datetime.combine(
+                day + dt.timedelta(days=1), dt.time(), dt.UTC
+            ).timestamp()
+            return day
         now = self._clock()
         if now.tzinfo is None:
             raise ConfigError("the RateLimiter clock must return an aware datetime")

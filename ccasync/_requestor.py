@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 import attrs
 import orjson
@@ -361,4 +360,14 @@ def _encode_json(payload: Any) -> bytes | None:
 
 def _path(url: str) -> str:
     # Logs, events and errors show the path only: queries carry e-mail addresses (PII).
-    return urlsplit(url).path
+    # Plain slicing: urlsplit costs a few microseconds on every call.
+    scheme_end = url.find("//")
+    start = url.find("/", scheme_end + 2) if scheme_end >= 0 else 0
+    if start < 0:
+        return ""
+    end = len(url)
+    for mark in "?#":
+        cut = url.find(mark, start)
+        if 0 <= cut < end:
+            end = cut
+    return url[start:end]

@@ -64,6 +64,21 @@ def _structure_date(value: Any, _: type) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _fast_primitive(kind: type[Any], *, optional: bool) -> Callable[[Any, type], Any]:
+    # Same result as cattrs' default (``kind(value)``), without its per-field dispatch through
+    # the Optional union: about half the structuring time of a typical API record.
+    def hook(value: Any, _: type) -> Any:
+        if type(value) is kind or (optional and value is None):
+            return value
+        return kind(value)
+
+    return hook
+
+
+for _kind in (str, int, float, bool):
+    converter.register_structure_hook(_kind, _fast_primitive(_kind, optional=False))
+    converter.register_structure_hook(_kind | None, _fast_primitive(_kind, optional=True))
+
 converter.register_structure_hook(dt.datetime, _structure_datetime)
 converter.register_unstructure_hook(dt.datetime, format_datetime)
 converter.register_structure_hook(dt.date, _structure_date)

@@ -414,3 +414,23 @@ async def test_broken_event_hook_does_not_fail_the_call(
     assert resp.data == {"ok": 1}
     assert len(ft.requests) == 1
     assert any("on_event hook raised" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.cc.email/v3/contacts?email=a@b.c",
+        "http://127.0.0.1:80/v3/x#frag",
+        "https://h",
+        "https://h/",
+        "http://[::1]:9/v3/a?b=1#c",
+        "https://h?q=1",
+    ],
+)
+def test_logged_path_matches_urlsplit(url: str) -> None:
+    """The fast path extraction used for logs and events agrees with urlsplit."""
+    from urllib.parse import urlsplit
+
+    from ccasync._requestor import _path
+
+    assert _path(url) == urlsplit(url).path
