@@ -3,13 +3,15 @@
 Commands (each prints one JSON line)::
 
     python benchmarks/bench_import.py gen 1000000 /tmp/contacts-1m.csv
-    python benchmarks/bench_import.py encode /tmp/contacts-1m.csv
+    python benchmarks/bench_import.py encode /tmp/contacts-1m.csv [--repeat 5]
     python benchmarks/bench_import.py encoder /tmp/contacts-100k.csv
     python benchmarks/bench_import.py import /tmp/contacts-1m.csv \
         --base-url http://127.0.0.1:PORT/v3 --token T [--per-second 4]
 
 ``encode`` times the whole local pipeline: CSV → validated rows → finished payloads (no
-network). ``encoder`` times the payload encoder alone on rows already read and validated.
+network), through import_contacts' own per-row loop; ``--repeat N`` reports the best of N runs
+(the machine is shared: single runs vary by ±30%). ``encoder`` times the payload encoder
+alone on rows already read and validated.
 ``import`` runs the whole import against a simulator started in ANOTHER process (so the peak
 RSS is the client's only):
 
@@ -156,6 +158,13 @@ async def encode(path: str) -> dict[str, Any]:
     }
 
 
+def encode_best(path: str, repeat: int) -> dict[str, Any]:
+    """:func:`encode` ``repeat`` times; the fastest run, with every run's rows per second."""
+    runs = [asyncio.run(encode(path)) for _ in range(max(1, repeat))]
+    best = max(runs, key=lambda run: run["rows_per_second"])
+    return {**best, "runs": [run["rows_per_second"] for run in runs]}
+
+
 async def encoder_only(path: str) -> dict[str, Any]:
     """The payload encoder alone: rows read and validated first, then only encoding is timed."""
     checker = RowChecker({"plan": "plan"})
@@ -243,6 +252,9 @@ def main(argv: list[str]) -> None:
     gen.add_argument("path")
     enc = sub.add_parser("encode")
     enc.add_argument("path")
+    enc.add_argument(
+        "--repeat", type=int, default=1, help="runs; the best one is reported (shared machines)"
+    )
     only = sub.add_parser("encoder")
     only.add_argument("path")
     imp = sub.add_parser("import")
@@ -255,7 +267,7 @@ def main(argv: list[str]) -> None:
     if args.command == "gen":
         out = generate(args.count, args.path)
     elif args.command == "encode":
-        out = asyncio.run(encode(args.path))
+        out = encode_best(args.path, args.repeat)
     elif args.command == "encoder":
         out = asyncio.run(encoder_only(args.path))
     else:
