@@ -17,6 +17,8 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -79,6 +81,30 @@ for _kind in (str, int, float, bool):
     converter.register_structure_hook(_kind, _fast_primitive(_kind, optional=False))
     converter.register_structure_hook(_kind | None, _fast_primitive(_kind, optional=True))
 
+
+def _optional_model(union: Any) -> bool:
+    args = typing.get_args(union)
+    if typing.get_origin(union) not in (typing.Union, types.UnionType) or len(args) != 2:
+        return False
+    return type(None) in args and any(attrs.has(a) for a in args)
+
+
+def _make_optional_model(union: Any) -> Callable[[Any, type], Any]:
+    # ``Model | None``: call the model's own hook directly instead of the union dispatch.
+    model = next(a for a in typing.get_args(union) if a is not type(None))
+    inner = converter.get_structure_hook(model)
+
+    def hook(value: Any, _: type) -> Any:
+        return None if value is None else inner(value, model)
+
+    return hook
+
+
+def _structure_str_list(value: Any, _: type) -> list[str]:
+    return [v if type(v) is str else str(v) for v in value]
+
+
+converter.register_structure_hook_func(lambda t: t == list[str], _structure_str_list)
 converter.register_structure_hook(dt.datetime, _structure_datetime)
 converter.register_unstructure_hook(dt.datetime, format_datetime)
 converter.register_structure_hook(dt.date, _structure_date)
@@ -147,6 +173,7 @@ def _make_plain_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
 
 
 converter.register_structure_hook_factory(_has_extra, _make_structure)
+converter.register_structure_hook_factory(_optional_model, _make_optional_model)
 converter.register_unstructure_hook_factory(_has_extra, _make_unstructure)
 converter.register_unstructure_hook_factory(
     lambda cls: attrs.has(cls) and not _has_extra(cls), _make_plain_unstructure
