@@ -126,6 +126,9 @@ class RowChecker:
                 self._ready = self._prepare(batch)
             clean = self._ready[record.index]
             if clean is not None:
+                # Handed over once: the batch keeps no clean rows the pipeline has let go of
+                # (checking the record again takes the general path, same answer).
+                self._ready[record.index] = None
                 return clean
             return self._check_mapping(row, record.as_dict())
         return self._check_mapping(row, record)
