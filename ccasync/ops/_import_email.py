@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT_INTL
@@ -54,15 +55,28 @@ def _char_is_safe(char: str) -> bool:
     return True
 
 
+def _positions(values: list[Any], target: object) -> list[int]:
+    # Every index of ``target`` in ``values`` (list.index: the search runs in C).
+    found: list[int] = []
+    at = -1
+    while True:
+        try:
+            at = values.index(target, at + 1)
+        except ValueError:
+            return found
+        found.append(at)
+
+
 class EmailCache:
     """Answers :func:`normalize_email` for plain addresses without re-validating known parts.
 
     A local part is accepted here exactly when email-validator's local-part validator accepts
-    it unchanged: it matches email-validator's dot-atom pattern (ASCII or internationalized) and
-    every character passed email-validator's unsafe-character check (the validator runs it on
-    non-ASCII local parts; the ASCII characters its pattern allows all pass it). That check is
-    per character and strictest at position 0, where each cached character was tested. Domains
-    are validated by email-validator once and cached. Both caches are bounded.
+    it unchanged: it matches email-validator's dot-atom pattern (ASCII or internationalized) and,
+    for a non-ASCII one, every character passed email-validator's unsafe-character check (the
+    validator runs that check on non-ASCII local parts only; :meth:`normalize` also applies it
+    to ASCII ones, which only costs a fallback). The check is per character and strictest at
+    position 0, where each cached character was tested. Domains are validated by
+    email-validator once and cached. Both caches are bounded.
     """
 
     def __init__(self) -> None:
@@ -97,23 +111,31 @@ class EmailCache:
         locals_ = list(map(_LOCAL, parts))
         domains = list(map(_DOMAIN, parts))
         known = list(map(self._domains.get, domains))
-        matched = map(DOT_ATOM_TEXT_INTL.match, locals_)
-        safe = map(self._safe_chars.issuperset, locals_)
-        proven = list(map(all, zip(matched, safe, known, strict=True)))
+        matched = list(map(DOT_ATOM_TEXT_INTL.match, locals_))
+        unproven = {*_positions(matched, None), *_positions(known, None), *self._odd(locals_)}
         # Rows not proven get their own answer below, whatever this made of them.
         out: list[str | None] = (
             list(addresses) if known == domains else list(map(_JOIN, locals_, known))
         )
-        if False in proven:
-            at = proven.index(False)
-            while True:
-                address = addresses[at]
-                out[at] = self._one(address) if address else address
-                try:
-                    at = proven.index(False, at + 1)
-                except ValueError:
-                    break
+        for at in unproven:
+            address = addresses[at]
+            out[at] = self._one(address) if address else address
         return out
+
+    def _odd(self, locals_: list[str]) -> list[int]:
+        # Positions of non-ASCII local parts with a character not known to be safe. An ASCII
+        # local part matching the pattern is accepted by email-validator without that check.
+        ascii_flags = list(map(str.isascii, locals_))
+        if False not in ascii_flags:
+            return []
+        others = itertools.compress(locals_, map(operator.not_, ascii_flags))
+        if self._safe_chars.issuperset("".join(others)):
+            return []
+        return [
+            at
+            for at, local in enumerate(locals_)
+            if not local.isascii() and not self._safe_chars.issuperset(local)
+        ]
 
     def _one(self, address: str) -> str | None:
         normalized = self.normalize(address)
