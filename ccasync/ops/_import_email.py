@@ -55,8 +55,8 @@ def _char_is_safe(char: str) -> bool:
     return True
 
 
-def _positions(values: list[Any], target: object) -> list[int]:
-    # Every index of ``target`` in ``values`` (list.index: the search runs in C).
+def positions(values: list[Any], target: object) -> list[int]:
+    """Every index of ``target`` in ``values``, in order (list.index: the search runs in C)."""
     found: list[int] = []
     at = -1
     while True:
@@ -112,7 +112,7 @@ class EmailCache:
         domains = list(map(_DOMAIN, parts))
         known = list(map(self._domains.get, domains))
         matched = list(map(DOT_ATOM_TEXT_INTL.match, locals_))
-        unproven = {*_positions(matched, None), *_positions(known, None), *self._odd(locals_)}
+        unproven = {*positions(matched, None), *positions(known, None), *self._odd(locals_)}
         # Rows not proven get their own answer below, whatever this made of them.
         out: list[str | None] = (
             list(addresses) if known == domains else list(map(_JOIN, locals_, known))

@@ -98,7 +98,6 @@ class PayloadBuilder:
     def _reset(self) -> None:
         self._end = len(self._prefix)
         self._starts: array[int] = array("I")
-        self._ends: array[int] = array("I")
         self._rows: array[int] = array("I")
         self._keys: dict[str, int] = {}
         self._dead: set[int] = set()
@@ -143,7 +142,6 @@ class PayloadBuilder:
         stop = end + size
         self._view[end:stop] = encoded
         self._starts.append(end)
-        self._ends.append(stop)
         self._rows.append(row)
         self._end = stop
         if self._merge:
@@ -156,7 +154,7 @@ class PayloadBuilder:
         self, row: int, clean: Mapping[str, Any], key: str, earlier: int
     ) -> Full | None:
         merged = self._merge_into(earlier, clean)
-        old_len = self._ends[earlier] - self._starts[earlier]
+        old_len = self._stop(earlier) - self._starts[earlier]
         fits = self._size + len(merged) - old_len < self.max_bytes
         if fits and self._end + 1 + len(merged) + len(self._suffix) <= self._capacity:
             self._kill(earlier, old_len, row)
@@ -181,9 +179,14 @@ class PayloadBuilder:
         assert outcome is not FULL  # an empty payload always takes a row that fits alone
         return closed, outcome
 
+    def _stop(self, position: int) -> int:
+        # Entries are contiguous, comma-separated: each ends one byte before the next starts.
+        following = position + 1
+        return self._starts[following] - 1 if following < len(self._starts) else self._end
+
     def _merge_into(self, position: int, clean: Mapping[str, Any]) -> bytes:
         with memoryview(self._buf) as view:
-            old = orjson.loads(view[self._starts[position] : self._ends[position]])
+            old = orjson.loads(view[self._starts[position] : self._stop(position)])
         old.update(clean)
         return orjson.dumps(old)
 
@@ -202,7 +205,6 @@ class PayloadBuilder:
         self._starts.append(end)
         stop = end + len(encoded)
         self._view[end:stop] = encoded
-        self._ends.append(stop)
         self._end = stop
         self._rows.append(row)
         if self._merge:
@@ -242,7 +244,7 @@ class PayloadBuilder:
             if rows:
                 buf[end] = _COMMA
                 end += 1
-            start, stop = self._starts[position], self._ends[position]
+            start, stop = self._starts[position], self._stop(position)
             if start != end:
                 buf[end : end + stop - start] = buf[start:stop]
             end += stop - start

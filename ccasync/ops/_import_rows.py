@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError
 
 from ccasync.models.contacts import EMAIL_MAX
 from ccasync.ops._import_csvrow import CsvBatch, CsvRecord
-from ccasync.ops._import_email import EmailCache, normalize_email
+from ccasync.ops._import_email import EmailCache, normalize_email, positions
 from ccasync.ops.results import RowIssue
 
 __all__ = [
@@ -156,12 +156,11 @@ class RowChecker:
         width = len(plan.keys)
         flat: list[Any] = list(map(str.strip, itertools.chain.from_iterable(rows)))
         doubtful: set[int] = set()
-        lengths = list(map(len, flat))
-        if max(lengths) > plan.min_limit:
+        if max(map(len, flat)) > plan.min_limit:
             for at, limit in enumerate(plan.limits):
-                column = lengths[at::width]
-                if max(column) > limit:
-                    doubtful.update(i for i, length in enumerate(column) if length > limit)
+                lengths = list(map(len, flat[at::width]))
+                if max(lengths) > limit:
+                    doubtful.update(i for i, length in enumerate(lengths) if length > limit)
         if plan.email >= 0:
             emails = self._emails.normalize_column(flat[plan.email :: width])
             if None in emails:
@@ -173,9 +172,11 @@ class RowChecker:
         cells = iter(flat)
         records = zip(*[cells] * width, strict=False)  # consecutive groups of ``width``
         cleans: list[dict[str, Any] | None] = list(map(dict, map(_zip_keys(plan.keys), records)))
-        if "" in flat:
-            for at, key in enumerate(plan.keys):
-                _drop_empty(cleans, key, flat[at::width])
+        for at in positions(flat, ""):
+            row, column = divmod(at, width)
+            clean = cleans[row]
+            assert clean is not None
+            del clean[plan.keys[column]]
         if plan.row_rules:
             for i, clean in enumerate(cleans):
                 if clean is not None and type(_whole_row(i, clean)) is RowIssue:
@@ -339,21 +340,6 @@ def _without_address(plan: _ColumnPlan, flat: list[Any]) -> list[int]:
         sms = flat[plan.sms :: width]
         empty = [i for i in empty if not sms[i]]
     return empty
-
-
-def _drop_empty(cleans: list[dict[str, Any] | None], key: str, column: list[Any]) -> None:
-    # Empty cells are absent values: remove them from the dicts built from whole rows.
-    if "" not in column:
-        return
-    at = column.index("")
-    while True:
-        clean = cleans[at]
-        assert clean is not None
-        del clean[key]
-        try:
-            at = column.index("", at + 1)
-        except ValueError:
-            return
 
 
 def _too_long(row: int, spec: Spec, text: str) -> RowIssue:

@@ -48,7 +48,7 @@ def _csv_batches(handle: IO[str]) -> Iterator[Numbered]:
     while cells := list(itertools.islice(nonblank, BATCH)):
         batch = CsvBatch(header, cells)
         records = map(CsvRecord, itertools.repeat(batch), range(len(cells)))
-        yield list(zip(range(row, row + len(cells)), records, strict=True))
+        yield list(zip(range(row, row + len(cells)), records, strict=False))
         row += len(cells)
 
 
