@@ -167,8 +167,10 @@ class RowChecker:
                 doubtful.update(i for i, address in enumerate(emails) if address is None)
             flat[plan.email :: width] = emails
         doubtful.update(_without_address(plan, flat))
+        raw = list(itertools.chain.from_iterable(rows)) if plan.numbers else []
         for at, low, high in plan.numbers:
-            flat[at::width] = _number_column(flat[at::width], low, high, doubtful)
+            stripped = flat[at::width]
+            flat[at::width] = _number_column(stripped, raw[at::width], low, high, doubtful)
         cells = iter(flat)
         records = zip(*[cells] * width, strict=False)  # consecutive groups of ``width``
         cleans: list[dict[str, Any] | None] = list(map(dict, map(_zip_keys(plan.keys), records)))
@@ -189,6 +191,9 @@ class RowChecker:
         # One record whose cell count differs from the header's (row by row, same proofs).
         values = list(map(str.strip, cells))
         if any(map(gt, map(len, values), plan.limits)):
+            return None
+        # A blank (not empty) number cell is an issue for the general path, not an absence.
+        if any(at < len(cells) and cells[at] and not values[at] for at, _, _ in plan.numbers):
             return None
         clean: dict[str, Any] = dict(filter(_has_value, zip(plan.keys, values, strict=False)))
         address = clean.get("email")
@@ -305,10 +310,15 @@ def _numbers(plan: _ColumnPlan, clean: dict[str, Any]) -> bool:
     return True
 
 
-def _number_column(column: list[Any], low: int, high: int, doubtful: set[int]) -> list[Any]:
+def _number_column(
+    column: list[Any], raw: list[str], low: int, high: int, doubtful: set[int]
+) -> list[Any]:
+    # ``column`` stripped, ``raw`` as read: a blank (not empty) cell is no whole number.
     numbers: list[Any] = []
     for i, text in enumerate(column):
         if not text:
+            if raw[i]:
+                doubtful.add(i)
             numbers.append(text)
             continue
         try:

@@ -57,8 +57,10 @@ def _cell(rng: random.Random, column: str) -> str:
     pick = rng.random()
     if column == "email":
         return rng.choice(EMAILS) if pick < 0.5 else f"p{rng.randrange(10**6)}@example.com"
-    if pick < 0.15:
+    if pick < 0.12:
         return ""
+    if pick < 0.15:
+        return "   "  # blank, not empty: absent for text, "not a whole number" for numbers
     if pick < 0.2:
         return "  spaced  "
     if column in ("birthday_month", "birthday_day"):
