@@ -117,15 +117,21 @@ class ActivityQueue:
         self.pending.append(activity)
         return activity
 
-    def tick(self, now: float) -> None:
-        """Advance the queue to simulated ``now``."""
+    def tick(self, now: float, max_units: int | None = None) -> bool:
+        """Advance the queue to simulated ``now``; True when due work was left for a later call.
+
+        ``max_units`` bounds the rows applied in this call, so that a big import never holds
+        the event loop for long: requests keep being answered (and timestamped by the rate
+        limiter) while it runs, as the real API's front end would.
+        """
         while self.pending:
             head = self.pending[0]
             if head.state == "initialized" and not self._start(head, now):
-                return
-            if not self._progress(head, now):
-                return
+                return False
+            if not self._progress(head, now, max_units):
+                return head.done < self._due(head, now)
             self.pending.popleft()
+        return False
 
     def _start(self, activity: Activity, now: float) -> bool:
         ready = max(activity.created, self._free_at) + self.start_delay
@@ -137,16 +143,23 @@ class ActivityQueue:
         activity.duration = max(self.min_duration, activity.units * self.unit_seconds)
         return True
 
-    def _progress(self, activity: Activity, now: float) -> bool:
+    def _due(self, activity: Activity, now: float) -> int:
+        """Work units that should be done by simulated ``now``."""
         assert activity.started is not None
         fraction = (now - activity.started) / activity.duration
-        target = activity.units if fraction >= 1 else math.floor(activity.units * fraction)
+        return activity.units if fraction >= 1 else math.floor(activity.units * fraction)
+
+    def _progress(self, activity: Activity, now: float, max_units: int | None) -> bool:
+        target = self._due(activity, now)
+        if max_units is not None:
+            target = min(target, activity.done + max_units)
         if target > activity.done:
             activity.job.run(activity.done, target)
             activity.done = target
             activity.updated = now
-        if fraction < 1:
+        if activity.done < activity.units:
             return False
+        assert activity.started is not None
         activity.job.finish()
         activity.state = "completed"
         activity.completed = activity.updated = activity.started + activity.duration

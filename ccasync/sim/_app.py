@@ -25,7 +25,7 @@ from ._log import LogEntry
 from ._oauth import register_oauth_routes
 from ._reports import register_report_routes
 from ._segments import register_segment_routes
-from ._state import SimState
+from ._state import SLICE_UNITS, SimState
 from ._tags import register_tag_routes
 
 STATE_KEY = web.AppKey("ccasync_sim_state", SimState)
@@ -97,7 +97,7 @@ async def _serve(
         if fault.kind == "hang":
             return await _hang(request, state)
     try:
-        state.tick()
+        state.tick(SLICE_UNITS)
         if request.path.startswith("/v3/"):
             grant = bearer_grant(request, state)
             notes["client_id"], notes["account_id"] = grant.client_id, grant.account_id

@@ -287,6 +287,11 @@ class Truncation:
     bytes_received: int
 
 
+SLICE_UNITS = 100
+"""Bulk-activity rows applied per tick outside clock advances (~4 ms of work): a big import is
+spread over many short slices instead of holding the event loop for tens of milliseconds."""
+
+
 class SimState:
     """Keys, accounts, tokens, clock, faults and request log of one simulator."""
 
@@ -297,7 +302,7 @@ class SimState:
         self.rng = random.Random(config.seed)
         bind_rng(self.rng)
         self.clock = VirtualClock(config.start_time, config.time_scale)
-        self.clock.on_advance(self.tick)
+        self.clock.on_advance(self._run_all_due)
         self.tokens = TokenStore(
             random.Random(f"tokens-{config.seed}"),
             lifetime=config.access_token_lifetime,
@@ -353,14 +358,25 @@ class SimState:
         key.account_ids.append(account_id)
         return account
 
-    def tick(self) -> None:
-        """Run the work due at the current simulated time (activities, campaign schedules)."""
+    def _run_all_due(self) -> None:
+        """After a clock advance: everything due runs now, unsliced (tests step the clock)."""
+        self.tick()
+
+    def tick(self, max_units: int | None = None) -> bool:
+        """Run the work due at the current simulated time (activities, campaign schedules).
+
+        ``max_units`` bounds the bulk-activity rows applied per account in this call (the
+        request middleware and the background ticker pass ``SLICE_UNITS``; a clock advance runs
+        everything). Returns True when due activity work was left for a later call.
+        """
         bind_rng(self.rng)
         now = self.clock.timestamp()
         moment: dt.datetime | None = None
+        backlog = False
         for account in self.accounts.values():
             if account.activities.pending:
-                account.activities.tick(now)
+                backlog = account.activities.tick(now, max_units) or backlog
             if moment is None:
                 moment = dt.datetime.fromtimestamp(now, dt.UTC)
             account.campaigns.tick(moment)
+        return backlog
