@@ -22,7 +22,7 @@ import orjson
 from ccasync import _protocol
 from ccasync._retry import Replay, decide
 from ccasync._serde import structure, unstructure
-from ccasync._transport import HTTPRequest, HTTPResponse, MultipartField, Transport
+from ccasync._transport import HTTPRequest, MultipartField, Transport
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
@@ -33,6 +33,14 @@ from ccasync.errors import (
 )
 
 T = TypeVar("T")
+
+
+class _Answered(Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_Answered)
 
 logger = logging.getLogger("ccasync")
 
@@ -138,6 +146,7 @@ class Requestor:
         """
         self._check_open()
         url = self._url(path, params)
+        logged = _path(url)
         body = content if content is not None else _encode_json(json)
         headers = self._headers(json is not None or content is not None)
         attempt = 0
@@ -147,7 +156,7 @@ class Requestor:
             token = await self.tokens.token()
             request = HTTPRequest(method, url, _bearer(headers, token), body, multipart)
             try:
-                return await self._attempt(request, attempt, expected)
+                return await self._attempt(request, logged, attempt, expected)
             except AuthenticationError:
                 # One refresh per call: a second 401 with a fresh token is final.
                 if refreshed or not await self.tokens.on_unauthorized(token):
@@ -171,12 +180,11 @@ class Requestor:
         await self.sleep(decision.delay)
 
     async def _attempt(
-        self, request: HTTPRequest, attempt: int, expected: Collection[int] | None
+        self, request: HTTPRequest, path: str, attempt: int, expected: Collection[int] | None
     ) -> APIResponse:
         if self.limiter is not None:
             await self.limiter.acquire()
-        path = _path(request.url)
-        response = await self._send(request, path, attempt)
+        response = await self._observed(request.method, path, attempt, self.transport.send(request))
         data = _protocol.decipher(
             response.status, response.headers, response.body, method=request.method, url=path
         )
@@ -187,22 +195,21 @@ class Requestor:
             )
         return APIResponse(response.status, response.headers, data)
 
-    async def _send(self, request: HTTPRequest, path: str, attempt: int) -> HTTPResponse:
+    async def _observed(self, method: str, path: str, attempt: int, exchange: Awaitable[_R]) -> _R:
+        """Await one HTTP exchange, counting it and reporting it to the log and event hook."""
         started = time.perf_counter()
         self.calls += 1
         status: int | None = None
         error: str | None = None
         try:
-            response = await self.transport.send(request)
-            status = response.status
-            return response
+            answer = await exchange
+            status = answer.status
+            return answer
         except BaseException as exc:  # cancellation included: the attempt still happened
             error = type(exc).__name__
             raise
         finally:
-            self._record(
-                request.method, path, status, error, attempt, time.perf_counter() - started
-            )
+            self._record(method, path, status, error, attempt, time.perf_counter() - started)
 
     def _record(
         self,
@@ -303,6 +310,7 @@ class Requestor:
         """
         self._check_open()
         url = self._url(path, params)
+        logged = _path(url)
         attempt = 0
         refreshed = False
         while True:
@@ -311,7 +319,7 @@ class Requestor:
             request = HTTPRequest("GET", url, _bearer({"User-Agent": self.user_agent}, token))
             async with AsyncExitStack() as stack:
                 try:
-                    chunks = await self._open_stream(stack, request, attempt)
+                    chunks = await self._open_stream(stack, request, logged, attempt)
                 except AuthenticationError:
                     if refreshed or not await self.tokens.on_unauthorized(token):
                         raise
@@ -324,24 +332,13 @@ class Requestor:
                 return
 
     async def _open_stream(
-        self, stack: AsyncExitStack, request: HTTPRequest, attempt: int
+        self, stack: AsyncExitStack, request: HTTPRequest, path: str, attempt: int
     ) -> AsyncIterator[bytes]:
         """One attempt: wait for the limiter, open the response in ``stack``, check its status."""
         if self.limiter is not None:
             await self.limiter.acquire()
-        path = _path(request.url)
-        started = time.perf_counter()
-        self.calls += 1
-        status: int | None = None
-        error: str | None = None
-        try:
-            resp = await stack.enter_async_context(self.transport.stream(request))
-            status = resp.status
-        except BaseException as exc:  # cancellation included: the attempt still happened
-            error = type(exc).__name__
-            raise
-        finally:
-            self._record("GET", path, status, error, attempt, time.perf_counter() - started)
+        opened = stack.enter_async_context(self.transport.stream(request))
+        resp = await self._observed("GET", path, attempt, opened)
         if resp.status >= 300:
             body = b"".join([c async for c in resp.chunks])
             raise _protocol.error_for(resp.status, resp.headers, body, method="GET", url=path)
