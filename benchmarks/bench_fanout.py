@@ -27,11 +27,11 @@ import argparse
 import asyncio
 import datetime as dt
 import gc
-import multiprocessing as mp
 import statistics
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -42,6 +42,10 @@ from ccasync import Client, RateLimiter
 from ccasync.ops.fanout import CampaignTemplate, Location, create_campaigns_for_locations
 from ccasync.pool import AccountPool, PoolAccount
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _simproc import simulator_process
+
 TEMPLATE = CampaignTemplate(
     name="$prefix offers $key",
     subject="Offers in $key",
@@ -51,47 +55,6 @@ TEMPLATE = CampaignTemplate(
 )
 WHEN = dt.datetime(2027, 1, 4, 14, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
-
-
-# --- the simulator in a child process, with its accounts ----------------------------------------
-
-
-def _child(config: dict[str, Any], keys: int, per_key: int, conn: Any) -> None:
-    from ccasync.sim import SimConfig, serve
-
-    async def main() -> None:
-        async with serve(SimConfig(**config)) as sim:
-            accounts = []
-            for k in range(keys):
-                key = f"key-{k}"
-                sim.add_api_key(key)
-                for n in range(per_key):
-                    handle = sim.add_account(key, name=f"{key}-acct-{n}")
-                    accounts.append({"name": f"{key}-{n}", "key": key, "token": handle.token})
-            conn.send({"base_url": sim.base_url, "accounts": accounts})
-            stop = asyncio.Event()
-            asyncio.get_running_loop().add_reader(conn.fileno(), stop.set)
-            await stop.wait()
-
-    asyncio.run(main())
-
-
-@contextmanager
-def simulator(config: dict[str, Any], keys: int, per_key: int) -> Iterator[dict[str, Any]]:
-    """Run the simulator with ``keys`` x ``per_key`` accounts in a child process."""
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_child, args=(config, keys, per_key, child), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(60):
-            raise RuntimeError("simulator process did not start within 60 s")
-        yield parent.recv()
-    finally:
-        parent.send("stop")
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
 
 
 # --- the raw aiohttp job ------------------------------------------------------------------------
@@ -257,7 +220,9 @@ async def _raw_cpu(base: str, token: str, list_id: str, count: int) -> tuple[flo
 async def part_a(locations: int, rounds: int) -> None:
     """Interleaved rounds of every variant, each on a fresh account; prints µs CPU per call."""
     variants: dict[str, CpuRun] = {"ops": _ops_cpu, "client": _client_cpu, "raw": _raw_cpu}
-    with simulator({"per_second": None, "per_day": None}, 1, len(variants) * rounds) as sim:
+    with simulator_process(
+        per_second=None, per_day=None, keys=1, per_key=len(variants) * rounds
+    ) as sim:
         base, accounts = sim["base_url"], iter(sim["accounts"])
         per_call: dict[str, list[float]] = {label: [] for label in variants}
         for r in range(rounds):
@@ -338,7 +303,7 @@ async def _raw_rate(
 async def part_b(per_account: int, margin: float, freeze: bool) -> None:
     """Ours then the aiolimiter script, same accounts and job; prints time vs the minimum."""
     config = {"per_second": 4, "per_day": None, "rate_rule": "sliding"}
-    with simulator(config, 3, 10) as sim:
+    with simulator_process(keys=3, per_key=10, **config) as sim:
         base, accounts = sim["base_url"], sim["accounts"]
         lists = {a["name"]: await _make_list(base, a["token"], "bench") for a in accounts}
         await asyncio.sleep(2)
