@@ -39,7 +39,7 @@ import orjson
 from aiolimiter import AsyncLimiter
 
 from ccasync import Client, RateLimiter
-from ccasync.ops.fanout import CampaignTemplate, Location, create_campaigns_for_locations
+from ccasync.ops.campaigns.fanout import CampaignTemplate, Location, create_campaigns_for_locations
 from ccasync.pool import AccountPool, PoolAccount
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

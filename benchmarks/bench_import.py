@@ -1,4 +1,4 @@
-"""Benchmarks of ccasync.ops.import_contacts (run by hand; results go to benchmarks/RESULTS.md).
+"""Benchmarks of ccasync.ops.imports._pipeline (run by hand; results go to benchmarks/RESULTS.md).
 
 Commands (each prints one JSON line)::
 
@@ -31,12 +31,12 @@ import sys
 import time
 from typing import Any
 
-from ccasync.ops._import_encode import Chunk, PayloadBuilder
-from ccasync.ops._import_result import ImportResult
-from ccasync.ops._import_rows import RowChecker, row_key
-from ccasync.ops._import_source import read_batches
-from ccasync.ops.import_contacts import DEFAULT_MAX_PAYLOAD_BYTES, _pipeline, import_contacts
-from ccasync.ops.results import RowIssue
+from ccasync.ops._common import RowIssue
+from ccasync.ops.imports._encoder import Chunk, PayloadBuilder
+from ccasync.ops.imports._pipeline import DEFAULT_MAX_PAYLOAD_BYTES, _pipeline, import_contacts
+from ccasync.ops.imports._result import ImportResult
+from ccasync.ops.imports._row_checks import RowChecker, row_key
+from ccasync.ops.imports._source import read_batches
 
 COLUMNS = [
     "email",

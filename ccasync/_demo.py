@@ -1,7 +1,7 @@
 """``ccasync demo``: the whole weekly job on the embedded simulator, start to finish, in < 60 s.
 
 20 locations in 12 time zones, 200,000 contacts: create a list per location, import the
-contacts (:func:`ccasync.ops.import_contacts`), create a campaign per location, send tests,
+contacts (:func:`ccasync.ops.imports._pipeline`), create a campaign per location, send tests,
 schedule each for next Monday 09:00 local (:func:`create_campaigns_for_locations`), advance
 the simulator's virtual clock until every send is DONE plus two days of engagement, then
 report sends, opens, clicks and bounces per location and the API calls spent.
@@ -28,13 +28,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ccasync import Client, RateLimiter
-from ccasync.ops.fanout import (
+from ccasync.ops.campaigns.fanout import (
     CampaignTemplate,
     FanoutResult,
     Location,
     create_campaigns_for_locations,
 )
-from ccasync.ops.import_contacts import ImportProgress, import_contacts
+from ccasync.ops.imports._pipeline import ImportProgress, import_contacts
 
 __all__ = ["API_PER_SECOND", "CITIES", "DemoConfig", "DemoReport", "run_demo"]
 

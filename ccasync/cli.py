@@ -75,7 +75,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _import(args: argparse.Namespace, console: Console) -> int:
-    from ccasync.ops.import_contacts import import_contacts
+    from ccasync.ops.imports._pipeline import import_contacts
 
     token = os.environ.get("CCASYNC_ACCESS_TOKEN")
     if not token:

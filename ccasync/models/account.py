@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 
 EXTRA_FIELDS = frozenset({"physical_address", "company_logo"})
 """Values of ``extra_fields`` on ``GET /account/summary``."""

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 from ccasync.models.contacts import EMAIL_MAX, MAX_ADDRESSES, MAX_CUSTOM_FIELDS, check_birthday
 
 TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "timed_out"})

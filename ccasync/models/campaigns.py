@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import email_validator
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 
 NAME_MAX = 80
 """Max characters of a campaign name (unique per account)."""

@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 
 PERMISSIONS = frozenset(
     {"explicit", "implicit", "not_set", "pending_confirmation", "temp_hold", "unsubscribed"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ccasync.models import _checks
+from ccasync import _checks
 
 LABEL_MAX = 50
 """Max characters of a custom field label."""

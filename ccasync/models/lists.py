@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ccasync.models import _checks
+from ccasync import _checks
 
 NAME_MAX = 255
 """Max characters of a list name (unique per account)."""

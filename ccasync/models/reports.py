@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 
 TRACKING_PAGE_MAX = 500
 """Max ``limit`` of the ``/reports/email_reports/{id}/tracking/*`` endpoints."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ccasync.models import _checks
+from ccasync import _checks
 
 NAME_MIN = 1
 """Min characters of a tag name."""

@@ -3,17 +3,13 @@
 Every item a caller hands in ends up done or listed as failed, with why.
 """
 
-from ccasync.ops.audience import (
+from ccasync.ops.campaigns.audience import (
     AudienceResult,
     ListPool,
     ListPoolExhaustedError,
     send_to_audience,
 )
-from ccasync.ops.export import (
-    ExportResult,
-    export_contacts,
-)
-from ccasync.ops.fanout import (
+from ccasync.ops.campaigns.fanout import (
     DEFAULT_MIN_LEAD,
     CampaignResult,
     CampaignTemplate,
@@ -24,7 +20,27 @@ from ccasync.ops.fanout import (
     create_campaigns_for_locations,
     schedule_campaigns,
 )
-from ccasync.ops.import_contacts import (
+from ccasync.ops.campaigns.recurring import (
+    schedule_next_occurrence,
+)
+from ccasync.ops.campaigns.scheduling import (
+    GapPolicy,
+    LocalTime,
+    OverlapPolicy,
+    ScheduleTimeError,
+    WallClock,
+    When,
+    next_weekly,
+    parse_when,
+    resolve_local,
+    resolve_when,
+    zone,
+)
+from ccasync.ops.export import (
+    ExportResult,
+    export_contacts,
+)
+from ccasync.ops.imports import (
     API_MAX_PAYLOAD_BYTES,
     API_MAX_ROWS,
     DEFAULT_MAX_PAYLOAD_BYTES,
@@ -41,22 +57,6 @@ from ccasync.ops.memberships import (
     MembershipResult,
     add_to_lists,
     remove_from_lists,
-)
-from ccasync.ops.recurring import (
-    schedule_next_occurrence,
-)
-from ccasync.ops.scheduling import (
-    GapPolicy,
-    LocalTime,
-    OverlapPolicy,
-    ScheduleTimeError,
-    WallClock,
-    When,
-    next_weekly,
-    parse_when,
-    resolve_local,
-    resolve_when,
-    zone,
 )
 
 __all__ = [

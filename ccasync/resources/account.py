@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from ccasync import _checks
 from ccasync._serde import structure
 from ccasync.errors import ConflictError, ValidationError
-from ccasync.models import _checks
 from ccasync.models.account import (
     CONFIRM_STATUSES,
     EXTRA_FIELDS,

@@ -19,13 +19,12 @@ from typing import IO, Any
 
 import orjson
 
-from ccasync import _protocol
+from ccasync import _checks, _protocol
 from ccasync._requestor import APIResponse
 from ccasync._retry import Replay
 from ccasync._serde import structure
 from ccasync._transport import MultipartField
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 from ccasync.models.activities import (
     LISTABLE_STATES,
     MAX_IMPORT_BYTES,

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 import attrs
 
+from ccasync import _checks
 from ccasync._requestor import Requestor
 from ccasync._serde import format_datetime, structure, unstructure
 from ccasync.errors import ConflictError, RequestTimeoutError, ServerError
-from ccasync.models import _checks
 from ccasync.models.campaigns import (
     MAX_LISTS_PER_ACTIVITY,
     CampaignActivity,

@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from ccasync import _protocol
+from ccasync import _checks, _protocol
 from ccasync._retry import Replay
 from ccasync._serde import structure, unstructure
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 from ccasync.models.contacts import (
     EMAIL_MAX,
     INCLUDES,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
+from ccasync import _checks
 from ccasync._serde import structure, unstructure
-from ccasync.models import _checks
 from ccasync.models.custom_fields import CustomField, CustomFieldChoice, check_custom_field_input
 from ccasync.resources._base import Resource
 

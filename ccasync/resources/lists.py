@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from ccasync import _checks
 from ccasync._serde import structure, unstructure
-from ccasync.models import _checks
 from ccasync.models.activities import Activity
 from ccasync.models.lists import LIST_STATUSES, MEMBERSHIP_COUNTS, ContactList, check_list_input
 from ccasync.resources._base import Resource

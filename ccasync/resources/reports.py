@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from ccasync import _checks
 from ccasync._protocol import ParamValue
 from ccasync._serde import structure
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 from ccasync.models.campaigns import EmailCampaign
 from ccasync.models.reports import (
     ACTIVITY_STATS_MAX,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from ccasync import _checks
 from ccasync._serde import structure
-from ccasync.models import _checks
 from ccasync.models.activities import Activity
 from ccasync.models.tags import Tag, check_tag_name
 from ccasync.resources._base import Resource

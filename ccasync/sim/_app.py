@@ -13,20 +13,20 @@ from multidict import MultiDict
 from yarl import URL
 
 from ._account import register_account_routes
-from ._auth import admit, bearer_grant
-from ._bulk import register_bulk_routes
-from ._campaigns import register_campaign_routes
-from ._contacts import register_contact_routes
-from ._custom_fields import register_custom_field_routes
 from ._faults import Fault
 from ._http import LOG_NOTES_KEY, PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_cursor, error_array
-from ._lists import register_list_routes
 from ._log import LogEntry
-from ._oauth import register_oauth_routes
-from ._reports import register_report_routes
-from ._segments import register_segment_routes
 from ._state import SLICE_UNITS, SimState
-from ._tags import register_tag_routes
+from .activities.routes import register_bulk_routes
+from .campaigns.routes import register_campaign_routes
+from .contacts.custom_fields import register_custom_field_routes
+from .contacts.lists import register_list_routes
+from .contacts.routes import register_contact_routes
+from .contacts.tags import register_tag_routes
+from .oauth.bearer import admit, bearer_grant
+from .oauth.routes import register_oauth_routes
+from .reports.routes import register_report_routes
+from .segments.routes import register_segment_routes
 
 STATE_KEY = web.AppKey("ccasync_sim_state", SimState)
 PRIMED_KEY = web.AppKey("ccasync_sim_primed_request_keys", set[str])

@@ -15,7 +15,7 @@ from ._clock import VirtualClock
 from ._config import SimConfig
 from ._log import RequestLog
 from ._state import SLICE_UNITS, Account, ApiKey, SimState
-from ._tokens import DEFAULT_SCOPES
+from .oauth.tokens import DEFAULT_SCOPES
 
 
 @attrs.frozen

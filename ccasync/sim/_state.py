@@ -10,17 +10,17 @@ from typing import Any
 
 import attrs
 
-from ._activities import ActivityQueue
-from ._campaign_state import CampaignBook
 from ._clock import VirtualClock
 from ._config import SimConfig
 from ._faults import FaultPlan
 from ._http import bind_rng, iso, new_id
 from ._limits import KeyLimits, PerSecond
 from ._log import RequestLog
-from ._records import SimContact, SimCustomField, SimList, SimTag
-from ._segments_store import SegmentBook
-from ._tokens import TokenStore
+from .activities.queue import ActivityQueue
+from .campaigns.book import CampaignBook
+from .contacts.records import SimContact, SimCustomField, SimList, SimTag
+from .oauth.tokens import TokenStore
+from .segments.store import SegmentBook
 
 MAX_LISTS_PER_CONTACT = 50
 

@@ -7,10 +7,10 @@ import io
 from typing import Any
 
 import pytest
-from test_contacts_segment_e2e import create_segment
 
 from ccasync.errors import NotFoundError
 from ccasync.models.activities import JsonImportContact
+from tests.e2e.test_contacts_segment_e2e import create_segment
 
 FAST = {"initial": 0.01, "deadline": 20}
 

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync._oauth_token import token_from_response
 from ccasync._transport import AiohttpTransport, HTTPRequest
 from ccasync.auth import (
     FileTokenStore,
@@ -27,6 +26,7 @@ from ccasync.auth import (
     poll_device_token,
     start_device_flow,
 )
+from ccasync.auth._token import token_from_response
 from ccasync.errors import AuthenticationError
 
 REDIRECT = "https://app.example/callback"

@@ -15,7 +15,7 @@ from ccasync import Client, RateLimiter
 from ccasync.errors import BulkError
 from ccasync.models.activities import Activity
 from ccasync.ops.export import export_contacts
-from ccasync.ops.import_contacts import import_contacts
+from ccasync.ops.imports._pipeline import import_contacts
 from ccasync.sim import SimConfig, serve
 
 

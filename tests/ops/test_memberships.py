@@ -11,7 +11,7 @@ import pytest
 
 from ccasync import Client, RateLimiter
 from ccasync.errors import BulkError
-from ccasync.ops.import_contacts import import_contacts
+from ccasync.ops.imports._pipeline import import_contacts
 from ccasync.ops.memberships import add_to_lists, list_groups, remove_from_lists
 from ccasync.sim import SimConfig, serve
 

@@ -1,4 +1,4 @@
-"""The shared local validators of ccasync.models._checks: each names the field and the rule."""
+"""The shared local validators of ccasync._checks: each names the field and the rule."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models import _checks
 from ccasync.models.contacts import Contact, check_contact
 
 UUID = "1618ae62-4752-11e9-9c8a-fa163e6b01c1"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from spec_schema import assert_matches_oauth, assert_matches_spec, load_spec
+
+from tests.sim.spec_schema import assert_matches_oauth, assert_matches_spec, load_spec
 
 
 async def check(api: Any, method: str, template: str, path: str, expect: int, **kwargs: Any) -> Any:

@@ -8,8 +8,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from spec_schema import assert_matches_spec, load_spec, response_schema
-from test_campaign_routes import bulk_members, campaign_json, put_json
+
+from tests.sim.campaigns.test_campaign_routes import bulk_members, campaign_json, put_json
+from tests.sim.spec_schema import assert_matches_spec, load_spec, response_schema
 
 ACTIVITY = "/emails/activities/{campaign_activity_id}"
 EMAIL_REPORT = "/reports/email_reports/{campaign_activity_id}"

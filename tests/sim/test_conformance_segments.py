@@ -7,9 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from spec_schema import assert_error_shape, assert_matches_spec, load_spec, response_schema
-from test_campaign_routes import new_campaign, put_json
-from test_segments import cond, criteria, new_contact
+
+from tests.sim.campaigns.test_campaign_routes import new_campaign, put_json
+from tests.sim.segments.test_segments import cond, criteria, new_contact
+from tests.sim.spec_schema import (
+    assert_error_shape,
+    assert_matches_spec,
+    load_spec,
+    response_schema,
+)
 
 SEGMENT = "/segments/{segment_id}"
 NAME = "/segments/{segment_id}/name"

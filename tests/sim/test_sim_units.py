@@ -10,7 +10,7 @@ from ccasync.sim import FaultSpecError, VirtualClock
 from ccasync.sim._faults import FaultPlan, parse_spec
 from ccasync.sim._http import ApiFailure, decode_cursor, encode_cursor, iso, require_uuid
 from ccasync.sim._limits import KeyLimits, PerSecond
-from ccasync.sim._tokens import TokenStore, pkce_challenge
+from ccasync.sim.oauth.tokens import TokenStore, pkce_challenge
 
 T0 = dt.datetime(2026, 3, 1, 23, 59, 58, tzinfo=dt.UTC).timestamp()
 
@@ -180,7 +180,7 @@ def test_rotating_refresh_tokens_are_single_use() -> None:
     """Using a rotated refresh token again is invalid_grant; the new one works."""
     import random
 
-    from ccasync.sim._tokens import OAuthError
+    from ccasync.sim.oauth.tokens import OAuthError
 
     store = TokenStore(random.Random(1), lifetime=86_400, idle_days=180)
     first = store.issue(

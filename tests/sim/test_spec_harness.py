@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from spec_schema import assert_error_shape, assert_matches_spec, load_spec
+
+from tests.sim.spec_schema import assert_error_shape, assert_matches_spec, load_spec
 
 
 @pytest.mark.parametrize(

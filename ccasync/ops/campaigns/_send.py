@@ -1,0 +1,127 @@
+"""The last steps shared by every fan-out: recipients, test, schedule (or send), never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from ccasync.errors import CCAsyncError
+from ccasync.ops.campaigns.scheduling import LocalTime
+
+if TYPE_CHECKING:
+    from ccasync.client import Client
+    from ccasync.models.campaigns import CampaignActivity
+
+_SENT_STATES = frozenset({"EXECUTING", "DONE"})
+_SENDABLE_STATES = frozenset({"DRAFT", "ERROR"})
+
+
+class StepFailed(Exception):
+    """An item failed at ``step`` because of ``error`` (carried to the result, never raised out)."""
+
+    def __init__(self, step: str, error: Exception) -> None:
+        super().__init__(f"{step}: {error}")
+        self.step = step
+        self.error = error
+
+
+class StateError(CCAsyncError):
+    """The campaign activity is in a status this operation will not touch (e.g. REMOVED)."""
+
+
+@attrs.frozen(kw_only=True)
+class SendPlan:
+    """What to do with one DRAFT activity: its lists, an optional test, then when to send.
+
+    ``at`` is the resolved time, or the exception explaining why there is none (e.g. the time
+    is past), or None with ``send_now``. ``tz`` shows a found schedule on the local clock.
+    """
+
+    list_ids: Sequence[str] | None
+    at: LocalTime | Exception | None
+    tz: ZoneInfo | None
+    send_now: bool = False
+    test_to: Sequence[str] | None = None
+    personal_message: str | None = None
+    reschedule: bool = False
+
+
+async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict[str, Any]:
+    """Bring ``activity`` to scheduled/sent per ``plan`` unless an earlier run already did.
+
+    Returns result fields (outcome, times, test_sent, note); raises :class:`StepFailed`.
+    """
+    activity_id = str(activity.campaign_activity_id)
+    status = (activity.current_status or "").upper()
+    if status == "SCHEDULED":
+        return await _found_scheduled(cc, activity_id, plan)
+    if status in _SENT_STATES:
+        return {"outcome": "already_sent"}
+    if status not in _SENDABLE_STATES:
+        raise StepFailed("status", StateError(f"activity {activity_id} is {status or 'unknown'}"))
+    if isinstance(plan.at, Exception):
+        raise StepFailed("time", plan.at)
+    await _step("recipients", _set_lists(cc, activity, plan.list_ids))
+    fields: dict[str, Any] = {}
+    if plan.test_to:
+        await _step(
+            "test", cc.campaigns.send_test(activity_id, plan.test_to, plan.personal_message)
+        )
+        fields["test_sent"] = True
+    if plan.send_now or plan.at is None:
+        await _step("send", cc.campaigns.send_now(activity_id))
+        return {**fields, "outcome": "sent"}
+    entries = await _step("schedule", cc.campaigns.schedule(activity_id, plan.at.utc))
+    utc = _first_date(entries) or plan.at.utc
+    return {**fields, "outcome": "scheduled", **_times(utc, plan.tz), "note": plan.at.note}
+
+
+async def _step(name: str, awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except Exception as exc:
+        raise StepFailed(name, exc) from exc
+
+
+async def _set_lists(
+    cc: Client, activity: CampaignActivity, list_ids: Sequence[str] | None
+) -> None:
+    if list_ids is None:
+        if not activity.contact_list_ids and not activity.segment_ids:
+            raise StateError("the activity has no recipients (no lists and no segment)")
+        return
+    if set(activity.contact_list_ids) == set(list_ids) and not activity.segment_ids:
+        return  # already right (a rerun after a crash): no PUT
+    changed = attrs.evolve(activity, contact_list_ids=list(list_ids), segment_ids=[])
+    await cc.campaigns.update_activity(changed)
+
+
+async def _found_scheduled(cc: Client, activity_id: str, plan: SendPlan) -> dict[str, Any]:
+    entries = await _step("schedule", cc.campaigns.get_schedule(activity_id))
+    utc = _first_date(entries)
+    wanted = plan.at if isinstance(plan.at, LocalTime) else None
+    if wanted is not None and utc is not None and utc != wanted.utc:
+        if plan.reschedule:
+            await _step("unschedule", cc.campaigns.unschedule(activity_id))
+            await _step("schedule", cc.campaigns.schedule(activity_id, wanted.utc))
+            return {"outcome": "scheduled", **_times(wanted.utc, plan.tz), "note": wanted.note}
+        note = f"already scheduled at {utc.isoformat()}, not at {wanted.utc.isoformat()}"
+        return {"outcome": "already_scheduled", **_times(utc, plan.tz), "note": note}
+    return {"outcome": "already_scheduled", **_times(utc, plan.tz)}
+
+
+def _first_date(entries: Sequence[Any]) -> dt.datetime | None:
+    for entry in entries:
+        if entry.scheduled_date is not None:
+            return entry.scheduled_date.astimezone(dt.UTC)  # type: ignore[no-any-return]
+    return None
+
+
+def _times(utc: dt.datetime | None, tz: ZoneInfo | None) -> dict[str, Any]:
+    if utc is None:
+        return {}
+    return {"scheduled_utc": utc, "scheduled_local": utc.astimezone(tz) if tz else None}

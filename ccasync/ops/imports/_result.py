@@ -1,0 +1,132 @@
+"""The records an import hands back: per-payload outcomes, progress events, the whole result."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+
+import attrs
+
+from ccasync.ops._common import RowIssue, raise_bulk_error
+
+TERMINAL_OK = "completed"
+
+
+@attrs.define(kw_only=True, eq=False)
+class ChunkOutcome:
+    """What became of one payload.
+
+    ``state`` is the activity's final state (``completed``, ``failed``, ``cancelled``,
+    ``timed_out``), ``not_sent`` when the POST itself failed, or ``unknown`` when the outcome could
+    not be learned (activity expired, import stopped, POST timed out after retries). ``rows`` counts
+    the input rows carried (merged duplicates included); they all lie within
+    ``first_row..last_row``. ``failed`` counts rows that failed remotely, of which
+    ``unmapped_failures`` the API reported only as a count (it named no row), see ``note``.
+    ``not_added_to_lists`` are contacts imported but kept off the lists (they had unsubscribed).
+    """
+
+    index: int
+    first_row: int
+    last_row: int
+    rows: int
+    payload_bytes: int
+    activity_id: str | None = None
+    state: str = "pending"
+    imported: int = 0
+    failed: int = 0
+    unmapped_failures: int = 0
+    not_added_to_lists: int = 0
+    polls: int = 0
+    note: str | None = None
+    whole_chunk_rows: array[int] | None = attrs.field(default=None, repr=False)
+    """Input rows of a payload that failed as a whole (kept only in that case)."""
+
+
+@attrs.frozen
+class ImportProgress:
+    """A progress snapshot, sent to the ``progress`` callback after each step (counts so far).
+
+    ``rows_sent`` counts rows placed in payloads; ``chunks_sent`` payloads whose activity was
+    created; ``chunks_done`` payloads finished one way or another; ``activities_completed`` those
+    whose activity reached ``completed``. The total row count is unknown while streaming.
+    """
+
+    rows_read: int
+    rows_rejected: int
+    rows_sent: int
+    chunks_sent: int
+    chunks_done: int
+    activities_completed: int
+    rows_imported: int
+    rows_failed: int
+
+
+@attrs.define(kw_only=True, eq=False)
+class ImportResult:
+    """Everything an import did, row by row where the API allows.
+
+    Invariants once finished: ``submitted + rejected == rows_read`` and
+    ``imported + failed == submitted``. ``rejected_rows`` are rows refused locally (never sent);
+    ``failed_rows`` are rows the API named as failed; rows of payloads that failed as a whole, and
+    failures the API only counted, are described per payload in ``chunks`` (see
+    :meth:`iter_failures`). ``merged`` rows were duplicates folded into an earlier row of the same
+    payload (they count as submitted). ``api_calls`` is the client's call counter delta (retries
+    included; calls made concurrently by other tasks on the same client are counted too).
+    """
+
+    rows_read: int = 0
+    submitted: int = 0
+    rejected: int = 0
+    merged: int = 0
+    imported: int = 0
+    failed: int = 0
+    not_added_to_lists: int = 0
+    rejected_rows: list[RowIssue] = attrs.field(factory=list)
+    failed_rows: list[RowIssue] = attrs.field(factory=list)
+    chunks: list[ChunkOutcome] = attrs.field(factory=list)
+    api_calls: int = 0
+    stopped: str | None = None
+    """Why the import stopped early (a fatal error), or None when it ran to the end."""
+
+    @property
+    def activity_ids(self) -> list[str]:
+        """The ids of the import activities created, in submission order."""
+        return [c.activity_id for c in self.chunks if c.activity_id is not None]
+
+    @property
+    def payloads(self) -> int:
+        """Payloads built (one POST each, retries aside)."""
+        return len(self.chunks)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected or failed and the import ran to the end."""
+        return not (self.rejected or self.failed or self.stopped)
+
+    def iter_failures(self) -> Iterator[RowIssue]:
+        """Every row that did not make it: rejected, failed by name, then whole failed payloads."""
+        yield from self.rejected_rows
+        yield from self.failed_rows
+        for chunk in self.chunks:
+            if chunk.whole_chunk_rows is not None:
+                reason = chunk.note or f"payload {chunk.index} {chunk.state}"
+                for row in chunk.whole_chunk_rows:
+                    yield RowIssue(row, None, reason)
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`ccasync.errors.BulkError` (``.result`` = self) if a row did not make it."""
+        problems = self.rejected + self.failed + (1 if self.stopped and not self.failed else 0)
+        raise_bulk_error("contact import", problems, self.rows_read, self)
+
+    def progress(self, chunks_done: int) -> ImportProgress:
+        """A snapshot of the counts for the progress callback."""
+        return ImportProgress(
+            rows_read=self.rows_read,
+            rows_rejected=self.rejected,
+            rows_sent=self.submitted,
+            chunks_sent=sum(c.activity_id is not None for c in self.chunks),
+            chunks_done=chunks_done,
+            activities_completed=sum(c.state == TERMINAL_OK for c in self.chunks),
+            rows_imported=self.imported,
+            rows_failed=self.failed,
+        )

@@ -1,0 +1,286 @@
+"""Submit payloads as import activities, keep a bounded number in flight, poll them adaptively.
+
+One background task polls; the caller's task submits. A 429 for the 1,000-queued-activities cap
+lowers the in-flight bound and waits for one of this import's activities to finish (or, with none
+in flight, backs off for up to ``QUEUE_WAIT_LIMIT`` seconds) instead of sending again at once.
+Errors that no retry can cure (401, 403, daily quota) stop the whole import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from array import array
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ccasync.errors import (
+    AuthenticationError,
+    CCAsyncError,
+    ForbiddenError,
+    NotFoundError,
+    QuotaExhaustedError,
+    RateLimitError,
+    RateLimitKind,
+    RequestTimeoutError,
+)
+from ccasync.ops._common import RowIssue
+from ccasync.ops.imports._encoder import Chunk
+from ccasync.ops.imports._poll import Estimator, Tracked
+from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
+
+TERMINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
+QUEUE_WAIT_LIMIT = 900.0
+NAP = 0.25
+"""Longest idle sleep of the poller, so that newly submitted activities are noticed."""
+MAX_POLL_FAILURES = 5
+# UNCONFIRMED for the real API: the simulator names rows as "Row <n>: <reason>", n 1-based in
+# import_data. Errors that do not match are reported per payload.
+_ROW_ERROR = re.compile(r"^\s*row\s+(\d+)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+class ImportStopped(Exception):
+    """A fatal error ended the import; ``__cause__`` is the API error."""
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """True for errors that make every further call fail the same way."""
+    if isinstance(exc, RateLimitError):
+        return exc.kind is RateLimitKind.DAILY_QUOTA
+    return isinstance(exc, AuthenticationError | ForbiddenError | QuotaExhaustedError)
+
+
+def _messages(errors: Any) -> list[str]:
+    texts = []
+    for item in errors or ():
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            texts.append(str(item.get("message", item)))
+        else:
+            texts.append(str(getattr(item, "message", item)))
+    return texts
+
+
+def _all_rows(chunk: Chunk) -> array[int]:
+    rows: array[int] = array("I")
+    for position in range(chunk.count):
+        rows.extend(chunk.input_rows(position))
+    return rows
+
+
+def fail_whole(
+    result: ImportResult, chunk: Chunk, outcome: ChunkOutcome, state: str, note: str
+) -> None:
+    """Record every row of ``chunk`` as failed remotely (state and note on the outcome)."""
+    outcome.state = state
+    outcome.note = note
+    outcome.failed = outcome.rows
+    outcome.whole_chunk_rows = _all_rows(chunk)
+    result.failed += outcome.rows
+
+
+def record_activity(
+    result: ImportResult, chunk: Chunk, outcome: ChunkOutcome, activity: Any
+) -> None:
+    """Map a terminal import activity's state, counts and errors back to input rows."""
+    errors = _messages(getattr(activity, "activity_errors", None))
+    if activity.state != TERMINAL_OK:
+        fail_whole(
+            result,
+            chunk,
+            outcome,
+            activity.state,
+            f"activity {activity.state}: " + "; ".join(errors[:5]),
+        )
+        return
+    outcome.state = TERMINAL_OK
+    named: dict[int, str] = {}
+    others: list[str] = []
+    for text in errors:
+        found = _ROW_ERROR.match(text)
+        if found and 1 <= int(found[1]) <= chunk.count:
+            named.setdefault(int(found[1]) - 1, found[2].strip() or text)
+        else:
+            others.append(text)
+    named_rows = 0
+    for position, reason in sorted(named.items()):
+        for row in chunk.input_rows(position):
+            result.failed_rows.append(RowIssue(row, None, reason))
+            named_rows += 1
+    status = getattr(activity, "status", None)
+    counted = (getattr(status, "error_count", 0) or 0) + (
+        getattr(status, "correctable_count", 0) or 0
+    )
+    unmapped = max(0, counted - len(named))
+    outcome.unmapped_failures = unmapped
+    outcome.failed = min(outcome.rows, named_rows + unmapped)
+    outcome.imported = outcome.rows - outcome.failed
+    outcome.not_added_to_lists = getattr(status, "cannot_add_to_list_count", 0) or 0
+    notes = []
+    if unmapped:
+        notes.append(
+            f"the API counted {unmapped} failed contacts without naming them "
+            f"(somewhere in rows {outcome.first_row}..{outcome.last_row})"
+        )
+    notes += others[:5]
+    outcome.note = "; ".join(notes) or None
+    result.failed += outcome.failed
+    result.imported += outcome.imported
+    result.not_added_to_lists += outcome.not_added_to_lists
+
+
+class Runner:
+    """Submits chunks and polls their activities; owns the in-flight bound."""
+
+    def __init__(
+        self,
+        client: Any,
+        result: ImportResult,
+        *,
+        max_in_flight: int,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        on_change: Callable[[], None],
+    ) -> None:
+        self._activities = client.activities
+        self._result = result
+        self._limit = max_in_flight
+        self._clock = clock
+        self._sleep = sleep
+        self._on_change = on_change
+        self.estimator = Estimator()
+        self.queue: list[Tracked] = []
+        self.done = 0
+        self.fatal: BaseException | None = None
+        self._closing = False
+        self._changed = asyncio.Event()
+
+    async def submit(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
+        """Wait for a free slot, then create the activity for ``chunk`` and track it."""
+        waited = 0.0
+        backoff = 5.0
+        while True:
+            await self._wait_for_slot()
+            try:
+                assert chunk.payload is not None
+                activity = await self._activities.import_contacts_payload(chunk.payload)
+            except RateLimitError as exc:
+                if exc.kind is not RateLimitKind.QUEUED_ACTIVITIES:
+                    self._not_sent(chunk, outcome, exc)
+                    return
+                if self.queue:
+                    self._limit = max(1, len(self.queue))
+                    continue
+                if waited >= QUEUE_WAIT_LIMIT:
+                    self._not_sent(chunk, outcome, exc)
+                    return
+                await self._sleep(backoff)
+                waited += backoff
+                backoff = min(backoff * 2, 60.0)
+                continue
+            except CCAsyncError as exc:
+                self._not_sent(chunk, outcome, exc)
+                return
+            break
+        # A lowered bound stays lowered: the account's queue is shared with other jobs, and
+        # raising it again would just meet the same 429 once per payload.
+        chunk.payload = None
+        outcome.activity_id = activity.activity_id
+        outcome.state = "submitted"
+        tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))
+        self.estimator.plan(tracked, self._clock())
+        self.queue.append(tracked)
+        self._changed.set()
+
+    def _not_sent(self, chunk: Chunk, outcome: ChunkOutcome, exc: CCAsyncError) -> None:
+        if is_fatal(exc):
+            raise ImportStopped(str(exc)) from exc
+        chunk.payload = None
+        if isinstance(exc, RequestTimeoutError):
+            fail_whole(self._result, chunk, outcome, "unknown", f"POST may have landed: {exc}")
+        else:
+            fail_whole(self._result, chunk, outcome, "not_sent", str(exc))
+        self.done += 1
+        self._on_change()
+
+    async def _wait_for_slot(self) -> None:
+        while len(self.queue) >= self._limit:
+            self._raise_if_fatal()
+            self._changed.clear()
+            await self._changed.wait()
+        self._raise_if_fatal()
+
+    def _raise_if_fatal(self) -> None:
+        if isinstance(self.fatal, CCAsyncError):
+            raise ImportStopped(str(self.fatal)) from self.fatal
+        if self.fatal is not None:
+            # A bug in the poller, not an API failure: surface it as it is.
+            raise self.fatal
+
+    async def finish(self) -> None:
+        """Wait until every submitted activity reached a terminal state (or was given up)."""
+        self._closing = True
+        self._changed.set()
+        while self.queue:
+            self._raise_if_fatal()
+            self._changed.clear()
+            await self._changed.wait()
+        self._raise_if_fatal()
+
+    async def poll_forever(self) -> None:
+        """The poller task: poll the activity due first, sleep otherwise; stops on a fatal error."""
+        try:
+            while not (self._closing and not self.queue):
+                if not self.queue:
+                    self._changed.clear()
+                    await self._changed.wait()
+                    continue
+                item = min(self.queue, key=lambda t: t.due)
+                delay = item.due - self._clock()
+                if delay > 0:
+                    await self._sleep(min(delay, NAP))
+                    continue
+                await self._poll(item)
+        except Exception as exc:  # handed to the submitting task: never lost, never a hang
+            self.fatal = exc
+        finally:
+            self._changed.set()
+
+    async def _poll(self, item: Tracked) -> None:
+        chunk, outcome = item.payload
+        item.polls += 1
+        outcome.polls += 1
+        try:
+            activity = await self._activities.get(item.activity_id)
+        except NotFoundError as exc:
+            fail_whole(
+                self._result, chunk, outcome, "unknown", f"activity no longer visible: {exc}"
+            )
+            self._finish(item)
+            return
+        except CCAsyncError as exc:
+            if is_fatal(exc):
+                raise
+            item.failures += 1
+            if item.failures >= MAX_POLL_FAILURES:
+                fail_whole(self._result, chunk, outcome, "unknown", f"status unknown: {exc}")
+                self._finish(item)
+                return
+            item.due = self._clock() + min(2.0**item.failures, 30.0)
+            return
+        if activity.state not in TERMINAL:
+            self.estimator.missed(item, self._clock(), getattr(activity, "percent_done", None))
+            self.estimator.replan(self.queue, item)
+            return
+        self.estimator.learned(
+            item, getattr(activity, "started_at", None), getattr(activity, "completed_at", None)
+        )
+        record_activity(self._result, chunk, outcome, activity)
+        self._finish(item)
+
+    def _finish(self, item: Tracked) -> None:
+        self.queue.remove(item)
+        self.done += 1
+        self._changed.set()
+        self._on_change()

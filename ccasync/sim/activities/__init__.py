@@ -1,0 +1,1 @@
+"""Bulk activities: the per-account queue, its jobs (imports, memberships, exports, deletes)."""

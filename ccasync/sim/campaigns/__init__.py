@@ -1,0 +1,1 @@
+"""Email campaigns: routes, records, request rules, the campaign book, sends and engagement."""

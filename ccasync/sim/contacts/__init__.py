@@ -1,0 +1,1 @@
+"""Contacts and what they belong to: contacts, lists, tags, custom fields (routes and records)."""

@@ -1,0 +1,1 @@
+"""Email reporting: statistics and per-contact tracking computed from recorded events."""

@@ -1,0 +1,1 @@
+"""Segments: routes, the criteria subset the simulator evaluates, the per-account store."""
