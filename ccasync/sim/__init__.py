@@ -9,6 +9,15 @@ both the client and the simulator. In process::
 
 Command line: ``python -m ccasync.sim --port 8080`` (see ``--help``; the fault grammar is in
 :mod:`ccasync.sim._faults`).
+
+Layout: the names exported here are the simulator's public API; everything else is internal.
+The root holds what every area shares (``_server`` runs it, ``_app`` is the middleware chain,
+``_config``, ``_clock``, ``_state``, ``_log``, ``_http`` request/response helpers, ``_validate``,
+``_limits``, ``_faults``, ``_account``). Each API area is a subpackage holding its routes with
+their records and rules: ``oauth/``, ``contacts/`` (contacts, lists, tags, custom fields),
+``activities/`` (the bulk-activity queue, imports and other jobs), ``segments/``,
+``campaigns/`` and ``reports/``. Area modules are named plainly (``routes``, ``records``,
+``rules``) because sibling areas share them; they are internal all the same.
 """
 
 from ._clock import VirtualClock

@@ -2,7 +2,7 @@
 
 Reference section 12 and the spec: integer ids, names unique (409), ``segment_criteria`` an
 escaped-JSON string of at most 20,000 characters (the evaluated subset is documented in
-``_segments_criteria``), PUT needs both fields, DELETE answers 204 and a deleted segment stays
+``segments.criteria``), PUT needs both fields, DELETE answers 204 and a deleted segment stays
 readable by id but leaves the listing. UNCONFIRMED choices: error keys ``segments.api.*``; a
 non-integer or unknown id answers 404; names are compared case-insensitively, may be 1-255
 characters and a deleted segment's name may be reused; ``GET /segments`` accepts ``limit``
