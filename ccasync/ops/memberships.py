@@ -67,14 +67,14 @@ class MembershipResult:
     """What a bulk membership operation did, call by call.
 
     ``contacts`` counts the ids read, ``chunks`` lists every call made (or refused);
-    ``api_calls`` is the client's call counter delta (POSTs, polls and retries).
+    ``calls`` is the client's call counter delta (POSTs, polls and retries).
     """
 
     action: Action
     contacts: int = 0
     lists: int = 0
     chunks: list[MembershipChunk] = attrs.field(factory=list)
-    api_calls: int = 0
+    calls: int = 0
 
     @property
     def failed_chunks(self) -> list[MembershipChunk]:
@@ -123,7 +123,7 @@ def list_groups(list_ids: Sequence[str]) -> list[tuple[str, ...]]:
 class _Calls:
     """Runs membership calls with at most ``limit`` activities waited on at once."""
 
-    def __init__(self, client: Any, action: Action, limit: int, deadline: float | None) -> None:
+    def __init__(self, client: Any, action: Action, limit: int, timeout: float | None) -> None:
         activities = client.activities
         self._post = (
             activities.add_list_memberships
@@ -131,7 +131,7 @@ class _Calls:
             else activities.remove_list_memberships
         )
         self._wait = activities.wait
-        self._deadline = deadline
+        self._timeout = timeout
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stopped: str | None = None
@@ -173,7 +173,7 @@ class _Calls:
             return
         chunk.activity_id = activity.activity_id
         try:
-            done = await self._wait(activity.activity_id, deadline=self._deadline)
+            done = await self._wait(activity.activity_id, timeout=self._timeout)
         except (CCAsyncError, TimeoutError) as exc:
             chunk.state, chunk.error = "unknown", f"status unknown: {exc}"
             return
@@ -188,17 +188,17 @@ async def _run(
     action: Action,
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
-    max_in_flight: int,
-    deadline: float | None,
+    concurrency: int,
+    timeout: float | None,
 ) -> MembershipResult:
     if isinstance(list_ids, str) or not list_ids:
         raise ValidationError("list_ids", "give at least one list id (a sequence)")
-    if not 1 <= max_in_flight <= 100:
-        raise ValidationError("max_in_flight", "must be within 1..100 (the API queues 1,000)")
+    if not 1 <= concurrency <= 100:
+        raise ValidationError("concurrency", "must be within 1..100 (the API queues 1,000)")
     groups = list_groups(list_ids)
     result = MembershipResult(action=action, lists=sum(len(g) for g in groups))
     calls_before = client.calls
-    calls = _Calls(client, action, max_in_flight, deadline)
+    calls = _Calls(client, action, concurrency, timeout)
     try:
         async for batch in _batches(contact_ids):
             first = result.contacts + 1
@@ -214,7 +214,7 @@ async def _run(
         await calls.cancel()
         raise
     finally:
-        result.api_calls = client.calls - calls_before
+        result.calls = client.calls - calls_before
     return result
 
 
@@ -223,18 +223,18 @@ async def add_to_lists(
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
     *,
-    max_in_flight: int = 4,
-    deadline: float | None = None,
+    concurrency: int = 4,
+    timeout: float | None = None,
 ) -> MembershipResult:
     """Add every contact in ``contact_ids`` to every list in ``list_ids``; one result per call.
 
     Calls: ``ceil(contacts/500) * ceil(lists/50)`` POSTs plus status polls; at most
-    ``max_in_flight`` activities are awaited at once. ``deadline``: most seconds to wait for
+    ``concurrency`` activities are awaited at once. ``timeout``: most seconds to wait for
     each activity (None = no limit). Previously unsubscribed contacts are not added (API rule),
     and a contact can be on at most 50 lists. Failures never raise: see
     :meth:`MembershipResult.raise_for_failures`. Raises ValidationError for empty ``list_ids``.
     """
-    return await _run(client, "add", contact_ids, list_ids, max_in_flight, deadline)
+    return await _run(client, "add", contact_ids, list_ids, concurrency, timeout)
 
 
 async def remove_from_lists(
@@ -242,11 +242,11 @@ async def remove_from_lists(
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
     *,
-    max_in_flight: int = 4,
-    deadline: float | None = None,
+    concurrency: int = 4,
+    timeout: float | None = None,
 ) -> MembershipResult:
     """Remove every contact in ``contact_ids`` from every list in ``list_ids``; one result per call.
 
     Same chunking, limits and failure reporting as :func:`add_to_lists`.
     """
-    return await _run(client, "remove", contact_ids, list_ids, max_in_flight, deadline)
+    return await _run(client, "remove", contact_ids, list_ids, concurrency, timeout)

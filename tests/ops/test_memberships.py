@@ -77,7 +77,7 @@ async def test_add_then_remove_many_contacts() -> None:
         removed = await remove_from_lists(cc, ids, lists[:2])
         assert removed.ok
         assert [len(account.lists[lid].members) for lid in lists] == [0, 0, 1_200]
-        assert removed.api_calls >= 3
+        assert removed.calls >= 3
 
 
 async def test_more_than_fifty_lists_take_one_call_per_group() -> None:

@@ -70,7 +70,7 @@ class ImportResult:
     ``failed_rows`` are rows the API named as failed; rows of payloads that failed as a whole, and
     failures the API only counted, are described per payload in ``chunks`` (see
     :meth:`iter_failures`). ``merged`` rows were duplicates folded into an earlier row of the same
-    payload (they count as submitted). ``api_calls`` is the client's call counter delta (retries
+    payload (they count as submitted). ``calls`` is the client's call counter delta (retries
     included; calls made concurrently by other tasks on the same client are counted too).
     """
 
@@ -84,7 +84,7 @@ class ImportResult:
     rejected_rows: list[RowIssue] = attrs.field(factory=list)
     failed_rows: list[RowIssue] = attrs.field(factory=list)
     chunks: list[ChunkOutcome] = attrs.field(factory=list)
-    api_calls: int = 0
+    calls: int = 0
     stopped: str | None = None
     """Why the import stopped early (a fatal error), or None when it ran to the end."""
 

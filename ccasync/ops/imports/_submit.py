@@ -138,14 +138,14 @@ class Runner:
         client: Any,
         result: ImportResult,
         *,
-        max_in_flight: int,
+        concurrency: int,
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         on_change: Callable[[], None],
     ) -> None:
         self._activities = client.activities
         self._result = result
-        self._limit = max_in_flight
+        self._limit = concurrency
         self._clock = clock
         self._sleep = sleep
         self._on_change = on_change

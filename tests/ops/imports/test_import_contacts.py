@@ -171,7 +171,7 @@ async def test_polls_stay_within_two_per_payload(api: FakeActivities, clock: Fak
     result = await _run(api, clock, _rows(3_000), max_payload_bytes=30_000)
     assert result.payloads >= 5
     assert api.polls <= 2 * result.payloads
-    assert result.api_calls == 1 + api.posts + api.polls
+    assert result.calls == 1 + api.posts + api.polls
 
 
 async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeClock) -> None:
@@ -183,9 +183,9 @@ async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeCloc
 
 
 async def test_in_flight_activities_are_bounded(api: FakeActivities, clock: FakeClock) -> None:
-    """No more than max_in_flight activities are queued at once."""
+    """No more than `concurrency` activities are queued at once."""
     api.speed = SIM_SECONDS_PER_ROW * 1_000
-    await _run(api, clock, _rows(2_000), max_in_flight=3)
+    await _run(api, clock, _rows(2_000), concurrency=3)
     assert 1 < api.max_queued <= 3
 
 
