@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ccasync.errors import CCAsyncError, ValidationError
-from ccasync.ops._common import raise_bulk_error
+from ccasync.ops._common import Outcome, activity_outcome, raise_bulk_error
 from ccasync.ops.imports._submit import is_fatal
 
 if TYPE_CHECKING:
@@ -41,10 +41,11 @@ Action = Literal["add", "remove"]
 class MembershipChunk:
     """One API call: contacts ``first..first+count-1`` (1-based input positions) × ``list_ids``.
 
-    ``state``: the activity's final state (``completed``, ``failed``, ``cancelled``,
-    ``timed_out``), ``not_sent`` when the call was refused (``error`` says why), or ``unknown``
-    when its outcome could not be learned. ``contact_ids`` are kept only for chunks that did not
-    complete, so the caller can retry them.
+    An :class:`~ccasync.ops.ItemOutcome`. ``outcome``: the activity's final state
+    (``completed``, ``failed``, ``cancelled``, ``timed_out``), ``not_sent`` when the call was
+    refused, or ``unknown`` when its outcome could not be learned; ``reason`` says why (or lists
+    the activity's errors) and ``error`` is the exception, if any. ``contact_ids`` are kept only
+    for chunks that did not complete, so the caller can retry them.
     """
 
     index: int
@@ -52,14 +53,15 @@ class MembershipChunk:
     count: int
     list_ids: tuple[str, ...]
     activity_id: str | None = None
-    state: str = "pending"
-    error: str | None = None
+    outcome: Outcome = "pending"
+    reason: str | None = None
+    error: Exception | None = None
     contact_ids: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         """True when the activity completed without errors."""
-        return self.state == "completed" and self.error is None
+        return self.outcome == "completed" and self.reason is None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -77,7 +79,7 @@ class MembershipResult:
     calls: int = 0
 
     @property
-    def failed_chunks(self) -> list[MembershipChunk]:
+    def failed_items(self) -> list[MembershipChunk]:
         """Calls that did not complete cleanly (their ``contact_ids`` are kept)."""
         return [c for c in self.chunks if not c.ok]
 
@@ -89,12 +91,12 @@ class MembershipResult:
     @property
     def ok(self) -> bool:
         """True when every call completed cleanly."""
-        return not self.failed_chunks
+        return not self.failed_items
 
     def raise_for_failures(self) -> None:
         """Raise :class:`ccasync.errors.BulkError` (``.result`` = self) if a call failed."""
         raise_bulk_error(
-            f"list membership {self.action}", len(self.failed_chunks), len(self.chunks), self
+            f"list membership {self.action}", len(self.failed_items), len(self.chunks), self
         )
 
 
@@ -161,7 +163,8 @@ class _Calls:
 
     async def _call(self, chunk: MembershipChunk, contact_ids: list[str]) -> None:
         if self.stopped is not None:
-            chunk.state, chunk.error = "not_sent", f"not sent after a fatal error: {self.stopped}"
+            chunk.outcome = "not_sent"
+            chunk.reason = f"not sent after a fatal error: {self.stopped}"
             return
         try:
             activity = await self._post(list(chunk.list_ids), contact_ids=contact_ids)
@@ -169,18 +172,18 @@ class _Calls:
             # 401/403/daily quota would fail every later call the same way: stop sending.
             if is_fatal(exc):
                 self.stopped = str(exc)
-            chunk.state, chunk.error = "not_sent", str(exc)
+            chunk.outcome, chunk.reason, chunk.error = "not_sent", str(exc), exc
             return
         chunk.activity_id = activity.activity_id
         try:
             done = await self._wait(activity.activity_id, timeout=self._timeout)
         except (CCAsyncError, TimeoutError) as exc:
-            chunk.state, chunk.error = "unknown", f"status unknown: {exc}"
+            chunk.outcome, chunk.reason, chunk.error = "unknown", f"status unknown: {exc}", exc
             return
-        chunk.state = done.state or "unknown"
+        chunk.outcome = activity_outcome(done.state)
         errors = list(done.activity_errors or ())
         if errors:
-            chunk.error = "; ".join(errors[:5])
+            chunk.reason = "; ".join(errors[:5])
 
 
 async def _run(

@@ -156,15 +156,17 @@ class _Import:
         """Account for every row not confirmed when a fatal error stopped the import."""
         assert self.runner is not None
         self.result.stopped = str(stop)
+        cause = stop.__cause__ if isinstance(stop.__cause__, Exception) else None
         for tracked in self.runner.queue:
             chunk, outcome = tracked.payload
-            fail_whole(self.result, chunk, outcome, "unknown", f"import stopped first: {stop}")
+            reason = f"import stopped first: {stop}"
+            fail_whole(self.result, chunk, outcome, "unknown", reason, cause)
         unsent = [self.sending] if self.sending is not None else []
         rest = builder.close()
         if rest is not None:
             unsent.append((rest, self.outcome_for(rest)))
         for chunk, outcome in unsent:
-            fail_whole(self.result, chunk, outcome, "not_sent", f"import stopped: {stop}")
+            fail_whole(self.result, chunk, outcome, "not_sent", f"import stopped: {stop}", cause)
 
 
 async def import_contacts(

@@ -211,7 +211,7 @@ async def test_counted_but_unnamed_failures_are_reported_per_payload(
     result = await _run(api, clock, _rows(200))
     assert result.failed == result.payloads
     assert all(
-        c.unmapped_failures == 1 and "without naming" in (c.note or "") for c in result.chunks
+        c.unmapped_failures == 1 and "without naming" in (c.reason or "") for c in result.chunks
     )
     assert result.imported + result.failed == 200
 
@@ -265,7 +265,7 @@ async def test_post_failure_fails_that_payload_only(api: FakeActivities, clock: 
     """A POST that fails after retries marks its payload not_sent; later payloads still go."""
     api.post_errors = [ServerError(503)]
     result = await _run(api, clock, _rows(200))
-    assert result.chunks[0].state == "not_sent"
+    assert result.chunks[0].outcome == "not_sent"
     assert result.failed == result.chunks[0].rows
     assert result.imported == 200 - result.failed
     assert result.imported > 0
