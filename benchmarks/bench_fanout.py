@@ -178,7 +178,7 @@ async def _ops_cpu(base: str, token: str, list_id: str, count: int) -> tuple[flo
             cc, TEMPLATE, locations, min_lead=dt.timedelta(0)
         )
         cpu = time.process_time() - start
-        assert not result.failed, result.failed[:1]
+        assert not result.failed_items, result.failed_items[:1]
         return cpu, cc.calls
 
 
@@ -273,7 +273,7 @@ async def _ours_rate(
         "wall": wall,
         "calls": len(status),
         "throttled": status.count(429),
-        "failures": len(result.failed),
+        "failures": len(result.failed_items),
     }
 
 

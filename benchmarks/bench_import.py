@@ -228,7 +228,7 @@ async def run_import(
         "rejected": result.rejected,
         "failed": result.failed,
         "payloads": result.payloads,
-        "api_calls": result.api_calls,
+        "calls": result.calls,
         "polls": polls,
         "calls_budget": 3 * result.payloads,
         "calls_check": cc.calls - calls_before,
@@ -236,7 +236,7 @@ async def run_import(
         "sim_processing_s": round(processing, 2),
         "sim_cpu_s": None if sim_cpu is None else round(sim_cpu, 2),
         "client_cpu_s": round(time.process_time(), 2),
-        "calls_div_rate_s": round(result.api_calls / per_second, 2) if per_second else None,
+        "calls_div_rate_s": round(result.calls / per_second, 2) if per_second else None,
         "peak_rss_mib": round(peak_rss_mib(), 1),
     }
 

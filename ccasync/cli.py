@@ -71,7 +71,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
     )
     async with serve(sim_config) as sim:
         report = await run_demo(sim, config, console)
-    return 0 if not report.fanout.failed else 1
+    return 0 if not report.fanout.failed_items else 1
 
 
 async def _import(args: argparse.Namespace, console: Console) -> int:

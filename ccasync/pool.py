@@ -30,7 +30,7 @@ import heapq
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
@@ -63,7 +63,11 @@ class PoolAccount:
 
 @attrs.frozen
 class AccountOutcome(Generic[T]):
-    """What one account's coroutine gave: ``value`` when ``ok``, else the ``error`` it raised."""
+    """What one account's coroutine gave: ``value`` when ``ok``, else the ``error`` it raised.
+
+    Follows the per-item scheme of :class:`ccasync.ops.ItemOutcome` (``outcome``, ``ok``,
+    ``error``, ``reason``).
+    """
 
     name: str
     value: T | None = None
@@ -73,6 +77,16 @@ class AccountOutcome(Generic[T]):
     def ok(self) -> bool:
         """True when the coroutine returned normally."""
         return self.error is None
+
+    @property
+    def outcome(self) -> Literal["completed", "failed"]:
+        """``completed`` when the coroutine returned, ``failed`` when it raised."""
+        return "completed" if self.error is None else "failed"
+
+    @property
+    def reason(self) -> str | None:
+        """The raised exception in words (``"<type>: <message>"``), None when ``ok``."""
+        return None if self.error is None else f"{type(self.error).__name__}: {self.error}"
 
 
 class _FairQueue:

@@ -1,8 +1,11 @@
 """Bulk workflows built on the public client API; each returns a result object.
 
-Every item a caller hands in ends up done or listed as failed, with why.
+Every item a caller hands in ends up done or listed as failed, with why. Per-item records
+(import payloads, membership calls, fan-out locations, pool accounts) follow one scheme,
+described once in :class:`ItemOutcome`.
 """
 
+from ccasync.ops._common import ItemOutcome, Outcome
 from ccasync.ops.campaigns.audience import (
     AudienceResult,
     ListPool,
@@ -15,7 +18,6 @@ from ccasync.ops.campaigns.fanout import (
     CampaignTemplate,
     FanoutResult,
     Location,
-    Outcome,
     ScheduleItem,
     create_campaigns_for_locations,
     schedule_campaigns,
@@ -75,6 +77,7 @@ __all__ = [
     "GapPolicy",
     "ImportProgress",
     "ImportResult",
+    "ItemOutcome",
     "ListPool",
     "ListPoolExhaustedError",
     "LocalTime",

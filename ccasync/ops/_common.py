@@ -1,6 +1,9 @@
-"""Records shared by the bulk operations: one problem with one input item, and the raise helper."""
+"""Records shared by the bulk operations: the per-item outcome scheme, one problem with one input
+item, and the raise helper."""
 
 from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -21,6 +24,75 @@ class RowIssue:
     field: str | None
     reason: str
     key: str | None = None
+
+
+Outcome = Literal[
+    "pending",
+    "submitted",
+    "completed",
+    "scheduled",
+    "sent",
+    "already_scheduled",
+    "already_sent",
+    "failed",
+    "cancelled",
+    "timed_out",
+    "not_sent",
+    "unknown",
+]
+"""What happened to one item of a bulk operation (one vocabulary for every per-item record).
+
+- ``pending``, ``submitted``: not finished yet (a payload or membership call while running);
+- ``completed``: done (the item's activity completed; a pool account's coroutine returned);
+- ``scheduled``, ``sent``: a campaign scheduled or sent by this run;
+- ``already_scheduled``, ``already_sent``: found so by this run (an earlier run did it);
+- ``failed``: did not happen (a step raised, or the activity ended ``failed``);
+- ``cancelled``, ``timed_out``: the item's activity ended so;
+- ``not_sent``: the request was refused or never made, so sending it again is safe;
+- ``unknown``: the outcome could not be learned (the request may have landed).
+"""
+
+_ACTIVITY_OUTCOMES: dict[str | None, Outcome] = {
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "timed_out": "timed_out",
+}
+
+
+def activity_outcome(state: str | None) -> Outcome:
+    """The outcome named by a finished activity's ``state`` (``unknown`` for any other state)."""
+    return _ACTIVITY_OUTCOMES.get(state, "unknown")
+
+
+@runtime_checkable
+class ItemOutcome(Protocol):
+    """What every per-item record of a bulk operation says, so a caller can handle any the same way.
+
+    The records: :class:`~ccasync.ops.ChunkOutcome` (an import payload),
+    :class:`~ccasync.ops.MembershipChunk` (a membership call),
+    :class:`~ccasync.ops.CampaignResult` (a fan-out location or activity) and
+    :class:`ccasync.AccountOutcome` (a pool account). Each keeps its own fields besides these.
+    Their results expose the same aggregates: ``ok`` (every item ok), ``failed_items`` (the
+    records not ok, in order), ``calls`` (API calls spent) and ``raise_for_failures()``.
+    """
+
+    @property
+    def outcome(self) -> Outcome:
+        """What happened: one of :data:`Outcome`."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the item ended as asked (done, or found done) and nothing in it failed."""
+
+    @property
+    def error(self) -> Exception | None:
+        """The exception that made the item fail, if one did (None for a failure the API
+        reported as data, such as an activity that ended ``failed``)."""
+
+    @property
+    def reason(self) -> str | None:
+        """Why the item, or part of it, failed, in words; None when nothing failed."""
 
 
 def raise_bulk_error(what: str, failures: int, total: int, result: object) -> None:

@@ -35,7 +35,7 @@ class ExportResult:
     activity_id: str
     bytes_written: int
     contacts: int | None
-    api_calls: int
+    calls: int
 
 
 async def export_contacts(
@@ -47,16 +47,16 @@ async def export_contacts(
     tag_ids: Sequence[str] | None = None,
     status: str | None = None,
     fields: Sequence[str] | None = None,
-    deadline: float | None = None,
+    timeout: float | None = None,
 ) -> ExportResult:
     """Export contacts as CSV into ``path`` (overwritten) and return what was written.
 
     At most one selector (``list_ids`` ≤ 50, ``contact_ids`` ≤ 500, ``tag_ids`` ≤ 50); none
-    exports every contact. ``fields`` names the CSV columns; ``deadline`` is the most seconds to
+    exports every contact. ``fields`` names the CSV columns; ``timeout`` is the most seconds to
     wait for the export activity. Memory stays flat (the body is streamed). Raises
     ValidationError (bad selectors, before any call), :class:`BulkError` (``.result`` = the
     activity) when the activity ends in any state but ``completed``, ``TimeoutError`` past
-    ``deadline``, APIError subclasses.
+    ``timeout``, APIError subclasses.
     """
     target = Path(path)
     calls_before = client.calls
@@ -64,7 +64,7 @@ async def export_contacts(
         list_ids=list_ids, contact_ids=contact_ids, tag_ids=tag_ids, status=status, fields=fields
     )
     assert started.activity_id is not None
-    done = await client.activities.wait(started.activity_id, deadline=deadline)
+    done = await client.activities.wait(started.activity_id, timeout=timeout)
     if done.state != "completed":
         errors = "; ".join(done.activity_errors[:5])
         raise BulkError(
@@ -77,7 +77,7 @@ async def export_contacts(
         activity_id=started.activity_id,
         bytes_written=written,
         contacts=total,
-        api_calls=client.calls - calls_before,
+        calls=client.calls - calls_before,
     )
 
 

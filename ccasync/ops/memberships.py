@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ccasync.errors import CCAsyncError, ValidationError
-from ccasync.ops._common import raise_bulk_error
+from ccasync.ops._common import Outcome, activity_outcome, raise_bulk_error
 from ccasync.ops.imports._submit import is_fatal
 
 if TYPE_CHECKING:
@@ -41,10 +41,11 @@ Action = Literal["add", "remove"]
 class MembershipChunk:
     """One API call: contacts ``first..first+count-1`` (1-based input positions) × ``list_ids``.
 
-    ``state``: the activity's final state (``completed``, ``failed``, ``cancelled``,
-    ``timed_out``), ``not_sent`` when the call was refused (``error`` says why), or ``unknown``
-    when its outcome could not be learned. ``contact_ids`` are kept only for chunks that did not
-    complete, so the caller can retry them.
+    An :class:`~ccasync.ops.ItemOutcome`. ``outcome``: the activity's final state
+    (``completed``, ``failed``, ``cancelled``, ``timed_out``), ``not_sent`` when the call was
+    refused, or ``unknown`` when its outcome could not be learned; ``reason`` says why (or lists
+    the activity's errors) and ``error`` is the exception, if any. ``contact_ids`` are kept only
+    for chunks that did not complete, so the caller can retry them.
     """
 
     index: int
@@ -52,14 +53,15 @@ class MembershipChunk:
     count: int
     list_ids: tuple[str, ...]
     activity_id: str | None = None
-    state: str = "pending"
-    error: str | None = None
+    outcome: Outcome = "pending"
+    reason: str | None = None
+    error: Exception | None = None
     contact_ids: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         """True when the activity completed without errors."""
-        return self.state == "completed" and self.error is None
+        return self.outcome == "completed" and self.reason is None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -67,17 +69,17 @@ class MembershipResult:
     """What a bulk membership operation did, call by call.
 
     ``contacts`` counts the ids read, ``chunks`` lists every call made (or refused);
-    ``api_calls`` is the client's call counter delta (POSTs, polls and retries).
+    ``calls`` is the client's call counter delta (POSTs, polls and retries).
     """
 
     action: Action
     contacts: int = 0
     lists: int = 0
     chunks: list[MembershipChunk] = attrs.field(factory=list)
-    api_calls: int = 0
+    calls: int = 0
 
     @property
-    def failed_chunks(self) -> list[MembershipChunk]:
+    def failed_items(self) -> list[MembershipChunk]:
         """Calls that did not complete cleanly (their ``contact_ids`` are kept)."""
         return [c for c in self.chunks if not c.ok]
 
@@ -89,12 +91,12 @@ class MembershipResult:
     @property
     def ok(self) -> bool:
         """True when every call completed cleanly."""
-        return not self.failed_chunks
+        return not self.failed_items
 
     def raise_for_failures(self) -> None:
         """Raise :class:`ccasync.errors.BulkError` (``.result`` = self) if a call failed."""
         raise_bulk_error(
-            f"list membership {self.action}", len(self.failed_chunks), len(self.chunks), self
+            f"list membership {self.action}", len(self.failed_items), len(self.chunks), self
         )
 
 
@@ -123,7 +125,7 @@ def list_groups(list_ids: Sequence[str]) -> list[tuple[str, ...]]:
 class _Calls:
     """Runs membership calls with at most ``limit`` activities waited on at once."""
 
-    def __init__(self, client: Any, action: Action, limit: int, deadline: float | None) -> None:
+    def __init__(self, client: Any, action: Action, limit: int, timeout: float | None) -> None:
         activities = client.activities
         self._post = (
             activities.add_list_memberships
@@ -131,7 +133,7 @@ class _Calls:
             else activities.remove_list_memberships
         )
         self._wait = activities.wait
-        self._deadline = deadline
+        self._timeout = timeout
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stopped: str | None = None
@@ -161,7 +163,8 @@ class _Calls:
 
     async def _call(self, chunk: MembershipChunk, contact_ids: list[str]) -> None:
         if self.stopped is not None:
-            chunk.state, chunk.error = "not_sent", f"not sent after a fatal error: {self.stopped}"
+            chunk.outcome = "not_sent"
+            chunk.reason = f"not sent after a fatal error: {self.stopped}"
             return
         try:
             activity = await self._post(list(chunk.list_ids), contact_ids=contact_ids)
@@ -169,18 +172,18 @@ class _Calls:
             # 401/403/daily quota would fail every later call the same way: stop sending.
             if is_fatal(exc):
                 self.stopped = str(exc)
-            chunk.state, chunk.error = "not_sent", str(exc)
+            chunk.outcome, chunk.reason, chunk.error = "not_sent", str(exc), exc
             return
         chunk.activity_id = activity.activity_id
         try:
-            done = await self._wait(activity.activity_id, deadline=self._deadline)
+            done = await self._wait(activity.activity_id, timeout=self._timeout)
         except (CCAsyncError, TimeoutError) as exc:
-            chunk.state, chunk.error = "unknown", f"status unknown: {exc}"
+            chunk.outcome, chunk.reason, chunk.error = "unknown", f"status unknown: {exc}", exc
             return
-        chunk.state = done.state or "unknown"
+        chunk.outcome = activity_outcome(done.state)
         errors = list(done.activity_errors or ())
         if errors:
-            chunk.error = "; ".join(errors[:5])
+            chunk.reason = "; ".join(errors[:5])
 
 
 async def _run(
@@ -188,17 +191,17 @@ async def _run(
     action: Action,
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
-    max_in_flight: int,
-    deadline: float | None,
+    concurrency: int,
+    timeout: float | None,
 ) -> MembershipResult:
     if isinstance(list_ids, str) or not list_ids:
         raise ValidationError("list_ids", "give at least one list id (a sequence)")
-    if not 1 <= max_in_flight <= 100:
-        raise ValidationError("max_in_flight", "must be within 1..100 (the API queues 1,000)")
+    if not 1 <= concurrency <= 100:
+        raise ValidationError("concurrency", "must be within 1..100 (the API queues 1,000)")
     groups = list_groups(list_ids)
     result = MembershipResult(action=action, lists=sum(len(g) for g in groups))
     calls_before = client.calls
-    calls = _Calls(client, action, max_in_flight, deadline)
+    calls = _Calls(client, action, concurrency, timeout)
     try:
         async for batch in _batches(contact_ids):
             first = result.contacts + 1
@@ -214,7 +217,7 @@ async def _run(
         await calls.cancel()
         raise
     finally:
-        result.api_calls = client.calls - calls_before
+        result.calls = client.calls - calls_before
     return result
 
 
@@ -223,18 +226,18 @@ async def add_to_lists(
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
     *,
-    max_in_flight: int = 4,
-    deadline: float | None = None,
+    concurrency: int = 4,
+    timeout: float | None = None,
 ) -> MembershipResult:
     """Add every contact in ``contact_ids`` to every list in ``list_ids``; one result per call.
 
     Calls: ``ceil(contacts/500) * ceil(lists/50)`` POSTs plus status polls; at most
-    ``max_in_flight`` activities are awaited at once. ``deadline``: most seconds to wait for
+    ``concurrency`` activities are awaited at once. ``timeout``: most seconds to wait for
     each activity (None = no limit). Previously unsubscribed contacts are not added (API rule),
     and a contact can be on at most 50 lists. Failures never raise: see
     :meth:`MembershipResult.raise_for_failures`. Raises ValidationError for empty ``list_ids``.
     """
-    return await _run(client, "add", contact_ids, list_ids, max_in_flight, deadline)
+    return await _run(client, "add", contact_ids, list_ids, concurrency, timeout)
 
 
 async def remove_from_lists(
@@ -242,11 +245,11 @@ async def remove_from_lists(
     contact_ids: Iterable[str] | AsyncIterable[str],
     list_ids: Sequence[str],
     *,
-    max_in_flight: int = 4,
-    deadline: float | None = None,
+    concurrency: int = 4,
+    timeout: float | None = None,
 ) -> MembershipResult:
     """Remove every contact in ``contact_ids`` from every list in ``list_ids``; one result per call.
 
     Same chunking, limits and failure reporting as :func:`add_to_lists`.
     """
-    return await _run(client, "remove", contact_ids, list_ids, max_in_flight, deadline)
+    return await _run(client, "remove", contact_ids, list_ids, concurrency, timeout)

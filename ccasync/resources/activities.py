@@ -447,7 +447,7 @@ class ActivitiesResource(Resource):
         self,
         activity_id: str | Activity,
         *,
-        deadline: float | None = None,
+        timeout: float | None = None,
         initial: float = 1.0,
         max_interval: float = 30.0,
         factor: float = 2.0,
@@ -456,13 +456,13 @@ class ActivitiesResource(Resource):
 
         Polls adaptively and never more often than needed: the first wait is ``initial``
         seconds and grows by ``factor`` up to ``max_interval``; once ``percent_done`` shows
-        progress the next poll is timed for the estimated end. ``deadline`` is the most seconds
-        to wait (``None``: no limit); the last poll happens at the deadline. Each poll costs one
-        API call. Raises ``TimeoutError`` past the deadline, ValidationError, APIError.
+        progress the next poll is timed for the estimated end. ``timeout`` is the most seconds
+        to wait (``None``: no limit); the last poll happens when it runs out. Each poll costs one
+        API call. Raises ``TimeoutError`` past ``timeout``, ValidationError, APIError.
         """
         wanted = activity_id.activity_id if isinstance(activity_id, Activity) else activity_id
         _checks.check_uuid("activity_id", wanted)
-        _check_wait_args(deadline, initial, max_interval, factor)
+        _check_wait_args(timeout, initial, max_interval, factor)
         assert wanted is not None
         schedule = _PollSchedule(initial, max_interval, factor)
         elapsed = 0.0
@@ -473,12 +473,12 @@ class ActivitiesResource(Resource):
             if current.done:
                 return current
             delay = schedule.next_delay(elapsed, current.percent_done)
-            if deadline is not None:
-                left = deadline - elapsed
+            if timeout is not None:
+                left = timeout - elapsed
                 if left <= 0:
                     raise TimeoutError(
                         f"activity {wanted} still {current.state} "
-                        f"({current.percent_done}%) after {deadline:g} s"
+                        f"({current.percent_done}%) after {timeout:g} s"
                     )
                 delay = min(delay, left)
             await self._requestor.sleep(delay)
@@ -643,10 +643,10 @@ def _tagging_body(
 
 
 def _check_wait_args(
-    deadline: float | None, initial: float, max_interval: float, factor: float
+    timeout: float | None, initial: float, max_interval: float, factor: float
 ) -> None:
-    if deadline is not None and deadline < 0:
-        raise ValidationError("deadline", "must be >= 0 seconds", value=deadline)
+    if timeout is not None and timeout < 0:
+        raise ValidationError("timeout", "must be >= 0 seconds", value=timeout)
     if not initial > 0:
         raise ValidationError("initial", "must be > 0 seconds", value=initial)
     if max_interval < initial:

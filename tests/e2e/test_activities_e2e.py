@@ -12,7 +12,7 @@ from ccasync.errors import NotFoundError
 from ccasync.models.activities import JsonImportContact
 from tests.e2e.test_contacts_segment_e2e import create_segment
 
-FAST = {"initial": 0.01, "deadline": 20}
+FAST = {"initial": 0.01, "timeout": 20}
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ async def list_with(cc: Client, sim: Any, name: str, emails: list[str]) -> str:
             [{"email": e} for e in emails], [created.list_id]
         )
         sim.clock.advance(5)
-        done = await cc.activities.wait(activity, initial=0.05, deadline=10)
+        done = await cc.activities.wait(activity, initial=0.05, timeout=10)
         assert done.state == "completed"
     return created.list_id
 

@@ -45,7 +45,7 @@ async def test_list_crud_counts_and_delete_activity(sim_client: Any) -> None:
 
     job = await cc.lists.delete(made.list_id)
     assert job.activity_id is not None
-    finished = await cc.activities.wait(job, initial=0.01, deadline=10)
+    finished = await cc.activities.wait(job, initial=0.01, timeout=10)
     assert finished.state == "completed"
     with pytest.raises(NotFoundError):
         await cc.lists.get(made.list_id)

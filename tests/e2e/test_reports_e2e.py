@@ -40,7 +40,7 @@ async def send_campaign(cc: Client, sim: Any, recipients: int = RECIPIENTS) -> S
     rows = [{"email": f"c{i}@example.com", "first_name": f"C{i}"} for i in range(recipients)]
     activity = await cc.activities.import_contacts(rows, [list_id])
     sim.clock.advance(5)
-    await cc.activities.wait(activity, initial=0.05, deadline=10)
+    await cc.activities.wait(activity, initial=0.05, timeout=10)
     campaign = await cc.campaigns.create(
         name="Report me",
         from_name="Shop",

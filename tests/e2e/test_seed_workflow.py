@@ -24,7 +24,7 @@ HTML = (
 async def finish(cc: Client, sim: Any, activity: Activity) -> Activity:
     """Let simulated time pass and wait for a bulk activity to complete."""
     sim.clock.advance(5)
-    done = await cc.activities.wait(activity, initial=0.05, deadline=10)
+    done = await cc.activities.wait(activity, initial=0.05, timeout=10)
     assert done.state == "completed", done
     return done
 

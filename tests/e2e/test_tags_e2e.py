@@ -41,7 +41,7 @@ async def test_tag_crud_paging_and_delete_activity(sim_client: Any) -> None:
     assert await cc.tags.find_by_name("T2") is not None
 
     job = await cc.tags.delete(tag.tag_id)
-    done = await cc.activities.wait(job, initial=0.01, deadline=10)
+    done = await cc.activities.wait(job, initial=0.01, timeout=10)
     assert done.state == "completed"
     with pytest.raises(NotFoundError):
         await cc.tags.get(tag.tag_id)

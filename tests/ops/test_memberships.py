@@ -63,7 +63,7 @@ async def test_add_then_remove_many_contacts() -> None:
         ids = await _contacts(sim, cc, 1_200)
         lists = [(await cc.lists.create(f"target {i}")).list_id for i in range(3)]
         added = await add_to_lists(cc, ids, lists)
-        assert [(c.first, c.count, c.state) for c in added.chunks] == [
+        assert [(c.first, c.count, c.outcome) for c in added.chunks] == [
             (1, 500, "completed"),
             (501, 500, "completed"),
             (1001, 200, "completed"),
@@ -77,7 +77,7 @@ async def test_add_then_remove_many_contacts() -> None:
         removed = await remove_from_lists(cc, ids, lists[:2])
         assert removed.ok
         assert [len(account.lists[lid].members) for lid in lists] == [0, 0, 1_200]
-        assert removed.api_calls >= 3
+        assert removed.calls >= 3
 
 
 async def test_more_than_fifty_lists_take_one_call_per_group() -> None:
@@ -104,12 +104,12 @@ async def test_a_refused_chunk_is_reported_with_its_ids() -> None:
         result = await add_to_lists(cc, ids, [target])
         first, second = result.chunks
         assert first.ok
-        assert second.state == "not_sent"
-        assert "contact_ids" in (second.error or "")
+        assert second.outcome == "not_sent"
+        assert "contact_ids" in (second.reason or "")
         assert second.contact_ids is not None
         assert "not-a-uuid" in second.contact_ids
         assert first.contact_ids is None
-        assert result.failed_chunks == [second]
+        assert result.failed_items == [second]
         with pytest.raises(BulkError) as caught:
             result.raise_for_failures()
         assert caught.value.result is result

@@ -483,7 +483,7 @@ async def test_wait_raises_timeout_at_the_deadline(make: Any, sleeper: Sleeper) 
 
     async with make(handler) as cc:
         with pytest.raises(TimeoutError, match="after 10 s"):
-            await cc.activities.wait(AID, deadline=10, initial=1.0)
+            await cc.activities.wait(AID, timeout=10, initial=1.0)
     assert polls[:4] == [0.0, 1.0, 3.0, 7.0]
     # the last sleep is shortened by the (real, tiny) time the polls themselves took
     assert polls[4:] == [pytest.approx(10.0, abs=0.5)]
@@ -493,7 +493,7 @@ async def test_wait_argument_checks(make: Any) -> None:
     """Bad wait arguments are refused before polling."""
     ft = FakeTransport(lambda r: json_response(activity()))
     async with make(ft) as cc:
-        for kwargs in ({"deadline": -1}, {"initial": 0}, {"max_interval": 0.5}, {"factor": 0.5}):
+        for kwargs in ({"timeout": -1}, {"initial": 0}, {"max_interval": 0.5}, {"factor": 0.5}):
             with pytest.raises(ValidationError):
                 await cc.activities.wait(AID, **kwargs)
     assert ft.requests == []

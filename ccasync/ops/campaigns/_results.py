@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Literal
 
 import attrs
 
 from ccasync.errors import BulkError
+from ccasync.ops._common import Outcome
 
-__all__ = ["CampaignResult", "FanoutResult", "Outcome"]
-
-Outcome = Literal["scheduled", "sent", "already_scheduled", "already_sent", "failed"]
-"""What happened to one item: done now, found done by an earlier run, or failed."""
+__all__ = ["CampaignResult", "FanoutResult"]
 
 
 @attrs.frozen(kw_only=True)
 class CampaignResult:
-    """One location's (or one activity's) outcome.
+    """One location's (or one activity's) outcome (an :class:`~ccasync.ops.ItemOutcome`).
 
     - ``key``: the location key (or the activity id for :func:`schedule_campaigns`);
       ``account``: the pool account name (``None`` for a single Client).
     - ``campaign_id``/``activity_id``/``name``: the campaign used (``None`` if never reached).
     - ``scheduled_utc``/``scheduled_local``: the send time in UTC and on the location's wall
       clock (``None`` for send-now and for failures before scheduling).
-    - ``outcome``: see :data:`Outcome`; ``created`` is True when this run created the campaign
+    - ``outcome``: ``scheduled``, ``sent``, ``already_scheduled``, ``already_sent`` or
+      ``failed`` (see :data:`Outcome`); ``created`` is True when this run created the campaign
       (False when an existing one was reused); ``test_sent`` when a test email went out.
     - ``error``/``step``: the exception and the step that failed (``render``, ``time``,
-      ``lists``, ``account``, ``create``, ``recipients``, ``test``, ``schedule``, ``send``...).
+      ``lists``, ``account``, ``create``, ``recipients``, ``test``, ``schedule``, ``send``...);
+      ``reason`` says both in words.
     - ``calls``: HTTP requests this item spent (retries included); ``note``: DST adjustments or
       a reused campaign's differing schedule.
     """
@@ -53,6 +52,11 @@ class CampaignResult:
         """True unless the item failed."""
         return self.outcome != "failed"
 
+    @property
+    def reason(self) -> str | None:
+        """``"<step>: <error>"`` for a failed item, None otherwise."""
+        return None if self.ok else f"{self.step}: {self.error}"
+
 
 @attrs.frozen
 class FanoutResult:
@@ -72,9 +76,14 @@ class FanoutResult:
         return len(self.items)
 
     @property
-    def failed(self) -> list[CampaignResult]:
+    def failed_items(self) -> list[CampaignResult]:
         """The items that failed."""
         return [item for item in self.items if not item.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when no item failed."""
+        return not self.failed_items
 
     @property
     def calls(self) -> int:
@@ -87,7 +96,7 @@ class FanoutResult:
 
     def raise_for_failures(self) -> None:
         """Raise :class:`BulkError` (carrying this result) if any item failed."""
-        failed = self.failed
+        failed = self.failed_items
         if failed:
             first = failed[0]
             raise BulkError(

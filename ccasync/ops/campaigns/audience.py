@@ -97,13 +97,13 @@ class ListPool:
         self._leased.add(list_id)
         return list_id
 
-    async def release(self, cc: Client, list_id: str, *, deadline: float | None = 600) -> None:
+    async def release(self, cc: Client, list_id: str, *, timeout: float | None = 600) -> None:
         """Remove every member of ``list_id`` (one bulk activity, waited for), then free it.
 
-        Costs 1 call plus the activity polls. Raises TimeoutError past ``deadline`` seconds.
+        Costs 1 call plus the activity polls. Raises TimeoutError past ``timeout`` seconds.
         """
         activity = await cc.activities.remove_list_memberships([list_id], source_list_ids=[list_id])
-        await cc.activities.wait(activity, deadline=deadline, initial=0.5)
+        await cc.activities.wait(activity, timeout=timeout, initial=0.5)
         self._leased.discard(list_id)
 
 
@@ -138,7 +138,7 @@ class AudienceResult:
 
 @attrs.frozen(kw_only=True)
 class _Waits:
-    deadline: float
+    timeout: float
     interval: float
     sleep: Sleep
 
@@ -151,7 +151,7 @@ async def send_to_audience(
     batch_id: str,
     pool: ListPool,
     values: Mapping[str, Any] | None = None,
-    deadline: float = 3600.0,
+    timeout: float = 3600.0,
     poll_interval: float = 15.0,
     sleep: Sleep = asyncio.sleep,
 ) -> AudienceResult:
@@ -159,11 +159,11 @@ async def send_to_audience(
 
     ``template`` is rendered with ``values`` plus ``batch`` (= ``batch_id``; put ``$batch`` in
     its name: names must be unique per account). Custom fields named in the rows are created
-    when missing. ``deadline``: seconds to wait for the import and for the send to be DONE;
+    when missing. ``timeout``: seconds to wait for the import and for the send to be DONE;
     ``poll_interval`` seconds between status checks (``sleep`` is injectable).
 
     Raises :class:`ValidationError` (no rows, a name without ``$batch``),
-    :class:`ListPoolExhaustedError`, ``TimeoutError`` past ``deadline`` (the list then stays
+    :class:`ListPoolExhaustedError`, ``TimeoutError`` past ``timeout`` (the list then stays
     leased: rerun with the same ``batch_id`` to finish), APIErrors.
     """
     if not rows:
@@ -171,7 +171,7 @@ async def send_to_audience(
     if "$batch" not in template.name and "${batch}" not in template.name:
         raise ValidationError("template.name", "must contain $batch (names are unique)")
     before = cc.calls
-    waits = _Waits(deadline=deadline, interval=poll_interval, sleep=sleep)
+    waits = _Waits(timeout=timeout, interval=poll_interval, sleep=sleep)
     fields = template.render({**(values or {}), "batch": batch_id})
     existing = await _existing(cc, str(fields["name"]))
     if existing is not None:
@@ -179,7 +179,7 @@ async def send_to_audience(
     list_id = await pool.acquire(cc)
     await _ensure_custom_fields(cc, rows, pool.known_fields)
     imported = await cc.activities.import_contacts(rows, [list_id])
-    finished = await cc.activities.wait(imported, deadline=deadline, initial=1.0)
+    finished = await cc.activities.wait(imported, timeout=timeout, initial=1.0)
     if not finished.succeeded:
         raise CCAsyncError(
             f"import {finished.activity_id} ended {finished.state}: {finished.activity_errors}; "
@@ -190,7 +190,7 @@ async def send_to_audience(
     await cc.campaigns.set_lists(activity_id, [list_id])
     await cc.campaigns.send_now(activity_id)
     sent = await _wait_done(cc, activity_id, waits)
-    await pool.release(cc, list_id, deadline=deadline)
+    await pool.release(cc, list_id, timeout=timeout)
     return AudienceResult(
         batch_id=batch_id,
         campaign_id=str(campaign.campaign_id),
@@ -231,7 +231,7 @@ async def _resume(
         await cc.campaigns.send_now(activity_id)
     sent = await _wait_done(cc, activity_id, waits)
     if list_id is not None:
-        await pool.release(cc, list_id, deadline=waits.deadline)
+        await pool.release(cc, list_id, timeout=waits.timeout)
     return AudienceResult(
         batch_id=batch_id,
         campaign_id=str(campaign.campaign_id),
@@ -270,8 +270,8 @@ async def _wait_done(cc: Client, activity_id: str, waits: _Waits) -> int:
         activity = await cc.campaigns.get_activity(activity_id)
         if (activity.current_status or "").upper() == "DONE":
             break
-        if max(waited, time.monotonic() - started) >= waits.deadline:
-            raise TimeoutError(f"send of {activity_id} not DONE after {waits.deadline:g} s")
+        if max(waited, time.monotonic() - started) >= waits.timeout:
+            raise TimeoutError(f"send of {activity_id} not DONE after {waits.timeout:g} s")
         await waits.sleep(waits.interval)
         waited += waits.interval
     history = await cc.campaigns.send_history(activity_id)

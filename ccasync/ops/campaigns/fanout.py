@@ -51,7 +51,7 @@ from ccasync.ops.campaigns._lookups import (
     primary_activity_id,
     resolve_lists,
 )
-from ccasync.ops.campaigns._results import CampaignResult, FanoutResult, Outcome
+from ccasync.ops.campaigns._results import CampaignResult, FanoutResult
 from ccasync.ops.campaigns._send import SendPlan, StepFailed, finish
 from ccasync.ops.campaigns._targets import group_by_account, run_accounts
 from ccasync.ops.campaigns.scheduling import (
@@ -74,7 +74,6 @@ __all__ = [
     "CampaignTemplate",
     "FanoutResult",
     "Location",
-    "Outcome",
     "ScheduleItem",
     "create_campaigns_for_locations",
     "schedule_campaigns",

@@ -10,7 +10,7 @@ Example::
 Pipeline: read (streaming, batches of 1,000) → validate each row → encode into one reused
 payload buffer, closed before it reaches ``max_payload_bytes`` or exceeds ``max_rows`` → POST
 ``/activities/contacts_json_import`` in the background while the next payload is encoded (at
-most ``max_in_flight`` activities running) → poll each activity around its predicted completion
+most ``concurrency`` activities running) → poll each activity around its predicted completion
 time → map errors and counts back to input rows. Memory stays flat in the input size (one
 payload buffer plus one finished payload; see :func:`import_contacts` for the one exception).
 """
@@ -57,15 +57,15 @@ ProgressCallback = Callable[[ImportProgress], None]
 
 
 def _check_options(
-    list_ids: Sequence[str], on_duplicate: str, max_in_flight: int, max_bytes: int, max_rows: int
+    list_ids: Sequence[str], on_duplicate: str, concurrency: int, max_bytes: int, max_rows: int
 ) -> None:
     if isinstance(list_ids, str) or not 1 <= len(list_ids) <= MAX_LIST_IDS:
         raise ValidationError("list_ids", f"give 1 to {MAX_LIST_IDS} list ids (a sequence)")
     if on_duplicate not in ("merge", "reject"):
         raise ValidationError("on_duplicate", "must be 'merge' or 'reject'", value=on_duplicate)
-    if not 1 <= max_in_flight <= 100:
+    if not 1 <= concurrency <= 100:
         raise ValidationError(
-            "max_in_flight", "must be within 1..100 (the API queues 1,000 per account)"
+            "concurrency", "must be within 1..100 (the API queues 1,000 per account)"
         )
     if not 1_000 <= max_bytes <= API_MAX_PAYLOAD_BYTES:
         raise ValidationError(
@@ -156,15 +156,17 @@ class _Import:
         """Account for every row not confirmed when a fatal error stopped the import."""
         assert self.runner is not None
         self.result.stopped = str(stop)
+        cause = stop.__cause__ if isinstance(stop.__cause__, Exception) else None
         for tracked in self.runner.queue:
             chunk, outcome = tracked.payload
-            fail_whole(self.result, chunk, outcome, "unknown", f"import stopped first: {stop}")
+            reason = f"import stopped first: {stop}"
+            fail_whole(self.result, chunk, outcome, "unknown", reason, cause)
         unsent = [self.sending] if self.sending is not None else []
         rest = builder.close()
         if rest is not None:
             unsent.append((rest, self.outcome_for(rest)))
         for chunk, outcome in unsent:
-            fail_whole(self.result, chunk, outcome, "not_sent", f"import stopped: {stop}")
+            fail_whole(self.result, chunk, outcome, "not_sent", f"import stopped: {stop}", cause)
 
 
 async def import_contacts(
@@ -173,7 +175,7 @@ async def import_contacts(
     *,
     list_ids: Sequence[str],
     on_duplicate: Literal["merge", "reject"] = "merge",
-    max_in_flight: int = 8,
+    concurrency: int = 8,
     progress: ProgressCallback | None = None,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     max_rows: int = API_MAX_ROWS,
@@ -196,7 +198,7 @@ async def import_contacts(
     grows with the input.
 
     Limits: every payload stays below ``max_payload_bytes`` (≤ 4,000,000) and holds at most
-    ``max_rows`` (≤ 40,000) contacts; at most ``max_in_flight`` activities are queued at once.
+    ``max_rows`` (≤ 40,000) contacts; at most ``concurrency`` activities are queued at once.
     API calls: 1 to list custom fields per 100 of them, 1 POST per payload, about 1 status GET
     per payload at the simulator's speed (adaptive). ``clock``/``sleep`` are injectable for tests.
 
@@ -205,7 +207,7 @@ async def import_contacts(
     fatal error (401, 403, daily quota) stops the import. Row problems never raise: see the
     result and :meth:`ImportResult.raise_for_failures`.
     """
-    _check_options(list_ids, on_duplicate, max_in_flight, max_payload_bytes, max_rows)
+    _check_options(list_ids, on_duplicate, concurrency, max_payload_bytes, max_rows)
     calls_before = client.calls
     result = ImportResult()
     run = _Import(result, progress)
@@ -220,7 +222,7 @@ async def import_contacts(
         sms_permission_to_send=sms_permission_to_send,
     )
     runner = Runner(
-        client, result, max_in_flight=max_in_flight, clock=clock, sleep=sleep, on_change=run.report
+        client, result, concurrency=concurrency, clock=clock, sleep=sleep, on_change=run.report
     )
     run.runner = runner
     poller = asyncio.create_task(runner.poll_forever())
@@ -235,7 +237,7 @@ async def import_contacts(
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller
-        result.api_calls = client.calls - calls_before
+        result.calls = client.calls - calls_before
     run.report()
     return result
 

@@ -7,22 +7,23 @@ from collections.abc import Iterator
 
 import attrs
 
-from ccasync.ops._common import RowIssue, raise_bulk_error
+from ccasync.ops._common import Outcome, RowIssue, raise_bulk_error
 
-TERMINAL_OK = "completed"
+TERMINAL_OK: Outcome = "completed"
 
 
 @attrs.define(kw_only=True, eq=False)
 class ChunkOutcome:
-    """What became of one payload.
+    """What became of one payload (an :class:`~ccasync.ops.ItemOutcome`).
 
-    ``state`` is the activity's final state (``completed``, ``failed``, ``cancelled``,
+    ``outcome`` is the activity's final state (``completed``, ``failed``, ``cancelled``,
     ``timed_out``), ``not_sent`` when the POST itself failed, or ``unknown`` when the outcome could
-    not be learned (activity expired, import stopped, POST timed out after retries). ``rows`` counts
-    the input rows carried (merged duplicates included); they all lie within
-    ``first_row..last_row``. ``failed`` counts rows that failed remotely, of which
-    ``unmapped_failures`` the API reported only as a count (it named no row), see ``note``.
-    ``not_added_to_lists`` are contacts imported but kept off the lists (they had unsubscribed).
+    not be learned (activity expired, import stopped, POST timed out after retries); ``error`` is
+    the exception behind it, if any. ``rows`` counts the input rows carried (merged duplicates
+    included); they all lie within ``first_row..last_row``. ``failed`` counts rows that failed
+    remotely, of which ``unmapped_failures`` the API reported only as a count (it named no row),
+    see ``reason``. ``not_added_to_lists`` are contacts imported but kept off the lists (they had
+    unsubscribed).
     """
 
     index: int
@@ -31,15 +32,21 @@ class ChunkOutcome:
     rows: int
     payload_bytes: int
     activity_id: str | None = None
-    state: str = "pending"
+    outcome: Outcome = "pending"
     imported: int = 0
     failed: int = 0
     unmapped_failures: int = 0
     not_added_to_lists: int = 0
     polls: int = 0
-    note: str | None = None
+    reason: str | None = None
+    error: Exception | None = None
     whole_chunk_rows: array[int] | None = attrs.field(default=None, repr=False)
     """Input rows of a payload that failed as a whole (kept only in that case)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the activity completed and no row of it failed."""
+        return self.outcome == TERMINAL_OK and not self.failed
 
 
 @attrs.frozen
@@ -70,7 +77,7 @@ class ImportResult:
     ``failed_rows`` are rows the API named as failed; rows of payloads that failed as a whole, and
     failures the API only counted, are described per payload in ``chunks`` (see
     :meth:`iter_failures`). ``merged`` rows were duplicates folded into an earlier row of the same
-    payload (they count as submitted). ``api_calls`` is the client's call counter delta (retries
+    payload (they count as submitted). ``calls`` is the client's call counter delta (retries
     included; calls made concurrently by other tasks on the same client are counted too).
     """
 
@@ -84,7 +91,7 @@ class ImportResult:
     rejected_rows: list[RowIssue] = attrs.field(factory=list)
     failed_rows: list[RowIssue] = attrs.field(factory=list)
     chunks: list[ChunkOutcome] = attrs.field(factory=list)
-    api_calls: int = 0
+    calls: int = 0
     stopped: str | None = None
     """Why the import stopped early (a fatal error), or None when it ran to the end."""
 
@@ -103,13 +110,18 @@ class ImportResult:
         """True when nothing was rejected or failed and the import ran to the end."""
         return not (self.rejected or self.failed or self.stopped)
 
+    @property
+    def failed_items(self) -> list[ChunkOutcome]:
+        """The payloads not ``ok`` (failed as a whole, or with failed rows), in order."""
+        return [chunk for chunk in self.chunks if not chunk.ok]
+
     def iter_failures(self) -> Iterator[RowIssue]:
         """Every row that did not make it: rejected, failed by name, then whole failed payloads."""
         yield from self.rejected_rows
         yield from self.failed_rows
         for chunk in self.chunks:
             if chunk.whole_chunk_rows is not None:
-                reason = chunk.note or f"payload {chunk.index} {chunk.state}"
+                reason = chunk.reason or f"payload {chunk.index} {chunk.outcome}"
                 for row in chunk.whole_chunk_rows:
                     yield RowIssue(row, None, reason)
 
@@ -126,7 +138,7 @@ class ImportResult:
             rows_sent=self.submitted,
             chunks_sent=sum(c.activity_id is not None for c in self.chunks),
             chunks_done=chunks_done,
-            activities_completed=sum(c.state == TERMINAL_OK for c in self.chunks),
+            activities_completed=sum(c.outcome == TERMINAL_OK for c in self.chunks),
             rows_imported=self.imported,
             rows_failed=self.failed,
         )

@@ -24,7 +24,7 @@ from ccasync.errors import (
     RateLimitKind,
     RequestTimeoutError,
 )
-from ccasync.ops._common import RowIssue
+from ccasync.ops._common import Outcome, RowIssue, activity_outcome
 from ccasync.ops.imports._encoder import Chunk
 from ccasync.ops.imports._poll import Estimator, Tracked
 from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
@@ -70,11 +70,17 @@ def _all_rows(chunk: Chunk) -> array[int]:
 
 
 def fail_whole(
-    result: ImportResult, chunk: Chunk, outcome: ChunkOutcome, state: str, note: str
+    result: ImportResult,
+    chunk: Chunk,
+    outcome: ChunkOutcome,
+    state: Outcome,
+    reason: str,
+    error: Exception | None = None,
 ) -> None:
-    """Record every row of ``chunk`` as failed remotely (state and note on the outcome)."""
-    outcome.state = state
-    outcome.note = note
+    """Record every row of ``chunk`` as failed remotely (outcome, reason and error on record)."""
+    outcome.outcome = state
+    outcome.reason = reason
+    outcome.error = error
     outcome.failed = outcome.rows
     outcome.whole_chunk_rows = _all_rows(chunk)
     result.failed += outcome.rows
@@ -90,11 +96,11 @@ def record_activity(
             result,
             chunk,
             outcome,
-            activity.state,
+            activity_outcome(activity.state),
             f"activity {activity.state}: " + "; ".join(errors[:5]),
         )
         return
-    outcome.state = TERMINAL_OK
+    outcome.outcome = TERMINAL_OK
     named: dict[int, str] = {}
     others: list[str] = []
     for text in errors:
@@ -124,7 +130,7 @@ def record_activity(
             f"(somewhere in rows {outcome.first_row}..{outcome.last_row})"
         )
     notes += others[:5]
-    outcome.note = "; ".join(notes) or None
+    outcome.reason = "; ".join(notes) or None
     result.failed += outcome.failed
     result.imported += outcome.imported
     result.not_added_to_lists += outcome.not_added_to_lists
@@ -138,14 +144,14 @@ class Runner:
         client: Any,
         result: ImportResult,
         *,
-        max_in_flight: int,
+        concurrency: int,
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         on_change: Callable[[], None],
     ) -> None:
         self._activities = client.activities
         self._result = result
-        self._limit = max_in_flight
+        self._limit = concurrency
         self._clock = clock
         self._sleep = sleep
         self._on_change = on_change
@@ -187,7 +193,7 @@ class Runner:
         # raising it again would just meet the same 429 once per payload.
         chunk.payload = None
         outcome.activity_id = activity.activity_id
-        outcome.state = "submitted"
+        outcome.outcome = "submitted"
         tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))
         self.estimator.plan(tracked, self._clock())
         self.queue.append(tracked)
@@ -198,9 +204,9 @@ class Runner:
             raise ImportStopped(str(exc)) from exc
         chunk.payload = None
         if isinstance(exc, RequestTimeoutError):
-            fail_whole(self._result, chunk, outcome, "unknown", f"POST may have landed: {exc}")
+            fail_whole(self._result, chunk, outcome, "unknown", f"POST may have landed: {exc}", exc)
         else:
-            fail_whole(self._result, chunk, outcome, "not_sent", str(exc))
+            fail_whole(self._result, chunk, outcome, "not_sent", str(exc), exc)
         self.done += 1
         self._on_change()
 
@@ -255,7 +261,7 @@ class Runner:
             activity = await self._activities.get(item.activity_id)
         except NotFoundError as exc:
             fail_whole(
-                self._result, chunk, outcome, "unknown", f"activity no longer visible: {exc}"
+                self._result, chunk, outcome, "unknown", f"activity no longer visible: {exc}", exc
             )
             self._finish(item)
             return
@@ -264,7 +270,7 @@ class Runner:
                 raise
             item.failures += 1
             if item.failures >= MAX_POLL_FAILURES:
-                fail_whole(self._result, chunk, outcome, "unknown", f"status unknown: {exc}")
+                fail_whole(self._result, chunk, outcome, "unknown", f"status unknown: {exc}", exc)
                 self._finish(item)
                 return
             item.due = self._clock() + min(2.0**item.failures, 30.0)

@@ -73,7 +73,7 @@ def test_fanout_result_totals_and_failures() -> None:
     bad = CampaignResult(key="b", step="time", error=ValueError("past"), calls=0)
     result = FanoutResult((ok, bad), {"": 2})
     assert result.calls == 7
-    assert result.failed == [bad]
+    assert result.failed_items == [bad]
     assert list(result) == [ok, bad]
     assert len(result) == 2
     with pytest.raises(BulkError) as info:

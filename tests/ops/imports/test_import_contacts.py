@@ -171,7 +171,7 @@ async def test_polls_stay_within_two_per_payload(api: FakeActivities, clock: Fak
     result = await _run(api, clock, _rows(3_000), max_payload_bytes=30_000)
     assert result.payloads >= 5
     assert api.polls <= 2 * result.payloads
-    assert result.api_calls == 1 + api.posts + api.polls
+    assert result.calls == 1 + api.posts + api.polls
 
 
 async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeClock) -> None:
@@ -183,9 +183,9 @@ async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeCloc
 
 
 async def test_in_flight_activities_are_bounded(api: FakeActivities, clock: FakeClock) -> None:
-    """No more than max_in_flight activities are queued at once."""
+    """No more than `concurrency` activities are queued at once."""
     api.speed = SIM_SECONDS_PER_ROW * 1_000
-    await _run(api, clock, _rows(2_000), max_in_flight=3)
+    await _run(api, clock, _rows(2_000), concurrency=3)
     assert 1 < api.max_queued <= 3
 
 
@@ -211,7 +211,7 @@ async def test_counted_but_unnamed_failures_are_reported_per_payload(
     result = await _run(api, clock, _rows(200))
     assert result.failed == result.payloads
     assert all(
-        c.unmapped_failures == 1 and "without naming" in (c.note or "") for c in result.chunks
+        c.unmapped_failures == 1 and "without naming" in (c.reason or "") for c in result.chunks
     )
     assert result.imported + result.failed == 200
 
@@ -265,7 +265,7 @@ async def test_post_failure_fails_that_payload_only(api: FakeActivities, clock: 
     """A POST that fails after retries marks its payload not_sent; later payloads still go."""
     api.post_errors = [ServerError(503)]
     result = await _run(api, clock, _rows(200))
-    assert result.chunks[0].state == "not_sent"
+    assert result.chunks[0].outcome == "not_sent"
     assert result.failed == result.chunks[0].rows
     assert result.imported == 200 - result.failed
     assert result.imported > 0

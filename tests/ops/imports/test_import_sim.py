@@ -96,7 +96,7 @@ async def test_every_row_lands_and_nothing_is_truncated(rig: Rig) -> None:
     assert len(set(result.activity_ids)) == result.payloads
     polls = sum(c.polls for c in result.chunks)
     assert polls <= 2 * result.payloads
-    assert result.api_calls <= 1 + 3 * result.payloads + 1
+    assert result.calls <= 1 + 3 * result.payloads + 1
 
 
 # The transport passes bodies over 1 MiB to aiohttp as raw bytes, which aiohttp flags with a
@@ -203,7 +203,7 @@ async def test_queued_activity_cap_is_waited_out() -> None:
         rig = Rig(sim, cc)
         target = await cc.lists.create("capped")
         rows = [{"email": f"q{i}@example.com", "first_name": "Q" * 40} for i in range(2_000)]
-        result = await rig.run(rows, [target.list_id], max_payload_bytes=12_000, max_in_flight=8)
+        result = await rig.run(rows, [target.list_id], max_payload_bytes=12_000, concurrency=8)
         refused = sim.log.count(method="POST", status=429)
         assert result.payloads >= 10
         assert 0 < refused <= 3
