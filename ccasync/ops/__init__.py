@@ -3,10 +3,10 @@
 Every item a caller hands in ends up done or listed as failed, with why.
 """
 
+from ccasync.errors import ListPoolExhaustedError, ScheduleTimeError
 from ccasync.ops.campaigns.audience import (
     AudienceResult,
     ListPool,
-    ListPoolExhaustedError,
     send_to_audience,
 )
 from ccasync.ops.campaigns.fanout import (
@@ -27,7 +27,6 @@ from ccasync.ops.campaigns.scheduling import (
     GapPolicy,
     LocalTime,
     OverlapPolicy,
-    ScheduleTimeError,
     WallClock,
     When,
     next_weekly,

@@ -26,13 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from ccasync.errors import ValidationError
+from ccasync.errors import ScheduleTimeError, ValidationError
 
 __all__ = [
     "GapPolicy",
     "LocalTime",
     "OverlapPolicy",
-    "ScheduleTimeError",
     "WallClock",
     "When",
     "next_weekly",
@@ -48,10 +47,6 @@ OverlapPolicy = Literal["earlier", "later", "raise"]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKLY = re.compile(r"^(?:next\s+)?(?P<day>[a-z]+)\s+(?P<h>\d{1,2}):(?P<m>\d{2})$")
 _DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})[ t](?P<h>\d{1,2}):(?P<m>\d{2})$")
-
-
-class ScheduleTimeError(ValidationError):
-    """A requested send time cannot be used: in the past, nonexistent or ambiguous (by policy)."""
 
 
 @attrs.frozen

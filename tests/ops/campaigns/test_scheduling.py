@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccasync.errors import ValidationError
+from ccasync.errors import ScheduleTimeError, ValidationError
 from ccasync.ops.campaigns.scheduling import (
-    ScheduleTimeError,
     WallClock,
     next_weekly,
     parse_when,
