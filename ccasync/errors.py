@@ -178,10 +178,14 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 @attrs.frozen
 class APIErrorDetail:
-    """One entry of the API's error list: ``error_key`` and ``error_message``."""
+    """One entry of the API's error list: ``error_key`` and ``error_message``.
 
-    error_key: str
-    error_message: str
+    The same record lists the partial failures inside a 200 stats answer (an id without stats,
+    ``CampaignStatsReport.errors``); a key the server left out reads as ``""``.
+    """
+
+    error_key: str = ""
+    error_message: str = ""
 
 
 class RateLimitKind(enum.Enum):
