@@ -29,11 +29,11 @@ from ccasync.ops.campaigns.scheduling import (
     OverlapPolicy,
     WallClock,
     When,
-    next_weekly,
+    next_weekly_time,
     parse_when,
     resolve_local,
     resolve_when,
-    zone,
+    zone_info,
 )
 from ccasync.ops.export import (
     ExportResult,
@@ -91,7 +91,7 @@ __all__ = [
     "create_campaigns_for_locations",
     "export_contacts",
     "import_contacts",
-    "next_weekly",
+    "next_weekly_time",
     "parse_when",
     "remove_from_lists",
     "resolve_local",
@@ -99,5 +99,5 @@ __all__ = [
     "schedule_campaigns",
     "schedule_next_occurrence",
     "send_to_audience",
-    "zone",
+    "zone_info",
 ]
