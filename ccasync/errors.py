@@ -5,12 +5,16 @@
     CCAsyncError
     ├── ConfigError              bad configuration (negative rate, empty token, http base_url…)
     ├── ValidationError          bad input caught locally, before any request (field, row, reason)
+    │   └── ScheduleTimeError    a send time that cannot be used: past, or a DST gap/overlap
     ├── TransportError           the request did not complete at the HTTP level
     │   ├── ConnectError         could not connect: the request surely did not reach the server
     │   └── RequestTimeoutError  no answer in time: the request may or may not have landed
+    ├── WaitTimeoutError         server work outlasted the caller's time limit (a TimeoutError too)
     ├── DecodeError              a body that does not fit the expected model (cattrs message)
     ├── QuotaExhaustedError      the local daily ledger is spent; nothing was sent
     ├── BulkError                a bulk operation finished with failed items (carries the result)
+    ├── CampaignActivityStateError  a campaign activity's status forbids the step (e.g. REMOVED)
+    ├── ListPoolExhaustedError   every list of a send pool still holds an unfinished batch
     └── APIError                 the API answered with an error status
         ├── BadRequestError          400
         ├── AuthenticationError      401, and OAuth failures such as invalid_grant
@@ -40,20 +44,24 @@ __all__ = [
     "BadRequestError",
     "BulkError",
     "CCAsyncError",
+    "CampaignActivityStateError",
     "ConfigError",
     "ConflictError",
     "ConnectError",
     "DecodeError",
     "ForbiddenError",
+    "ListPoolExhaustedError",
     "NotFoundError",
     "QuotaExhaustedError",
     "RateLimitError",
     "RateLimitKind",
     "RequestTimeoutError",
+    "ScheduleTimeError",
     "ServerError",
     "TransportError",
     "UnsupportedMediaTypeError",
     "ValidationError",
+    "WaitTimeoutError",
 ]
 
 
@@ -88,6 +96,13 @@ class ValidationError(CCAsyncError, ValueError):
         super().__init__(f"{where}{field}: {reason}")
 
 
+class ScheduleTimeError(ValidationError):
+    """A requested send time cannot be used: in the past, nonexistent or ambiguous (by policy).
+
+    ``field`` is ``when``; the message names the local and the UTC time.
+    """
+
+
 class TransportError(CCAsyncError):
     """The HTTP exchange failed below the API level (connection, timeout, broken body)."""
 
@@ -102,7 +117,27 @@ class ConnectError(TransportError):
 
 
 class RequestTimeoutError(TransportError):
-    """The server did not answer in time; a POST may or may not have been processed."""
+    """The server did not answer one request in time; a POST may or may not have been processed.
+
+    A transport timeout of a single HTTP exchange: the retry policy decides whether to send again.
+    Not a :class:`WaitTimeoutError`, which means the server answered every poll but its work
+    was still unfinished when the caller's time limit ran out.
+    """
+
+
+class WaitTimeoutError(CCAsyncError, TimeoutError):
+    """The server's work (an activity, a segment, a send) outlasted the caller's time limit.
+
+    Every request was answered; the work was still unfinished when the seconds the caller
+    allowed, or the bounded number of tries, ran out. The work may still finish later: look it
+    up again rather than starting it twice. Unlike :class:`RequestTimeoutError` (one HTTP
+    exchange got no answer, so a POST may or may not have landed), nothing is in doubt about
+    what was sent.
+
+    It is also a builtin ``TimeoutError`` on purpose, as :class:`ValidationError` is a
+    ``ValueError``: these waits raised a plain ``TimeoutError`` before, and callers' ``except
+    TimeoutError`` keeps catching them.
+    """
 
 
 class DecodeError(CCAsyncError):
@@ -125,15 +160,32 @@ class BulkError(CCAsyncError):
         super().__init__(message)
 
 
+class CampaignActivityStateError(CCAsyncError):
+    """A campaign activity's status forbids the step asked of it.
+
+    Raised by the campaign fan-out (carried in the per-location result, not raised out) for an
+    activity that is REMOVED or in another status that can be neither scheduled nor sent, or
+    that has no recipients (no list and no segment) to schedule for.
+    """
+
+
+class ListPoolExhaustedError(CCAsyncError):
+    """Every list of a :class:`~ccasync.ops.ListPool` still holds an unfinished batch's contacts."""
+
+
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @attrs.frozen
 class APIErrorDetail:
-    """One entry of the API's error list: ``error_key`` and ``error_message``."""
+    """One entry of the API's error list: ``error_key`` and ``error_message``.
 
-    error_key: str
-    error_message: str
+    The same record lists the partial failures inside a 200 stats answer (an id without stats,
+    ``CampaignStatsReport.errors``); a key the server left out reads as ``""``.
+    """
+
+    error_key: str = ""
+    error_message: str = ""
 
 
 class RateLimitKind(enum.Enum):

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from ccasync import _checks
-from ccasync.errors import ValidationError
+from ccasync.errors import APIErrorDetail, ValidationError
 
 TRACKING_PAGE_MAX = 500
 """Max ``limit`` of the ``/reports/email_reports/{id}/tracking/*`` endpoints."""
@@ -175,29 +175,20 @@ class ActivityStats:
 
 
 @attrs.define(kw_only=True)
-class StatsError:
-    """A partial failure inside a 200 stats answer (an id without stats)."""
-
-    error_key: str | None = None
-    error_message: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@attrs.define(kw_only=True)
 class CampaignStatsReport:
-    """The whole campaign stats answer: ``results`` and the ids that had none (``errors``)."""
+    """The whole campaign stats answer: ``results``, and ``errors`` for the ids that had none."""
 
     results: list[CampaignStats] = attrs.field(factory=list)
-    errors: list[StatsError] = attrs.field(factory=list)
+    errors: list[APIErrorDetail] = attrs.field(factory=list)
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
 @attrs.define(kw_only=True)
 class ActivityStatsReport:
-    """The whole activity stats answer: ``results`` and the ids that had none (``errors``)."""
+    """The whole activity stats answer: ``results``, and ``errors`` for the ids that had none."""
 
     results: list[ActivityStats] = attrs.field(factory=list)
-    errors: list[StatsError] = attrs.field(factory=list)
+    errors: list[APIErrorDetail] = attrs.field(factory=list)
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 

@@ -5,11 +5,11 @@ Every item a caller hands in ends up done or listed as failed, with why. Per-ite
 described once in :class:`ItemOutcome`.
 """
 
+from ccasync.errors import ListPoolExhaustedError, ScheduleTimeError
 from ccasync.ops._common import ItemOutcome, Outcome
 from ccasync.ops.campaigns.audience import (
     AudienceResult,
     ListPool,
-    ListPoolExhaustedError,
     send_to_audience,
 )
 from ccasync.ops.campaigns.fanout import (
@@ -29,14 +29,13 @@ from ccasync.ops.campaigns.scheduling import (
     GapPolicy,
     LocalTime,
     OverlapPolicy,
-    ScheduleTimeError,
     WallClock,
     When,
-    next_weekly,
+    next_weekly_time,
     parse_when,
     resolve_local,
     resolve_when,
-    zone,
+    zone_info,
 )
 from ccasync.ops.export import (
     ExportResult,
@@ -95,7 +94,7 @@ __all__ = [
     "create_campaigns_for_locations",
     "export_contacts",
     "import_contacts",
-    "next_weekly",
+    "next_weekly_time",
     "parse_when",
     "remove_from_lists",
     "resolve_local",
@@ -103,5 +102,5 @@ __all__ = [
     "schedule_campaigns",
     "schedule_next_occurrence",
     "send_to_audience",
-    "zone",
+    "zone_info",
 ]

@@ -55,7 +55,7 @@ async def export_contacts(
     exports every contact. ``fields`` names the CSV columns; ``timeout`` is the most seconds to
     wait for the export activity. Memory stays flat (the body is streamed). Raises
     ValidationError (bad selectors, before any call), :class:`BulkError` (``.result`` = the
-    activity) when the activity ends in any state but ``completed``, ``TimeoutError`` past
+    activity) when the activity ends in any state but ``completed``, WaitTimeoutError past
     ``timeout``, APIError subclasses.
     """
     target = Path(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -125,7 +125,7 @@ def list_groups(list_ids: Sequence[str]) -> list[tuple[str, ...]]:
 class _Calls:
     """Runs membership calls with at most ``limit`` activities waited on at once."""
 
-    def __init__(self, client: Any, action: Action, limit: int, timeout: float | None) -> None:
+    def __init__(self, client: Client, action: Action, limit: int, timeout: float | None) -> None:
         activities = client.activities
         self._post = (
             activities.add_list_memberships
@@ -176,8 +176,8 @@ class _Calls:
             return
         chunk.activity_id = activity.activity_id
         try:
-            done = await self._wait(activity.activity_id, timeout=self._timeout)
-        except (CCAsyncError, TimeoutError) as exc:
+            done = await self._wait(activity, timeout=self._timeout)
+        except CCAsyncError as exc:  # WaitTimeoutError included
             chunk.outcome, chunk.reason, chunk.error = "unknown", f"status unknown: {exc}", exc
             return
         chunk.outcome = activity_outcome(done.state)

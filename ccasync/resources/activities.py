@@ -24,7 +24,7 @@ from ccasync._requestor import APIResponse
 from ccasync._retry import Replay
 from ccasync._serde import structure
 from ccasync._transport import MultipartField
-from ccasync.errors import ValidationError
+from ccasync.errors import ValidationError, WaitTimeoutError
 from ccasync.models.activities import (
     LISTABLE_STATES,
     MAX_IMPORT_BYTES,
@@ -458,7 +458,7 @@ class ActivitiesResource(Resource):
         seconds and grows by ``factor`` up to ``max_interval``; once ``percent_done`` shows
         progress the next poll is timed for the estimated end. ``timeout`` is the most seconds
         to wait (``None``: no limit); the last poll happens when it runs out. Each poll costs one
-        API call. Raises ``TimeoutError`` past ``timeout``, ValidationError, APIError.
+        API call. Raises :class:`WaitTimeoutError` past ``timeout``, ValidationError, APIError.
         """
         wanted = activity_id.activity_id if isinstance(activity_id, Activity) else activity_id
         _checks.check_uuid("activity_id", wanted)
@@ -476,7 +476,7 @@ class ActivitiesResource(Resource):
             if timeout is not None:
                 left = timeout - elapsed
                 if left <= 0:
-                    raise TimeoutError(
+                    raise WaitTimeoutError(
                         f"activity {wanted} still {current.state} "
                         f"({current.percent_done}%) after {timeout:g} s"
                     )

@@ -9,7 +9,7 @@ from typing import Any
 from ccasync import _checks, _protocol
 from ccasync._retry import Replay
 from ccasync._serde import structure, unstructure
-from ccasync.errors import ValidationError
+from ccasync.errors import ValidationError, WaitTimeoutError
 from ccasync.models.contacts import (
     EMAIL_MAX,
     INCLUDES,
@@ -244,7 +244,7 @@ class ContactsResource(Resource):
         explicit, unsubscribed, pending_confirmation, not_set; ``limit`` 1-500 per page (one
         API call per page). ``segment_id`` combines only with ``limit``; while the segment is
         computed the API answers 202 and the page is retried with backoff (up to
-        :data:`SEGMENT_TRIES` tries, then ``TimeoutError``). Raises ValidationError,
+        :data:`SEGMENT_TRIES` tries, then :class:`WaitTimeoutError`). Raises ValidationError,
         APIError subclasses.
         """
         dates = {
@@ -319,4 +319,4 @@ class ContactsResource(Resource):
                 return data if isinstance(data, dict) else {}
             await self._requestor.sleep(delay)
             delay = min(delay * 2, SEGMENT_MAX_DELAY)
-        raise TimeoutError(f"segment contacts still processing after {SEGMENT_TRIES} tries")
+        raise WaitTimeoutError(f"segment contacts still processing after {SEGMENT_TRIES} tries")

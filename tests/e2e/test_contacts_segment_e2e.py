@@ -12,6 +12,7 @@ import aiohttp
 import orjson
 import pytest
 
+from ccasync.errors import WaitTimeoutError
 from ccasync.models.contacts import Contact, EmailAddress
 
 
@@ -90,13 +91,13 @@ async def test_segment_contacts_retry_202_then_page(
 async def test_segment_never_ready_raises_timeout(
     sim: Any, sim_client: Any, clock_sleep: list[float]
 ) -> None:
-    """A segment still computing after the client's bounded tries ends in TimeoutError."""
+    """A segment still computing after the client's bounded tries ends in WaitTimeoutError."""
     from ccasync.resources.contacts import SEGMENT_TRIES
 
     lst = await sim_client.lists.create("Slow")
     segment_id = await create_segment(sim, "Slow", lst.list_id)
     sim.state.default_account.segments.compute_seconds = 100_000.0
-    with pytest.raises(TimeoutError, match="segment"):
+    with pytest.raises(WaitTimeoutError, match="segment"):
         async for _ in sim_client.contacts.iter_all(segment_id=segment_id):
             pass
     assert sim.log.count(method="GET", path="/v3/contacts", status=202) == SEGMENT_TRIES

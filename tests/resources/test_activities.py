@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import NotFoundError, ValidationError
+from ccasync.errors import NotFoundError, ValidationError, WaitTimeoutError
 from ccasync.models.activities import Activity, JsonImportContact
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
@@ -474,7 +474,7 @@ async def test_wait_returns_failed_activity_at_once(make: Any, sleeper: Sleeper)
 
 
 async def test_wait_raises_timeout_at_the_deadline(make: Any, sleeper: Sleeper) -> None:
-    """Past the deadline wait raises TimeoutError after a last poll exactly at the deadline."""
+    """Past the deadline wait raises WaitTimeoutError after a last poll exactly at the deadline."""
     polls: list[float] = []
 
     def handler(request: HTTPRequest) -> HTTPResponse:
@@ -482,8 +482,9 @@ async def test_wait_raises_timeout_at_the_deadline(make: Any, sleeper: Sleeper) 
         return json_response(activity("processing", 0))
 
     async with make(handler) as cc:
-        with pytest.raises(TimeoutError, match="after 10 s"):
+        with pytest.raises(WaitTimeoutError, match="after 10 s") as info:
             await cc.activities.wait(AID, timeout=10, initial=1.0)
+    assert isinstance(info.value, TimeoutError)  # `except TimeoutError` callers still catch it
     assert polls[:4] == [0.0, 1.0, 3.0, 7.0]
     # the last sleep is shortened by the (real, tiny) time the polls themselves took
     assert polls[4:] == [pytest.approx(10.0, abs=0.5)]

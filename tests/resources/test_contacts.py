@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import ConflictError, NotFoundError, ValidationError
+from ccasync.errors import ConflictError, NotFoundError, ValidationError, WaitTimeoutError
 from ccasync.models.contacts import (
     Contact,
     ContactCustomField,
@@ -410,13 +410,13 @@ async def test_segment_search_retries_while_202() -> None:
 
 
 async def test_segment_search_gives_up_after_bounded_tries() -> None:
-    """A segment that never becomes ready raises TimeoutError after SEGMENT_TRIES tries."""
+    """A segment that never becomes ready raises WaitTimeoutError after SEGMENT_TRIES tries."""
     from ccasync.resources.contacts import SEGMENT_TRIES
 
     ft = FakeTransport(lambda r: json_response({"status": "processing"}, 202))
     sleeps = Sleeps()
     async with client(ft, sleeps) as cc:
-        with pytest.raises(TimeoutError, match="segment"):
+        with pytest.raises(WaitTimeoutError, match="segment"):
             [c async for c in cc.contacts.iter_all(segment_id="14")]
     assert len(ft.requests) == SEGMENT_TRIES
     assert max(sleeps.delays) <= 30.0

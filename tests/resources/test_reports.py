@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import NotFoundError, ValidationError
+from ccasync.errors import APIErrorDetail, NotFoundError, ValidationError
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 
 CID = "8987dc1a-48ef-433a-b836-7ca4f9aa3481"
@@ -156,6 +156,7 @@ async def test_campaign_stats_path_and_partial_errors(client_for: Any) -> None:
     assert stats[0].stats.em_sends == 4
     report = await client.reports.campaign_stats_report([CID, CID2])
     assert report.errors[0].error_key == "reportingsvc.not_found"
+    assert report.errors == [APIErrorDetail("reportingsvc.not_found", "none for " + CID2)]
     assert paths(api) == [url, url]
 
 
@@ -186,6 +187,15 @@ async def test_activity_stats(client_for: Any) -> None:
     stats = await client_for(api).reports.activity_stats([AID, AID2])
     assert stats[0].stats is not None
     assert stats[0].stats.em_abuse == 1
+
+
+async def test_activity_stats_errors_tolerate_a_missing_message(client_for: Any) -> None:
+    """A per-id stats error without error_message reads as an APIErrorDetail with "" there."""
+    body = {"results": [], "errors": [{"error_key": "reportingsvc.not_found"}]}
+    path = f"/reports/stats/email_campaign_activities/{AID}"
+    api = Api({("GET", path): json_response(body)})
+    report = await client_for(api).reports.activity_stats_report([AID])
+    assert report.errors == [APIErrorDetail("reportingsvc.not_found", "")]
 
 
 async def test_activity_stats_caps_at_ten(client_for: Any) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ccasync.errors import CCAsyncError
+from ccasync.errors import CampaignActivityStateError
 from ccasync.ops.campaigns.scheduling import LocalTime
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ class StepFailed(Exception):
         super().__init__(f"{step}: {error}")
         self.step = step
         self.error = error
-
-
-class StateError(CCAsyncError):
-    """The campaign activity is in a status this operation will not touch (e.g. REMOVED)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -62,7 +58,8 @@ async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict
     if status in _SENT_STATES:
         return {"outcome": "already_sent"}
     if status not in _SENDABLE_STATES:
-        raise StepFailed("status", StateError(f"activity {activity_id} is {status or 'unknown'}"))
+        refused = CampaignActivityStateError(f"activity {activity_id} is {status or 'unknown'}")
+        raise StepFailed("status", refused)
     if isinstance(plan.at, Exception):
         raise StepFailed("time", plan.at)
     await _step("recipients", _set_lists(cc, activity, plan.list_ids))
@@ -92,7 +89,9 @@ async def _set_lists(
 ) -> None:
     if list_ids is None:
         if not activity.contact_list_ids and not activity.segment_ids:
-            raise StateError("the activity has no recipients (no lists and no segment)")
+            raise CampaignActivityStateError(
+                "the activity has no recipients (no lists and no segment)"
+            )
         return
     if set(activity.contact_list_ids) == set(list_ids) and not activity.segment_ids:
         return  # already right (a rerun after a crash): no PUT

@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ccasync.errors import CCAsyncError, ConflictError, ValidationError
+from ccasync.errors import (
+    CCAsyncError,
+    ConflictError,
+    ListPoolExhaustedError,
+    ValidationError,
+    WaitTimeoutError,
+)
 from ccasync.ops.campaigns._lookups import create_or_find, primary_activity_id
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 
@@ -41,13 +47,9 @@ if TYPE_CHECKING:
     from ccasync.client import Client
     from ccasync.models.campaigns import CampaignActivity, EmailCampaign
 
-__all__ = ["AudienceResult", "ListPool", "ListPoolExhaustedError", "send_to_audience"]
+__all__ = ["AudienceResult", "ListPool", "send_to_audience"]
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class ListPoolExhaustedError(CCAsyncError):
-    """Every list of the pool is still in use by an unfinished batch."""
 
 
 class ListPool:
@@ -100,7 +102,8 @@ class ListPool:
     async def release(self, cc: Client, list_id: str, *, timeout: float | None = 600) -> None:
         """Remove every member of ``list_id`` (one bulk activity, waited for), then free it.
 
-        Costs 1 call plus the activity polls. Raises TimeoutError past ``timeout`` seconds.
+        Costs 1 call plus the activity polls. Raises :class:`WaitTimeoutError` past ``timeout``
+        seconds.
         """
         activity = await cc.activities.remove_list_memberships([list_id], source_list_ids=[list_id])
         await cc.activities.wait(activity, timeout=timeout, initial=0.5)
@@ -163,8 +166,8 @@ async def send_to_audience(
     ``poll_interval`` seconds between status checks (``sleep`` is injectable).
 
     Raises :class:`ValidationError` (no rows, a name without ``$batch``),
-    :class:`ListPoolExhaustedError`, ``TimeoutError`` past ``timeout`` (the list then stays
-    leased: rerun with the same ``batch_id`` to finish), APIErrors.
+    :class:`ListPoolExhaustedError`, :class:`WaitTimeoutError` past ``timeout`` (the list then
+    stays leased: rerun with the same ``batch_id`` to finish), APIErrors.
     """
     if not rows:
         raise ValidationError("rows", "a batch needs at least one contact")
@@ -271,7 +274,7 @@ async def _wait_done(cc: Client, activity_id: str, waits: _Waits) -> int:
         if (activity.current_status or "").upper() == "DONE":
             break
         if max(waited, time.monotonic() - started) >= waits.timeout:
-            raise TimeoutError(f"send of {activity_id} not DONE after {waits.timeout:g} s")
+            raise WaitTimeoutError(f"send of {activity_id} not DONE after {waits.timeout:g} s")
         await waits.sleep(waits.interval)
         waited += waits.interval
     history = await cc.campaigns.send_history(activity_id)

@@ -61,7 +61,7 @@ from ccasync.ops.campaigns.scheduling import (
     When,
     parse_when,
     resolve_when,
-    zone,
+    zone_info,
 )
 from ccasync.pool import AccountPool
 
@@ -242,7 +242,7 @@ def _check_locations(locations: Sequence[Location]) -> None:
         if loc.key in seen:
             raise ValidationError("key", "location keys must be unique", row=row, value=loc.key)
         seen.add(loc.key)
-        zone(loc.timezone)
+        zone_info(loc.timezone)
         if isinstance(loc.when, str):
             parse_when(loc.when)
 
@@ -303,7 +303,7 @@ async def _one_location(
         plan = SendPlan(
             list_ids=lists,
             at=at,
-            tz=zone(loc.timezone),
+            tz=zone_info(loc.timezone),
             send_now=run.send_now,
             test_to=run.test_to,
             personal_message=run.personal_message,
@@ -339,9 +339,8 @@ def _send_time(run: _Run, loc: Location, cc: Client) -> LocalTime | Exception | 
     now = (run.clock or cc.campaigns.clock)()
     try:
         rule = loc.when if loc.when is not None else run.when
-        return resolve_when(
-            rule, zone(loc.timezone), now, min_lead=run.min_lead, gap=run.gap, overlap=run.overlap
-        )
+        tz = zone_info(loc.timezone)
+        return resolve_when(rule, tz, now, min_lead=run.min_lead, gap=run.gap, overlap=run.overlap)
     except ValidationError as exc:
         return exc
 
@@ -448,7 +447,7 @@ async def _schedule_one(
 ) -> CampaignResult:
     base = CampaignResult(key=str(item.key), account=account, activity_id=item.activity_id)
     try:
-        tz = _step_sync("time", lambda: zone(item.timezone))
+        tz = _step_sync("time", lambda: zone_info(item.timezone))
         now = (clock or cc.campaigns.clock)()
         at: LocalTime | Exception
         try:

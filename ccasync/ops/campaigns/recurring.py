@@ -31,7 +31,7 @@ from ccasync.ops.campaigns.scheduling import (
     parse_when,
     resolve_when,
 )
-from ccasync.ops.campaigns.scheduling import zone as _zone
+from ccasync.ops.campaigns.scheduling import zone_info as _zone_info
 
 if TYPE_CHECKING:
     from ccasync.client import Client
@@ -70,7 +70,7 @@ async def schedule_next_occurrence(
     rule = parse_when(when) if isinstance(when, str) else when
     if rule.weekday is None:
         raise ValidationError("when", "needs a weekly rule such as 'Monday 09:00'", value=when)
-    tz = _zone(timezone)
+    tz = _zone_info(timezone)
     now = (clock or cc.campaigns.clock)()
     occurrence = resolve_when(rule, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
     source = await _find_template(cc, template)

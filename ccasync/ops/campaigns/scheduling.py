@@ -26,20 +26,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from ccasync.errors import ValidationError
+from ccasync.errors import ScheduleTimeError, ValidationError
 
 __all__ = [
     "GapPolicy",
     "LocalTime",
     "OverlapPolicy",
-    "ScheduleTimeError",
     "WallClock",
     "When",
-    "next_weekly",
+    "next_weekly_time",
     "parse_when",
     "resolve_local",
     "resolve_when",
-    "zone",
+    "zone_info",
 ]
 
 GapPolicy = Literal["forward", "raise"]
@@ -48,10 +47,6 @@ OverlapPolicy = Literal["earlier", "later", "raise"]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKLY = re.compile(r"^(?:next\s+)?(?P<day>[a-z]+)\s+(?P<h>\d{1,2}):(?P<m>\d{2})$")
 _DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})[ t](?P<h>\d{1,2}):(?P<m>\d{2})$")
-
-
-class ScheduleTimeError(ValidationError):
-    """A requested send time cannot be used: in the past, nonexistent or ambiguous (by policy)."""
 
 
 @attrs.frozen
@@ -83,8 +78,8 @@ When = str | WallClock | Callable[[ZoneInfo, dt.datetime], dt.datetime]
 ``(zone, now_utc) -> datetime`` returning a naive local wall time or an aware instant."""
 
 
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; raises :class:`ValidationError` (field ``timezone``) if unknown."""
+def zone_info(name: str) -> ZoneInfo:
+    """The ``ZoneInfo`` of IANA zone ``name``; ValidationError (field ``timezone``) if unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -173,7 +168,7 @@ def _local_time(aware: dt.datetime, note: str | None) -> LocalTime:
     return LocalTime(utc=utc, local=utc.astimezone(aware.tzinfo), note=note)
 
 
-def next_weekly(
+def next_weekly_time(
     rule: WallClock,
     tz: ZoneInfo,
     now: dt.datetime,
@@ -186,7 +181,7 @@ def next_weekly(
     Computed on local calendar days, so a DST change between now and then keeps 09:00 at 09:00.
     """
     if rule.weekday is None:
-        raise ValueError("next_weekly needs a weekly WallClock")
+        raise ValueError("next_weekly_time needs a weekly WallClock")
     today = now.astimezone(tz).date()
     for offset in range(8):
         day = today + dt.timedelta(days=offset)
@@ -218,7 +213,7 @@ def resolve_when(
     rule = parse_when(when) if isinstance(when, str) else when
     if isinstance(rule, WallClock):
         if rule.weekday is not None:
-            return next_weekly(rule, tz, earliest, gap=gap, overlap=overlap)
+            return next_weekly_time(rule, tz, earliest, gap=gap, overlap=overlap)
         assert rule.date is not None
         wall = dt.datetime.combine(rule.date, rule.time)
         resolved = resolve_local(wall, tz, gap=gap, overlap=overlap)

@@ -12,7 +12,7 @@ import asyncio
 import re
 from array import array
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccasync.errors import (
     AuthenticationError,
@@ -28,6 +28,9 @@ from ccasync.ops._common import Outcome, RowIssue, activity_outcome
 from ccasync.ops.imports._encoder import Chunk
 from ccasync.ops.imports._poll import Estimator, Tracked
 from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
+
+if TYPE_CHECKING:
+    from ccasync.client import Client
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
 QUEUE_WAIT_LIMIT = 900.0
@@ -141,7 +144,7 @@ class Runner:
 
     def __init__(
         self,
-        client: Any,
+        client: Client,
         result: ImportResult,
         *,
         concurrency: int,
@@ -192,6 +195,8 @@ class Runner:
         # A lowered bound stays lowered: the account's queue is shared with other jobs, and
         # raising it again would just meet the same 429 once per payload.
         chunk.payload = None
+        # An import's 201 answer always names its activity (Activity types the id optional).
+        assert activity.activity_id is not None
         outcome.activity_id = activity.activity_id
         outcome.outcome = "submitted"
         tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import ValidationError
-from ccasync.ops.campaigns.audience import ListPool, ListPoolExhaustedError, send_to_audience
+from ccasync.errors import ListPoolExhaustedError, ValidationError, WaitTimeoutError
+from ccasync.ops.campaigns.audience import ListPool, send_to_audience
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 
 START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -133,3 +133,18 @@ async def test_template_name_must_carry_the_batch(cc: Client) -> None:
     with pytest.raises(ValidationError):
         await send_to_audience(cc, ROWS, fixed, batch_id="b", pool=ListPool())
     assert cc.calls == 0
+
+
+async def test_send_not_done_in_time_raises_wait_timeout(vsim: Any, cc: Client) -> None:
+    """A send still unfinished after ``timeout`` raises WaitTimeoutError; the list stays leased."""
+
+    async def frozen(seconds: float) -> None:
+        """Sleep without moving the simulator's clock: the send never gets to DONE."""
+
+    pool = ListPool(size=1)
+    with pytest.raises(WaitTimeoutError, match="not DONE after 30 s"):
+        await send_to_audience(
+            cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, timeout=30, sleep=frozen
+        )
+    with pytest.raises(ListPoolExhaustedError):
+        await ListPool(size=1).acquire(cc)

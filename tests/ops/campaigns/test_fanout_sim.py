@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import AuthenticationError, ValidationError
+from ccasync.errors import AuthenticationError, ScheduleTimeError, ValidationError
 from ccasync.ops.campaigns.fanout import (
     CampaignResult,
     CampaignTemplate,
@@ -19,7 +19,6 @@ from ccasync.ops.campaigns.fanout import (
     create_campaigns_for_locations,
     schedule_campaigns,
 )
-from ccasync.ops.campaigns.scheduling import ScheduleTimeError
 from ccasync.pool import AccountPool, PoolAccount
 
 START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday

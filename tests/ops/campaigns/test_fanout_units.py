@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ccasync.errors import BulkError, ValidationError
-from ccasync.models.campaigns import ActivityReference, EmailCampaign
+from ccasync import Client
+from ccasync.errors import BulkError, CampaignActivityStateError, ValidationError
+from ccasync.models.campaigns import ActivityReference, CampaignActivity, EmailCampaign
 from ccasync.ops.campaigns._lookups import primary_activity_id, resolve_lists
+from ccasync.ops.campaigns._send import SendPlan, StepFailed, finish
 from ccasync.ops.campaigns._targets import group_by_account
 from ccasync.ops.campaigns.fanout import CampaignResult, CampaignTemplate, FanoutResult, Location
 from ccasync.pool import AccountPool, PoolAccount
+from ccasync.testing import FakeTransport
 
 TEMPLATE = CampaignTemplate(
     name="Offers $city",
@@ -119,4 +122,24 @@ async def test_too_many_test_addresses_are_refused_before_any_call() -> None:
                 [Location(key="a", timezone="UTC", values={"city": "A"})],
                 send_test_to=[f"qa{n}@acme.example" for n in range(6)],
             )
+    assert transport.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "lists", "step"),
+    [("REMOVED", ["l1"], "status"), ("DRAFT", [], "recipients")],
+)
+async def test_activity_state_that_forbids_the_step(
+    status: str, lists: list[str], step: str
+) -> None:
+    """A REMOVED activity, or a DRAFT one without lists, fails with CampaignActivityStateError."""
+    activity = CampaignActivity(
+        campaign_activity_id="a1", current_status=status, contact_list_ids=lists
+    )
+    transport = FakeTransport(responses=[])
+    async with Client(access_token="t", transport=transport) as cc:
+        with pytest.raises(StepFailed) as info:
+            await finish(cc, activity, SendPlan(list_ids=None, at=None, tz=None, send_now=True))
+    assert info.value.step == step
+    assert isinstance(info.value.error, CampaignActivityStateError)
     assert transport.requests == []

@@ -7,15 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccasync.errors import ValidationError
+from ccasync.errors import ScheduleTimeError, ValidationError
 from ccasync.ops.campaigns.scheduling import (
-    ScheduleTimeError,
     WallClock,
-    next_weekly,
+    next_weekly_time,
     parse_when,
     resolve_local,
     resolve_when,
-    zone,
+    zone_info,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -41,14 +40,14 @@ def test_parse_rejects_bad_rules(spec: str) -> None:
 def test_unknown_zone_is_a_validation_error() -> None:
     """An unknown IANA name raises ValidationError on the timezone field."""
     with pytest.raises(ValidationError) as info:
-        zone("Mars/Olympus_Mons")
+        zone_info("Mars/Olympus_Mons")
     assert info.value.field == "timezone"
 
 
 def test_next_monday_from_wednesday() -> None:
     """From a Wednesday, next Monday 09:00 New York is 14:00 UTC in winter."""
     now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    got = next_weekly(parse_when("Monday 09:00"), NY, now)
+    got = next_weekly_time(parse_when("Monday 09:00"), NY, now)
     assert got.utc == dt.datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
     assert got.local.hour == 9
     assert got.note is None
@@ -59,14 +58,14 @@ def test_same_day_before_and_after_the_time() -> None:
     before = dt.datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 08:00 New York
     after = dt.datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 10:00 New York
     rule = parse_when("Monday 09:00")
-    assert next_weekly(rule, NY, before).local.date() == dt.date(2026, 11, 30)
-    assert next_weekly(rule, NY, after).local.date() == dt.date(2026, 12, 7)
+    assert next_weekly_time(rule, NY, before).local.date() == dt.date(2026, 11, 30)
+    assert next_weekly_time(rule, NY, after).local.date() == dt.date(2026, 12, 7)
 
 
 def test_local_time_survives_dst_change_between_now_and_then() -> None:
     """Monday 09:00 after the US fall-back is still 09:00 local (13:00 UTC before, 14:00 after)."""
     now = dt.datetime(2026, 10, 29, 12, 0, tzinfo=UTC)  # Thursday, EDT
-    got = next_weekly(parse_when("Monday 09:00"), NY, now)
+    got = next_weekly_time(parse_when("Monday 09:00"), NY, now)
     assert got.local.replace(tzinfo=None) == dt.datetime(2026, 11, 2, 9, 0)
     assert got.utc == dt.datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 
@@ -129,7 +128,7 @@ def test_fall_back_overlap_policies(
 def test_weekly_rule_on_a_gap_day() -> None:
     """Sunday 02:30 on the US spring-forward day resolves to 03:30 EDT, noted."""
     now = dt.datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
-    got = next_weekly(parse_when("Sunday 02:30"), NY, now)
+    got = next_weekly_time(parse_when("Sunday 02:30"), NY, now)
     assert got.utc == dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
     assert got.note is not None
 
