@@ -49,6 +49,7 @@ from ccasync.models import (
     EmailAddress,
     EmailCampaign,
     JsonImportContact,
+    NewContact,
     Tag,
 )
 from ccasync.pool import AccountOutcome, AccountPool, FairShare, PoolAccount
@@ -85,6 +86,7 @@ __all__ = [
     "Limiter",
     "LimiterStats",
     "MemoryTokenStore",
+    "NewContact",
     "NotFoundError",
     "OAuth2Refresher",
     "OAuth2Token",

@@ -12,7 +12,7 @@ import aiohttp
 import orjson
 import pytest
 
-from ccasync.models.contacts import Contact, EmailAddress
+from ccasync.models.contacts import EmailAddress, NewContact
 
 
 async def create_segment(sim: Any, name: str, list_id: str) -> int:
@@ -46,7 +46,7 @@ async def populate(cc: Any, list_id: str, emails: list[str]) -> list[str]:
     ids = []
     for email in emails:
         made = await cc.contacts.create(
-            Contact(
+            NewContact(
                 email_address=EmailAddress(address=email),
                 create_source="Account",
                 list_memberships=[list_id],
