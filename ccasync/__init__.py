@@ -53,6 +53,7 @@ from ccasync.models import (
     EmailAddress,
     EmailCampaign,
     JsonImportContact,
+    NewContact,
     Tag,
 )
 from ccasync.pool import AccountOutcome, AccountPool, FairShare, PoolAccount
@@ -91,6 +92,7 @@ __all__ = [
     "LimiterStats",
     "ListPoolExhaustedError",
     "MemoryTokenStore",
+    "NewContact",
     "NotFoundError",
     "OAuth2Refresher",
     "OAuth2Token",

@@ -164,7 +164,7 @@ async def _import(
     list_ids = []
     for _key, city, _tz in places:
         created = await cc.lists.create(f"Demo {city} customers ({_key})")
-        list_ids.append(str(created.list_id))
+        list_ids.append(created.list_id)
         progress.advance(task)
     buckets: list[list[dict[str, str]]] = [[] for _ in places]
     for index, row in _contacts(config.contacts, len(places), config.seed):

@@ -98,7 +98,7 @@ async def _list_named(cc: Client, name: str) -> str:
     found = await cc.lists.find_by_name(name)
     if found is None:
         found = await cc.lists.create(name)
-    return str(found.list_id)
+    return found.list_id
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,28 @@
 """attrs records named as the API names them, one module per API area; no I/O.
 
 Every record the user may read, edit and send back keeps unknown server fields in ``extra``.
+
+**Ids.** A record the API returns types its own id as ``str`` (``send_id``: ``int``), so code
+chaining calls needs no casts: ``Contact.contact_id``, ``ContactList.list_id``, ``Tag.tag_id``,
+``CustomField.custom_field_id``, ``Activity.activity_id``, ``EmailCampaign.campaign_id`` (and
+each ``ActivityReference.campaign_activity_id``), ``CampaignActivity.campaign_activity_id``,
+``NonOpenerResend.resend_request_id``, ``SendHistoryEntry.send_id``,
+``CampaignSummary.campaign_id``, ``CampaignStats.campaign_id``. An answer without one (or with
+null) raises :class:`~ccasync.errors.DecodeError` naming the model and the field.
+``EmailCampaign.primary_activity_id`` is a ``str`` too; it raises DecodeError on a ``GET
+/emails`` list item, which carries no activities.
+
+These records come from the API, not from you. The one record you build to create something is
+:class:`NewContact`; :class:`Contact` extends it with ``contact_id`` and the other fields the
+server sets, and ``cc.contacts.create`` sends only ``NewContact`` fields. Lists, tags, custom
+fields and campaigns are created from keyword arguments, so they need no input record.
+
+Ids stay optional where the API may omit them or where you build the record: the sub-records
+inside a contact (``PhoneNumber.phone_number_id``, ``StreetAddress.street_address_id``,
+``Note.note_id``), ``CustomFieldChoice.choice_id``, ``AccountEmail.email_id`` and the
+``ActivityStats`` ids (the spec's examples leave them out), and the ids a report or preview
+echoes or points to (``TrackingEvent``, ``CampaignPreview``, ``EmailLinks``, ``CampaignIdXref``,
+the contact reports, ``CampaignActivity.campaign_id``).
 """
 
 from ccasync.models.account import (
@@ -31,6 +53,7 @@ from ccasync.models.contacts import (
     ContactCounts,
     ContactCustomField,
     EmailAddress,
+    NewContact,
     Note,
     PhoneNumber,
     SignUpFormResult,
@@ -101,6 +124,7 @@ __all__ = [
     "EmailLinks",
     "JsonImportContact",
     "LinkClickCount",
+    "NewContact",
     "NonOpenerResend",
     "Note",
     "PercentsEmail",

@@ -70,12 +70,13 @@ class ActivityStatus:
 class Activity:
     """A bulk job: ``state`` goes ``initialized`` → ``processing`` → a terminal state.
 
-    ``activity_errors`` is a list of texts (empty when none). ``activity_id`` may be absent in
-    a ``DELETE /contact_lists`` answer; the resources fill it from the self link. The
-    ``_links`` object stays in ``extra``; read it through :attr:`links`.
+    ``activity_errors`` is a list of texts (empty when none). ``activity_id`` is always set: a
+    ``DELETE /contact_lists`` answer may lack it, and the resources then take it from the self
+    link or the ``Location`` header. The ``_links`` object stays in ``extra``; read it through
+    :attr:`links`.
     """
 
-    activity_id: str | None = None
+    activity_id: str
     state: str | None = None
     percent_done: int | None = None
     activity_errors: _ErrorTexts = attrs.field(factory=list, converter=_error_texts)
@@ -127,6 +128,21 @@ def activity_id_from_href(href: str | None) -> str | None:
         return None
     tail = href.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     return tail if _checks.is_uuid(tail) else None
+
+
+def with_activity_id(data: Any, location: str | None) -> Any:
+    """A bulk answer's JSON with ``activity_id`` taken from its self link or ``location``.
+
+    ``DELETE /contact_lists/{id}`` documents its 202 body without ``activity_id``. Data that
+    already has one, or where neither source names one, is returned unchanged (structuring it
+    as :class:`Activity` then raises DecodeError naming ``activity_id``).
+    """
+    if not isinstance(data, Mapping) or data.get("activity_id") is not None:
+        return data
+    links = data.get("_links")
+    self_link = links.get("self") if isinstance(links, Mapping) else None
+    found = activity_id_from_href(_href(self_link)) or activity_id_from_href(location)
+    return data if found is None else {**data, "activity_id": found}
 
 
 # --- JSON import rows -------------------------------------------------------------------------

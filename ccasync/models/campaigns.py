@@ -17,7 +17,7 @@ import attrs
 import email_validator
 
 from ccasync import _checks
-from ccasync.errors import ValidationError
+from ccasync.errors import DecodeError, ValidationError
 
 NAME_MAX = 80
 """Max characters of a campaign name (unique per account)."""
@@ -99,9 +99,9 @@ class PhysicalAddressInFooter:
 
 @attrs.define(kw_only=True)
 class ActivityReference:
-    """One activity of a campaign: its id and ``role`` (primary_email, permalink, resend)."""
+    """One activity of a campaign: its id (always set) and ``role`` (primary_email, …)."""
 
-    campaign_activity_id: str | None = None
+    campaign_activity_id: str
     role: str | None = None
     document_id: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
@@ -109,12 +109,13 @@ class ActivityReference:
 
 @attrs.define(kw_only=True)
 class EmailCampaign:
-    """An email campaign. ``campaign_activities`` is empty in ``GET /emails`` list items.
+    """An email campaign; ``campaign_id`` is always set.
 
-    ``current_status`` is one of Draft, Scheduled, Executing, Done, Error, Removed.
+    ``campaign_activities`` is empty in ``GET /emails`` list items. ``current_status`` is one
+    of Draft, Scheduled, Executing, Done, Error, Removed.
     """
 
-    campaign_id: str | None = None
+    campaign_id: str
     name: str | None = None
     current_status: str | None = None
     type: str | None = None
@@ -132,9 +133,20 @@ class EmailCampaign:
         return None
 
     @property
-    def primary_activity_id(self) -> str | None:
-        """The id of the ``primary_email`` activity (the one to update, test and schedule)."""
-        return self.activity_id("primary_email")
+    def primary_activity_id(self) -> str:
+        """The id of the ``primary_email`` activity (the one to update, test and schedule).
+
+        The API creates that activity with the campaign, so ``create``, ``get`` and ``rename``
+        answers carry it. Raises :class:`DecodeError` when this record has none: ``GET /emails``
+        list items carry no activities (read the campaign with ``cc.campaigns.get``).
+        """
+        found = self.activity_id("primary_email")
+        if found is None:
+            raise DecodeError(
+                f"campaign {self.campaign_id} has no primary_email activity in"
+                " campaign_activities (GET /emails list items carry none: use cc.campaigns.get)"
+            )
+        return found
 
     @property
     def removed(self) -> bool:
@@ -151,9 +163,10 @@ class CampaignActivity:
     ``document_properties`` come back only when asked with ``include``; a PUT that omits them
     keeps the stored values. ``current_status``: DRAFT, SCHEDULED, EXECUTING, DONE, ERROR,
     REMOVED. ``document_properties`` (legacy formats 1-2 only) stays a plain dict.
+    ``campaign_activity_id`` is always set.
     """
 
-    campaign_activity_id: str | None = None
+    campaign_activity_id: str
     campaign_id: str | None = None
     role: str | None = None
     contact_list_ids: list[str] = attrs.field(factory=list)
@@ -193,7 +206,7 @@ class SendHistoryEntry:
     contacts (``count`` 0), other codes are account or content problems (reference 9.5).
     """
 
-    send_id: int | None = None
+    send_id: int
     contact_list_ids: list[str] = attrs.field(factory=list)
     segment_ids: list[int] = attrs.field(factory=list)
     count: int | None = None
@@ -220,7 +233,7 @@ class CampaignPreview:
 
 @attrs.define(kw_only=True)
 class NonOpenerResend:
-    """A resend to non-openers. ``resend_request_id`` is ``"DRAFT"`` while the email is a draft.
+    """A resend to non-openers. ``resend_request_id`` (always set) is ``"DRAFT"`` while a draft.
 
     ``delay_days`` (1-10) or ``delay_minutes`` (720-14,400) after the first send;
     ``resend_status`` is only sent by GET.
@@ -230,7 +243,7 @@ class NonOpenerResend:
     delay_days: int | None = None
     delay_minutes: _Minutes = attrs.field(default=None, converter=_lenient_int)
     resend_date: dt.datetime | None = None
-    resend_request_id: str | None = None
+    resend_request_id: str
     resend_status: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 

@@ -1,4 +1,7 @@
-"""Contact records (``/contacts``): the contact, its sub-resources, counts and sign-up results.
+"""Contact records (``/contacts``): a contact to create, a contact read, counts, sign-up results.
+
+:class:`NewContact` is what ``cc.contacts.create`` sends; :class:`Contact` (a subclass adding
+``contact_id`` and the other server-assigned fields) is what the API returns.
 
 JSON keys are attribute names. Sub-resource lists of :class:`Contact` (``custom_fields``,
 ``phone_numbers``, ``street_addresses``, ``list_memberships``, ``taggings``, ``notes``) are
@@ -131,15 +134,16 @@ class Note:
 
 
 @attrs.define(kw_only=True)
-class Contact:
-    """A contact (``ContactResource``). Read it, change it, and PUT it back with ``update``.
+class NewContact:
+    """A contact to create (``POST /contacts``): the fields you send, no server-assigned ones.
 
-    ``create_source`` (``Contact`` or ``Account``) is required to create,
-    ``update_source`` to update. ``sms_channel`` is kept as the raw JSON object: its request and
-    response shapes differ. See the module docstring for ``None`` versus ``[]`` sub-resources.
+    ``create_source`` (``Contact`` or ``Account``) is required, and one of ``first_name``,
+    ``last_name``, ``email_address``, ``sms_channel``. ``cc.contacts.create`` answers with a
+    :class:`Contact`, whose ``contact_id`` is always set. ``sms_channel`` is kept as the raw JSON
+    object: its request and response shapes differ. See the module docstring for ``None``
+    versus ``[]`` sub-resources.
     """
 
-    contact_id: str | None = None
     email_address: EmailAddress | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -149,10 +153,6 @@ class Contact:
     birthday_day: int | None = None
     anniversary: str | None = None
     create_source: str | None = None
-    update_source: str | None = None
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-    deleted_at: dt.date | None = None
     custom_fields: list[ContactCustomField] | None = None
     phone_numbers: list[PhoneNumber] | None = None
     street_addresses: list[StreetAddress] | None = None
@@ -161,6 +161,22 @@ class Contact:
     notes: list[Note] | None = None
     sms_channel: dict[str, Any] | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(kw_only=True)
+class Contact(NewContact):
+    """A contact as the API returns it (``ContactResource``): ``contact_id`` is always set.
+
+    Read it, change it, and PUT it back with ``update``, which needs ``update_source``. An
+    answer without ``contact_id`` raises :class:`~ccasync.errors.DecodeError` naming the field.
+    A ``Contact`` passed to ``cc.contacts.create`` sends only its :class:`NewContact` fields.
+    """
+
+    contact_id: str
+    update_source: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    deleted_at: dt.date | None = None
 
 
 @attrs.define(kw_only=True)
@@ -191,37 +207,48 @@ class SignUpFormResult:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-def check_contact(contact: Contact, *, for_update: bool) -> None:
-    """Validate ``contact`` for ``POST /contacts`` (``for_update=False``) or ``PUT``.
+def check_new_contact(contact: NewContact) -> None:
+    """Validate ``contact`` for ``POST /contacts``.
+
+    Raises :class:`ValidationError` naming the field and the broken rule.
+    """
+    _checks.check_required("create_source", contact.create_source)
+    _check_minimal(contact)
+    _checks.check_enum("create_source", contact.create_source, SOURCES)
+    _check_fields(contact)
+
+
+def check_contact_update(contact: Contact) -> None:
+    """Validate ``contact`` for ``PUT /contacts/{contact_id}``.
 
     A PUT of a record read as deleted (``deleted_at`` set) revives it and needs
     ``update_source`` Account (the spec's rule).
 
     Raises :class:`ValidationError` naming the field and the broken rule.
     """
-    if for_update:
-        _checks.check_uuid("contact_id", contact.contact_id)
-        _checks.check_required("update_source", contact.update_source)
-        if contact.deleted_at is not None and contact.update_source != "Account":
-            raise ValidationError("update_source", "must be Account to restore a deleted contact")
-    else:
-        _checks.check_required("create_source", contact.create_source)
-        _check_minimal(contact)
+    _checks.check_uuid("contact_id", contact.contact_id)
+    _checks.check_required("update_source", contact.update_source)
+    if contact.deleted_at is not None and contact.update_source != "Account":
+        raise ValidationError("update_source", "must be Account to restore a deleted contact")
     _checks.check_enum("create_source", contact.create_source, SOURCES)
     _checks.check_enum("update_source", contact.update_source, SOURCES)
+    _check_fields(contact)
+
+
+def _check_fields(contact: NewContact) -> None:
     _check_scalars(contact)
     _check_email(contact.email_address)
     _check_sub_resources(contact)
 
 
-def _check_minimal(contact: Contact) -> None:
+def _check_minimal(contact: NewContact) -> None:
     if not any((contact.first_name, contact.last_name, contact.email_address, contact.sms_channel)):
         raise ValidationError(
             "contact", "needs at least one of first_name, last_name, email_address, sms_channel"
         )
 
 
-def _check_scalars(contact: Contact) -> None:
+def _check_scalars(contact: NewContact) -> None:
     for name in ("first_name", "last_name", "job_title", "company_name"):
         _checks.check_length(name, getattr(contact, name), max_len=NAME_MAX)
     _checks.check_length("anniversary", contact.anniversary, max_len=10)
@@ -245,7 +272,7 @@ def _check_email(email: EmailAddress | None) -> None:
     _checks.check_length("email_address.opt_out_reason", email.opt_out_reason, max_len=255)
 
 
-def _check_sub_resources(contact: Contact) -> None:
+def _check_sub_resources(contact: NewContact) -> None:
     _checks.check_uuids("list_memberships", contact.list_memberships, max_items=MAX_LISTS)
     _checks.check_uuids("taggings", contact.taggings, max_items=MAX_TAGS)
     _checks.check_count("notes", contact.notes, max_items=MAX_NOTES)

@@ -55,13 +55,14 @@ class CustomFieldMetadata:
 
 @attrs.define(kw_only=True)
 class CustomField:
-    """A contact custom field. ``name`` is read-only: the label with spaces as underscores.
+    """A contact custom field; ``custom_field_id`` is always set.
 
-    In imports the field is addressed as ``cf:<name>``. ``version`` 2 marks real date fields.
+    ``name`` is read-only: the label with spaces as underscores. In imports the field is
+    addressed as ``cf:<name>``. ``version`` 2 marks real date fields.
     """
 
     label: str
-    custom_field_id: str | None = None
+    custom_field_id: str
     name: str | None = None
     type: str | None = None
     metadata: CustomFieldMetadata | None = None

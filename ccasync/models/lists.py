@@ -23,14 +23,14 @@ MAX_LISTS_PER_ACCOUNT = 1000
 
 @attrs.define(kw_only=True)
 class ContactList:
-    """A contact list. ``membership_count`` is only sent when requested.
+    """A contact list. ``list_id`` is always set; ``membership_count`` only when requested.
 
     Read it, change ``name``/``description``/``favorite``, and PUT it back with
     ``cc.lists.update``; unknown server keys in ``extra`` are written back.
     """
 
     name: str
-    list_id: str | None = None
+    list_id: str
     description: str | None = None
     favorite: bool | None = None
     created_at: dt.datetime | None = None

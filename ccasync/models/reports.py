@@ -65,7 +65,7 @@ class UniqueEmailCounts:
 class CampaignSummary:
     """One sent campaign of the summaries report (spec ``BulkEmailCampaignSummary``)."""
 
-    campaign_id: str | None = None
+    campaign_id: str
     campaign_type: str | None = None
     last_sent_date: dt.datetime | None = None
     unique_counts: UniqueEmailCounts | None = None
@@ -156,7 +156,7 @@ class PercentsEmail:
 class CampaignStats:
     """Stats and percents of one campaign (all its activities)."""
 
-    campaign_id: str | None = None
+    campaign_id: str
     stats: StatsEmail | None = None
     percents: PercentsEmail | None = None
     last_refresh_time: dt.datetime | None = None

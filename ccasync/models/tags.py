@@ -17,10 +17,10 @@ NAME_MAX = 255
 
 @attrs.define(kw_only=True)
 class Tag:
-    """A contact tag. ``contacts_count`` is only sent when requested (``include_count``)."""
+    """A contact tag. ``tag_id`` is always set; ``contacts_count`` only with ``include_count``."""
 
     name: str
-    tag_id: str | None = None
+    tag_id: str
     contacts_count: int | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None

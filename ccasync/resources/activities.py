@@ -31,8 +31,8 @@ from ccasync.models.activities import (
     MAX_IMPORT_ROWS,
     Activity,
     JsonImportContact,
-    activity_id_from_href,
     check_import_row,
+    with_activity_id,
 )
 from ccasync.resources._base import Resource
 
@@ -54,15 +54,11 @@ CsvFile = bytes | str | Path | IO[bytes]
 def activity_from_response(response: APIResponse) -> Activity:
     """Structure a bulk answer; fill ``activity_id`` from the self link or ``Location`` header.
 
-    ``DELETE /contact_lists/{id}`` documents its 202 body without ``activity_id``.
+    ``DELETE /contact_lists/{id}`` documents its 202 body without ``activity_id``; an answer
+    naming no id anywhere raises DecodeError naming ``activity_id``.
     """
-    activity = structure(response.data or {}, Activity)
-    if activity.activity_id is None:
-        location = next((v for k, v in response.headers.items() if k.lower() == "location"), None)
-        activity.activity_id = activity_id_from_href(activity.self_href) or activity_id_from_href(
-            location
-        )
-    return activity
+    location = next((v for k, v in response.headers.items() if k.lower() == "location"), None)
+    return structure(with_activity_id(response.data or {}, location), Activity)
 
 
 class _PollSchedule:

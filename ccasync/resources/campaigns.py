@@ -213,10 +213,10 @@ class CampaignsResource(Resource):
             if campaign.name != name:
                 continue
             if not campaign.removed:
-                return await self.get(str(campaign.campaign_id))
+                return await self.get(campaign.campaign_id)
             removed = removed or campaign
         if include_removed and removed is not None:
-            return await self.get(str(removed.campaign_id))
+            return await self.get(removed.campaign_id)
         return None
 
     async def rename(self, campaign_id: str, name: str) -> EmailCampaign:
@@ -281,7 +281,7 @@ class CampaignsResource(Resource):
         Limits: 1 call. Raises ValidationError, NotFoundError, BadRequestError (status, lists).
         """
         check_activity_for_update(activity)
-        path = _emails(str(activity.campaign_activity_id))
+        path = _emails(activity.campaign_activity_id)
         resp = await self._requestor.request("PUT", path, json=_activity_body(activity))
         return structure(resp.data, CampaignActivity)
 

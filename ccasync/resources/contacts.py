@@ -21,10 +21,12 @@ from ccasync.models.contacts import (
     Contact,
     ContactCounts,
     ContactCustomField,
+    NewContact,
     SignUpFormResult,
     StreetAddress,
     check_birthday,
-    check_contact,
+    check_contact_update,
+    check_new_contact,
     check_street_address,
 )
 from ccasync.resources._base import Resource
@@ -85,17 +87,20 @@ def _check_sign_up(body: Mapping[str, Any], street_address: StreetAddress | None
 class ContactsResource(Resource):
     """The contact endpoints; reach it as ``cc.contacts``."""
 
-    async def create(self, contact: Contact) -> Contact:
+    async def create(self, contact: NewContact) -> Contact:
         """Create one contact (``POST /contacts``); create-only, see :meth:`sign_up_form`.
 
         Needs ``create_source`` and one of first_name, last_name, email_address, sms_channel.
-        Checked locally: names ≤50 chars, email ≤80, ``permission_to_send`` enum, ≤50 lists,
-        ≤25 custom fields, ≤3 phones and addresses. One API call (not repeated if it may have
-        landed). Raises ValidationError; ConflictError when the email exists, even for a
-        deleted or unsubscribed contact (``existing_id`` names it); other APIError subclasses.
+        Only :class:`NewContact` fields are sent (a :class:`Contact` read elsewhere loses its
+        id and timestamps). Checked locally: names ≤50 chars, email ≤80,
+        ``permission_to_send`` enum, ≤50 lists, ≤25 custom fields, ≤3 phones and addresses.
+        One API call (not repeated if it may have landed). Returns the created contact, its
+        ``contact_id`` set. Raises ValidationError; ConflictError when the email exists, even
+        for a deleted or unsubscribed contact (``existing_id`` names it); other APIErrors.
         """
-        check_contact(contact, for_update=False)
-        response = await self._requestor.request("POST", "/contacts", json=contact, expected=(201,))
+        check_new_contact(contact)
+        body = unstructure(contact, NewContact)
+        response = await self._requestor.request("POST", "/contacts", json=body, expected=(201,))
         return structure(response.data, Contact)
 
     async def get(self, contact_id: str, include: Sequence[str] = ()) -> Contact:
@@ -122,7 +127,7 @@ class ContactsResource(Resource):
         :meth:`create`. One API call, retried safely. Raises ValidationError, NotFoundError,
         ConflictError (email taken by another contact), other APIError subclasses.
         """
-        check_contact(contact, for_update=True)
+        check_contact_update(contact)
         response = await self._requestor.request(
             "PUT", f"/contacts/{contact.contact_id}", json=contact
         )

@@ -297,11 +297,11 @@ class ReportsResource(Resource):
                 break
             if skip_zero and not _has_optouts(summary):
                 continue
-            campaign = await self._campaign(str(summary.campaign_id))
+            campaign = await self._campaign(summary.campaign_id)
             ids = [
-                str(ref.campaign_activity_id)
+                ref.campaign_activity_id
                 for ref in campaign.campaign_activities
-                if ref.role in OPTOUT_ROLES and ref.campaign_activity_id
+                if ref.role in OPTOUT_ROLES
             ]
             async for event in self._optouts_of(ids, since):
                 yield event

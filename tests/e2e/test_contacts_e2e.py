@@ -9,17 +9,17 @@ import pytest
 
 from ccasync.errors import ConflictError, NotFoundError, ValidationError
 from ccasync.models.contacts import (
-    Contact,
     ContactCustomField,
     EmailAddress,
+    NewContact,
     PhoneNumber,
     StreetAddress,
 )
 
 
-def person(email: str, **more: Any) -> Contact:
+def person(email: str, **more: Any) -> NewContact:
     """A contact to create by the account."""
-    return Contact(
+    return NewContact(
         email_address=EmailAddress(address=email, permission_to_send="implicit"),
         create_source="Account",
         **more,

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from ccasync.errors import WaitTimeoutError
-from ccasync.models.contacts import Contact, EmailAddress
+from ccasync.models.contacts import EmailAddress, NewContact
 
 
 async def create_segment(sim: Any, name: str, list_id: str) -> int:
@@ -47,7 +47,7 @@ async def populate(cc: Any, list_id: str, emails: list[str]) -> list[str]:
     ids = []
     for email in emails:
         made = await cc.contacts.create(
-            Contact(
+            NewContact(
                 email_address=EmailAddress(address=email),
                 create_source="Account",
                 list_memberships=[list_id],

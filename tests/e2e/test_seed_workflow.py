@@ -13,7 +13,7 @@ from typing import Any
 
 from ccasync import Client
 from ccasync.models.activities import Activity
-from ccasync.models.contacts import Contact, EmailAddress
+from ccasync.models.contacts import EmailAddress, NewContact
 
 SENDER = "owner@example.com"
 HTML = (
@@ -41,14 +41,14 @@ async def test_seed_workflow(sim_client: Client, sim: Any) -> None:
 
     # 1. Contacts, one by one.
     alice = await cc.contacts.create(
-        Contact(
+        NewContact(
             email_address=EmailAddress(address="alice@example.com", permission_to_send="explicit"),
             first_name="Alice",
             create_source="Account",
         )
     )
     bob = await cc.contacts.create(
-        Contact(email_address=EmailAddress(address="bob@example.com"), create_source="Account")
+        NewContact(email_address=EmailAddress(address="bob@example.com"), create_source="Account")
     )
 
     # 2. Lists.

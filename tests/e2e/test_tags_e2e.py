@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ccasync.errors import ConflictError, NotFoundError
-from ccasync.models.contacts import Contact, EmailAddress
+from ccasync.models.contacts import EmailAddress, NewContact
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ async def test_tag_crud_paging_and_delete_activity(sim_client: Any) -> None:
     tag = await cc.tags.create("Gold", tag_source="ccasync-tests")
     assert tag.tag_id is not None
     contact = await cc.contacts.create(
-        Contact(email_address=EmailAddress(address="g@example.com"), create_source="Account")
+        NewContact(email_address=EmailAddress(address="g@example.com"), create_source="Account")
     )
     assert contact.contact_id is not None
     await cc.activities.wait(

@@ -504,7 +504,8 @@ def test_activity_errors_accept_both_shapes() -> None:
     """activity_errors of strings or {message} objects become a list of texts."""
     from ccasync._serde import structure
 
-    parsed = structure({"activity_errors": ["a", {"message": "b"}, {}]}, Activity)
+    data = {"activity_id": AID, "activity_errors": ["a", {"message": "b"}, {}]}
+    parsed = structure(data, Activity)
     assert parsed.activity_errors == ["a", "b"]
 
 

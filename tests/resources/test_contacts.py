@@ -14,6 +14,7 @@ from ccasync.models.contacts import (
     Contact,
     ContactCustomField,
     EmailAddress,
+    NewContact,
     PhoneNumber,
     StreetAddress,
 )
@@ -65,7 +66,7 @@ def body_of(request: HTTPRequest) -> Any:
     return orjson.loads(request.body)
 
 
-def new_contact(**changes: Any) -> Contact:
+def new_contact(**changes: Any) -> NewContact:
     """A valid contact to create."""
     fields: dict[str, Any] = {
         "email_address": EmailAddress(address="new@example.com", permission_to_send="implicit"),
@@ -73,7 +74,7 @@ def new_contact(**changes: Any) -> Contact:
         "create_source": "Account",
     }
     fields.update(changes)
-    return Contact(**fields)
+    return NewContact(**fields)
 
 
 async def test_create_posts_contact_and_returns_it() -> None:
@@ -210,13 +211,15 @@ async def test_update_round_trip_keeps_unknown_fields_and_sub_resources() -> Non
 
 
 async def test_update_requires_update_source_and_id() -> None:
-    """update refuses a contact without update_source or contact_id."""
+    """update refuses a contact without update_source or with an empty contact_id."""
     ft = FakeTransport(lambda r: json_response(CONTACT))
     async with client(ft) as cc:
         with pytest.raises(ValidationError) as no_source:
             await cc.contacts.update(Contact(contact_id=CID, first_name="A"))
         with pytest.raises(ValidationError) as no_id:
-            await cc.contacts.update(Contact(first_name="A", update_source="Account"))
+            await cc.contacts.update(
+                Contact(contact_id="", first_name="A", update_source="Account")
+            )
         with pytest.raises(ValidationError) as bad_source:
             await cc.contacts.update(Contact(contact_id=CID, update_source="Me"))
     assert (no_source.value.field, no_id.value.field) == ("update_source", "contact_id")

@@ -8,7 +8,7 @@ import pytest
 
 from ccasync import _checks
 from ccasync.errors import ValidationError
-from ccasync.models.contacts import Contact, check_contact
+from ccasync.models.contacts import Contact, check_contact_update
 
 UUID = "1618ae62-4752-11e9-9c8a-fa163e6b01c1"
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -82,6 +82,6 @@ def test_reviving_a_deleted_contact_needs_update_source_account() -> None:
         deleted_at=dt.date(2026, 1, 2),
     )
     with pytest.raises(ValidationError, match="update_source"):
-        check_contact(contact, for_update=True)
+        check_contact_update(contact)
     contact.update_source = "Account"
-    check_contact(contact, for_update=True)
+    check_contact_update(contact)

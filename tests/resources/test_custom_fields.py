@@ -90,7 +90,7 @@ async def test_get_update_delete() -> None:
         await cc.custom_fields.update(field)
         assert await cc.custom_fields.delete(FID) is None
         with pytest.raises(ValidationError):
-            await cc.custom_fields.update(CustomField(label="no id"))
+            await cc.custom_fields.update(CustomField(label="no id", custom_field_id=""))
     assert [r.method for r in ft.requests] == ["GET", "PUT", "DELETE"]
     assert all(r.url.endswith(f"/contact_custom_fields/{FID}") for r in ft.requests)
     assert body_of(ft.requests[1]) == {

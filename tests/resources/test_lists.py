@@ -110,7 +110,7 @@ async def test_update_needs_a_list_id() -> None:
     """update refuses a record without a well-formed list_id."""
     async with client(FakeTransport(lambda r: json_response(LIST))) as cc:
         with pytest.raises(ValidationError, match="list_id"):
-            await cc.lists.update(ContactList(name="x"))
+            await cc.lists.update(ContactList(name="x", list_id=""))
 
 
 async def test_delete_returns_the_202_activity() -> None:

@@ -60,14 +60,15 @@ def test_resolve_lists_merges_ids_and_names() -> None:
 def test_primary_activity_is_found_by_role() -> None:
     """The primary_email activity id is picked, not the permalink."""
     campaign = EmailCampaign(
+        campaign_id="c",
         campaign_activities=[
             ActivityReference(campaign_activity_id="p", role="permalink"),
             ActivityReference(campaign_activity_id="m", role="primary_email"),
-        ]
+        ],
     )
     assert primary_activity_id(campaign) == "m"
     with pytest.raises(ValidationError):
-        primary_activity_id(EmailCampaign())
+        primary_activity_id(EmailCampaign(campaign_id="c"))
 
 
 def test_fanout_result_totals_and_failures() -> None:

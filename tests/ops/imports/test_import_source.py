@@ -99,14 +99,14 @@ def test_contact_records_become_import_keys() -> None:
 
 
 async def test_json_import_contacts_and_real_contact_records() -> None:
-    """JsonImportContact rows give their wire keys; ccasync Contact records are converted."""
+    """JsonImportContact rows give their wire keys; ccasync NewContact records are converted."""
     from ccasync.models.activities import JsonImportContact
-    from ccasync.models.contacts import Contact, EmailAddress
+    from ccasync.models.contacts import EmailAddress, NewContact
 
     rows = await _all(
         [
             JsonImportContact(email="a@example.com", custom_fields={"Shoe_Size": "40"}),
-            Contact(email_address=EmailAddress(address="b@example.com"), first_name="B"),
+            NewContact(email_address=EmailAddress(address="b@example.com"), first_name="B"),
         ]
     )
     assert rows[0] == (1, {"email": "a@example.com", "cf:Shoe_Size": "40"})
