@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ccasync.errors import CCAsyncError, ValidationError
-from ccasync.ops._common import raise_bulk_error
-from ccasync.ops.imports._submit import is_fatal
+from ccasync.ops._common import is_fatal, raise_bulk_error
 
 if TYPE_CHECKING:
     from ccasync.client import Client
