@@ -7,10 +7,10 @@ import random
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from ccasync import __version__
 from ccasync._limiter import RateLimiter
 from ccasync._requestor import EventHook, Limiter, Requestor, TokenSource
 from ccasync._transport import AiohttpSession, AiohttpTransport, Transport
+from ccasync._version import __version__
 from ccasync.auth import StaticToken
 from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 from ccasync.errors import ConfigError
