@@ -1,10 +1,9 @@
 """ccasync: asynchronous Constant Contact v3 client with strict rate limiting and bulk engines."""
 
-__version__ = "0.1.0"
-
 from ccasync._limiter import LimiterStats, RateLimiter
 from ccasync._requestor import EventHook, Limiter, RequestEvent
 from ccasync._transport import AiohttpTransport, Transport
+from ccasync._version import __version__
 from ccasync.auth import (
     FileTokenStore,
     MemoryTokenStore,

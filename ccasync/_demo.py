@@ -1,9 +1,9 @@
 """``ccasync demo``: the whole weekly job on the embedded simulator, start to finish, in < 60 s.
 
 20 locations in 12 time zones, 200,000 contacts: create a list per location, import the
-contacts (:func:`ccasync.ops.imports._pipeline`), create a campaign per location, send tests,
-schedule each for next Monday 09:00 local (:func:`create_campaigns_for_locations`), advance
-the simulator's virtual clock until every send is DONE plus two days of engagement, then
+contacts (:func:`ccasync.ops.imports.import_contacts`), create a campaign per location, send
+tests, schedule each for next Monday 09:00 local (:func:`create_campaigns_for_locations`),
+advance the simulator's virtual clock until every send is DONE plus two days of engagement, then
 report sends, opens, clicks and bounces per location and the API calls spent.
 
 Rate limits: the simulator enforces a per-second limit per API key (sliding window) and the
@@ -27,14 +27,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ccasync import Client, RateLimiter
+from ccasync._limiter import RateLimiter
+from ccasync.client import Client
 from ccasync.ops.campaigns.fanout import (
     CampaignTemplate,
     FanoutResult,
     Location,
     create_campaigns_for_locations,
 )
-from ccasync.ops.imports._pipeline import ImportProgress, import_contacts
+from ccasync.ops.imports import ImportProgress, import_contacts
 
 __all__ = ["API_PER_SECOND", "CITIES", "DemoConfig", "DemoReport", "run_demo"]
 

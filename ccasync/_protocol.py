@@ -1,16 +1,22 @@
-"""Sans-I/O protocol rules: URLs, query encoding, status → error, pagination, Retry-After.
+"""Sans-I/O protocol: the request/response records and the pure rules of the API.
 
-Every function here is pure: it takes ``(status, headers, body)`` or strings and returns data
-or raises a specific :mod:`ccasync.errors` exception. Nothing here touches the network.
+The records (:class:`HTTPRequest`, :class:`HTTPResponse`, :class:`HTTPStream`,
+:class:`MultipartField`) describe one exchange as plain data; a
+:class:`ccasync._transport.Transport` carries them. The rules are pure functions of
+``(status, headers, body)`` or strings: URLs, query encoding, status → a specific
+:mod:`ccasync.errors` exception, the next-page cursor, Retry-After. Nothing here touches the
+network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import attrs
 
 from ccasync._serde import format_datetime, loads
 from ccasync.errors import (
@@ -27,6 +33,58 @@ from ccasync.errors import (
     ServerError,
     UnsupportedMediaTypeError,
 )
+
+
+@attrs.frozen
+class MultipartField:
+    """One part of a multipart/form-data body (a plain value, or a file when ``filename``)."""
+
+    name: str
+    value: bytes | str
+    filename: str | None = None
+    content_type: str | None = None
+
+
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    return repr({k: "***" if k.lower() == "authorization" else v for k, v in headers.items()})
+
+
+def _body_repr(body: bytes | None) -> str:
+    # Bodies carry refresh tokens and authorization codes (token endpoint): size only.
+    return "None" if body is None else f"<{len(body)} bytes>"
+
+
+@attrs.frozen
+class HTTPRequest:
+    """A fully built request: absolute URL, headers, and at most one of ``body``/``multipart``.
+
+    ``repr`` masks the ``Authorization`` header and shows only the size of ``body``.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_headers_repr)
+    body: bytes | None = attrs.field(default=None, repr=_body_repr)
+    multipart: tuple[MultipartField, ...] | None = None
+
+
+@attrs.frozen
+class HTTPResponse:
+    """A fully read response."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen
+class HTTPStream:
+    """A response whose body is read chunk by chunk (large CSV downloads)."""
+
+    status: int
+    headers: Mapping[str, str]
+    chunks: AsyncIterator[bytes]
+
 
 ParamValue = str | int | float | bool | dt.datetime | dt.date | Sequence[str] | None
 Params = Mapping[str, ParamValue] | Sequence[tuple[str, str]]

@@ -20,9 +20,10 @@ import attrs
 import orjson
 
 from ccasync import _protocol
+from ccasync._protocol import HTTPRequest, MultipartField
 from ccasync._retry import Replay, decide
 from ccasync._serde import structure, unstructure
-from ccasync._transport import HTTPRequest, MultipartField, Transport
+from ccasync._transport import Transport
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,

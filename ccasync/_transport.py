@@ -1,5 +1,7 @@
-"""The one seam to the network: request/response records, the Transport protocol, aiohttp.
+"""The one seam to the network: the Transport protocol and its aiohttp implementation.
 
+The request/response records it carries (:class:`HTTPRequest`, :class:`HTTPResponse`,
+:class:`HTTPStream`, :class:`MultipartField`) are plain sans-I/O data in :mod:`ccasync._protocol`.
 Everything above this module is testable with :class:`ccasync.testing.FakeTransport`. This is
 the ONLY client module that imports aiohttp; aiohttp exceptions are translated here, once
 (``raise … from`` the original), into :class:`ConnectError`, :class:`RequestTimeoutError` or
@@ -12,65 +14,17 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import aiohttp
-import attrs
 
+from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
 from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
 
-
-@attrs.frozen
-class MultipartField:
-    """One part of a multipart/form-data body (a plain value, or a file when ``filename``)."""
-
-    name: str
-    value: bytes | str
-    filename: str | None = None
-    content_type: str | None = None
-
-
-def _headers_repr(headers: Mapping[str, str]) -> str:
-    return repr({k: "***" if k.lower() == "authorization" else v for k, v in headers.items()})
-
-
-def _body_repr(body: bytes | None) -> str:
-    # Bodies carry refresh tokens and authorization codes (token endpoint): size only.
-    return "None" if body is None else f"<{len(body)} bytes>"
-
-
-@attrs.frozen
-class HTTPRequest:
-    """A fully built request: absolute URL, headers, and at most one of ``body``/``multipart``.
-
-    ``repr`` masks the ``Authorization`` header and shows only the size of ``body``.
-    """
-
-    method: str
-    url: str
-    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_headers_repr)
-    body: bytes | None = attrs.field(default=None, repr=_body_repr)
-    multipart: tuple[MultipartField, ...] | None = None
-
-
-@attrs.frozen
-class HTTPResponse:
-    """A fully read response."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@attrs.frozen
-class HTTPStream:
-    """A response whose body is read chunk by chunk (large CSV downloads)."""
-
-    status: int
-    headers: Mapping[str, str]
-    chunks: AsyncIterator[bytes]
+AiohttpSession: TypeAlias = aiohttp.ClientSession
+"""The aiohttp session a caller may lend to :class:`AiohttpTransport` or ``Client(session=)``."""
 
 
 class Transport(Protocol):
@@ -127,7 +81,7 @@ class AiohttpTransport:
         *,
         timeout: float = 30.0,
         max_connections: int = 32,
-        session: aiohttp.ClientSession | None = None,
+        session: AiohttpSession | None = None,
     ) -> None:
         self._timeout = aiohttp.ClientTimeout(
             total=timeout, sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from ccasync import Client
+from ccasync.client import Client
 from ccasync.config import DEFAULT_BASE_URL
 from ccasync.errors import CCAsyncError
 
@@ -75,7 +75,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _import(args: argparse.Namespace, console: Console) -> int:
-    from ccasync.ops.imports._pipeline import import_contacts
+    from ccasync.ops.imports import import_contacts
 
     token = os.environ.get("CCASYNC_ACCESS_TOKEN")
     if not token:

@@ -6,12 +6,11 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-from ccasync import __version__
 from ccasync._limiter import RateLimiter
 from ccasync._requestor import EventHook, Limiter, Requestor, TokenSource
-from ccasync._transport import AiohttpTransport, Transport
+from ccasync._transport import AiohttpSession, AiohttpTransport, Transport
+from ccasync._version import __version__
 from ccasync.auth import StaticToken
 from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 from ccasync.errors import ConfigError
@@ -23,9 +22,6 @@ from ccasync.resources.custom_fields import CustomFieldsResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
 from ccasync.resources.tags import TagsResource
-
-if TYPE_CHECKING:
-    import aiohttp
 
 
 def _token_source(access_token: str | None, token_provider: TokenSource | None) -> TokenSource:
@@ -76,7 +72,7 @@ class Client:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         max_connections: int = 32,
-        session: aiohttp.ClientSession | None = None,
+        session: AiohttpSession | None = None,
         transport: Transport | None = None,
         on_event: EventHook | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

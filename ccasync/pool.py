@@ -34,9 +34,11 @@ from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
-# RateLimiter comes from the package root: ops and pool use only the public API (the root
-# imports it before this module, so the partial import during package start-up is fine).
-from ccasync import AiohttpTransport, RateLimiter, RequestEvent, Transport
+# ops and pool use only the public API: names in ccasync.__all__, imported from their defining
+# modules (the package root is only partly imported while it imports this module).
+from ccasync._limiter import RateLimiter
+from ccasync._requestor import RequestEvent
+from ccasync._transport import AiohttpTransport, Transport
 from ccasync.client import Client
 from ccasync.config import DEFAULT_BASE_URL
 from ccasync.errors import ConfigError

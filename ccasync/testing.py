@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from ccasync._transport import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
+from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
 
 __all__ = [
     "FakeTransport",

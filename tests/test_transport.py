@@ -12,7 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from ccasync._transport import AiohttpTransport, HTTPRequest, MultipartField
+from ccasync._protocol import HTTPRequest, MultipartField
+from ccasync._transport import AiohttpTransport
 from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
 
 PEERS = web.AppKey("peers", set)

@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ccasync import _protocol
-from ccasync._transport import AiohttpTransport, HTTPRequest, HTTPResponse, Transport
+from ccasync._protocol import HTTPRequest, HTTPResponse
+from ccasync._transport import AiohttpTransport, Transport
 from ccasync.config import check_base_url
 from ccasync.errors import ConfigError, ConnectError, RateLimitError, ServerError
 

@@ -1,5 +1,5 @@
-"""Records shared by the bulk operations: the per-item outcome scheme, one problem with one input
-item, and the raise helper."""
+"""Shared by the bulk operations: the per-item outcome scheme, one item's problem, which errors
+are fatal, the raise helper."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 
-from ccasync.errors import BulkError
+from ccasync.errors import (
+    AuthenticationError,
+    BulkError,
+    ForbiddenError,
+    QuotaExhaustedError,
+    RateLimitError,
+    RateLimitKind,
+)
 
 
 @attrs.frozen(slots=True)
@@ -99,3 +106,10 @@ def raise_bulk_error(what: str, failures: int, total: int, result: object) -> No
     """Raise :class:`BulkError` carrying ``result`` when ``failures`` > 0; otherwise do nothing."""
     if failures > 0:
         raise BulkError(f"{what}: {failures} of {total} failed", result=result)
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """True for errors that make every further call fail the same way."""
+    if isinstance(exc, RateLimitError):
+        return exc.kind is RateLimitKind.DAILY_QUOTA
+    return isinstance(exc, AuthenticationError | ForbiddenError | QuotaExhaustedError)

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from ccasync.errors import CCAsyncError, ValidationError
-from ccasync.ops._common import Outcome, activity_outcome, raise_bulk_error
-from ccasync.ops.imports._submit import is_fatal
+from ccasync.ops._common import Outcome, activity_outcome, is_fatal, raise_bulk_error
 
 if TYPE_CHECKING:
     from ccasync.client import Client

@@ -20,10 +20,10 @@ from typing import IO, Any
 import orjson
 
 from ccasync import _checks, _protocol
+from ccasync._protocol import MultipartField
 from ccasync._requestor import APIResponse
 from ccasync._retry import Replay
 from ccasync._serde import structure
-from ccasync._transport import MultipartField
 from ccasync.errors import ValidationError, WaitTimeoutError
 from ccasync.models.activities import (
     LISTABLE_STATES,

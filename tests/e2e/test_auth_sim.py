@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync._transport import AiohttpTransport, HTTPRequest
+from ccasync._protocol import HTTPRequest
+from ccasync._transport import AiohttpTransport
 from ccasync.auth import (
     FileTokenStore,
     MemoryTokenStore,

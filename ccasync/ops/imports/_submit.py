@@ -15,16 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ccasync.errors import (
-    AuthenticationError,
     CCAsyncError,
-    ForbiddenError,
     NotFoundError,
-    QuotaExhaustedError,
     RateLimitError,
     RateLimitKind,
     RequestTimeoutError,
 )
-from ccasync.ops._common import Outcome, RowIssue, activity_outcome
+from ccasync.ops._common import Outcome, RowIssue, activity_outcome, is_fatal
 from ccasync.ops.imports._encoder import Chunk
 from ccasync.ops.imports._poll import Estimator, Tracked
 from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
@@ -44,13 +41,6 @@ _ROW_ERROR = re.compile(r"^\s*row\s+(\d+)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.D
 
 class ImportStopped(Exception):
     """A fatal error ended the import; ``__cause__`` is the API error."""
-
-
-def is_fatal(exc: BaseException) -> bool:
-    """True for errors that make every further call fail the same way."""
-    if isinstance(exc, RateLimitError):
-        return exc.kind is RateLimitKind.DAILY_QUOTA
-    return isinstance(exc, AuthenticationError | ForbiddenError | QuotaExhaustedError)
 
 
 def _messages(errors: Any) -> list[str]:
