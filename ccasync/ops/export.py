@@ -63,7 +63,6 @@ async def export_contacts(
     started = await client.activities.export_contacts(
         list_ids=list_ids, contact_ids=contact_ids, tag_ids=tag_ids, status=status, fields=fields
     )
-    assert started.activity_id is not None
     done = await client.activities.wait(started.activity_id, timeout=timeout)
     if done.state != "completed":
         errors = "; ".join(done.activity_errors[:5])

@@ -51,7 +51,7 @@ async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict
 
     Returns result fields (outcome, times, test_sent, note); raises :class:`StepFailed`.
     """
-    activity_id = str(activity.campaign_activity_id)
+    activity_id = activity.campaign_activity_id
     status = (activity.current_status or "").upper()
     if status == "SCHEDULED":
         return await _found_scheduled(cc, activity_id, plan)

@@ -112,12 +112,13 @@ class ListPool:
 
 async def _create_list(cc: Client, name: str) -> str:
     try:
-        return str((await cc.lists.create(name, description="ccasync reusable send list")).list_id)
+        created = await cc.lists.create(name, description="ccasync reusable send list")
+        return created.list_id
     except ConflictError:
         found = await cc.lists.find_by_name(name)
         if found is None:
             raise
-        return str(found.list_id)
+        return found.list_id
 
 
 @attrs.frozen(kw_only=True)
@@ -196,7 +197,7 @@ async def send_to_audience(
     await pool.release(cc, list_id, timeout=timeout)
     return AudienceResult(
         batch_id=batch_id,
-        campaign_id=str(campaign.campaign_id),
+        campaign_id=campaign.campaign_id,
         activity_id=activity_id,
         list_id=list_id,
         contacts=len(rows),
@@ -237,7 +238,7 @@ async def _resume(
         await pool.release(cc, list_id, timeout=waits.timeout)
     return AudienceResult(
         batch_id=batch_id,
-        campaign_id=str(campaign.campaign_id),
+        campaign_id=campaign.campaign_id,
         activity_id=activity_id,
         list_id=list_id,
         contacts=len(rows),

@@ -359,7 +359,7 @@ async def _campaign(
         activity_id = primary_activity_id(campaign)
     except Exception as exc:
         raise StepFailed("create", exc) from exc
-    campaign_id = str(campaign.campaign_id)
+    campaign_id = campaign.campaign_id
     index.add(name, campaign_id)
     return campaign_id, activity_id, created
 

@@ -81,8 +81,6 @@ async def _custom_fields(client: Client) -> tuple[dict[str, str], dict[str, str]
     async for field in client.custom_fields.iter_all():
         name = field.name or field.label
         by_name[name.casefold()] = name
-        # GET /contact_custom_fields always lists ids (CustomField types the id optional).
-        assert field.custom_field_id is not None
         by_id[field.custom_field_id] = name
     return by_name, by_id
 

@@ -185,8 +185,6 @@ class Runner:
         # A lowered bound stays lowered: the account's queue is shared with other jobs, and
         # raising it again would just meet the same 429 once per payload.
         chunk.payload = None
-        # An import's 201 answer always names its activity (Activity types the id optional).
-        assert activity.activity_id is not None
         outcome.activity_id = activity.activity_id
         outcome.outcome = "submitted"
         tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))
