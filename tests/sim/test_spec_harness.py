@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 
 from tests.sim.spec_schema import assert_error_shape, assert_matches_spec, load_spec
@@ -37,3 +38,10 @@ def test_error_shapes_follow_the_reference() -> None:
     assert_error_shape(404, [{"error_key": "k", "error_message": "m"}])
     with pytest.raises(AssertionError):
         assert_error_shape(400, {"error_key": "k", "error_message": "m"})
+
+
+def test_format_checker_checks_date_times() -> None:
+    """The harness rejects a bad date-time (jsonschema needs rfc3339-validator: the test extra)."""
+    checker = jsonschema.Draft4Validator.FORMAT_CHECKER
+    assert checker.conforms("2026-11-30T14:00:00Z", "date-time")
+    assert not checker.conforms("yesterday", "date-time")
