@@ -8,6 +8,17 @@ from typing import Any
 import pytest
 
 from ccasync.testing import FakeTransport
+from tests.official_spec import SKIP_REASON, spec_path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a test marked ``spec`` before its fixtures start when the official spec is absent.
+
+    Raised here (not added as a skip mark) so that ``-ra`` reports all of them on one line.
+    """
+    if item.get_closest_marker("spec") is not None and spec_path() is None:
+        pytest.skip(SKIP_REASON)
 
 
 async def no_sleep(_: float) -> None:

@@ -1,23 +1,18 @@
 """Fidelity: the spec's example payloads of the campaign and report operations fit our models.
 
-The spec (private licence, never copied here) is read from ``CCASYNC_SPEC`` or
-``../shared/reference/constant-contact-v3-swagger2.yaml``; the tests skip when it is absent.
-Examples are assembled from the per-property ``example`` values of each response schema. Each
-test checks that every documented key lands on a declared attribute (not in ``extra``) and that
-unstructuring gives the example back (dates normalised).
+The spec is located and read by :mod:`tests.official_spec` (the ``spec`` marker skips these
+tests when it is absent). Examples are assembled from the per-property ``example`` values of each
+response schema. Each test checks that every documented key lands on a declared attribute (not in
+``extra``) and that unstructuring gives the example back (dates normalised).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import os
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-import yaml
 
 from ccasync._serde import structure, unstructure
 from ccasync.models.campaigns import (
@@ -39,41 +34,19 @@ from ccasync.models.reports import (
     EmailLinks,
     TrackingEvent,
 )
+from tests.official_spec import load_spec
 
-SPEC_NAME = "constant-contact-v3-swagger2.yaml"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.spec
+
 ACTIVITY = "/emails/activities/{campaign_activity_id}"
 TRACKING = "/reports/email_reports/{campaign_activity_id}/tracking/"
 CONTACT = "/reports/contact_reports/{contact_id}/"
 
 
-@functools.cache
-def _spec() -> dict[str, Any] | None:
-    configured = os.environ.get("CCASYNC_SPEC")
-    candidates = [Path(configured)] if configured else []
-    candidates.append(REPO_ROOT.parent / "shared" / "reference" / SPEC_NAME)
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        return None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)  # type: ignore[no-any-return]
-
-
-def spec() -> dict[str, Any]:
-    """The parsed spec, or skip the test with a clear message."""
-    loaded = _spec()
-    if loaded is None:
-        pytest.skip(
-            f"official spec not found: set CCASYNC_SPEC or put {SPEC_NAME} in ../shared/reference/"
-        )
-    return loaded
-
-
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
     """Follow ``$ref`` to the definition."""
     while "$ref" in schema:
-        schema = spec()["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+        schema = load_spec()["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 
 
@@ -94,9 +67,9 @@ def example_of(schema: dict[str, Any]) -> Any:
 
 def response_example(method: str, path: str, status: str) -> Any:
     """The example body of one documented response."""
-    response = spec()["paths"][path][method]["responses"][status]
+    response = load_spec()["paths"][path][method]["responses"][status]
     if "$ref" in response:
-        response = spec()["responses"][response["$ref"].rsplit("/", 1)[-1]]
+        response = load_spec()["responses"][response["$ref"].rsplit("/", 1)[-1]]
     assert "schema" in response, f"{method} {path} {status} has no body schema"
     return example_of(response["schema"])
 

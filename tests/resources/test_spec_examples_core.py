@@ -1,17 +1,14 @@
 """Fidelity: the official spec's example payloads of every core operation fit our models.
 
-The spec (private licence, never copied here) is read from ``$CCASYNC_SPEC`` or from
-``../shared/reference/constant-contact-v3-swagger2.yaml`` beside the repository. Its examples
-live on schema properties (``example``) and, in some versions, under each response
-(``examples``); both are collected. Each 2xx response example is structured into the model the
-resource returns, must keep every key through a structure/unstructure round trip, and must fill
-the model's known attributes.
+The spec is located and read by :mod:`tests.official_spec` (the ``spec`` marker skips these
+tests when it is absent). Its examples live on schema properties (``example``) and, in some
+versions, under each response (``examples``); both are collected. Each 2xx response example is
+structured into the model the resource returns, must keep every key through a
+structure/unstructure round trip, and must fill the model's known attributes.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -24,10 +21,9 @@ from ccasync.models.contacts import Contact, ContactCounts, SignUpFormResult
 from ccasync.models.custom_fields import CustomField
 from ccasync.models.lists import ContactList
 from ccasync.models.tags import Tag
+from tests.official_spec import load_spec
 
-yaml = pytest.importorskip("yaml")
-
-SPEC_NAME = "constant-contact-v3-swagger2.yaml"
+pytestmark = pytest.mark.spec
 
 # operationId -> (model, key holding the items of a page or None for a single record,
 #                 True when the body is a JSON array of records)
@@ -75,23 +71,10 @@ OPERATIONS: dict[str, tuple[type[Any], str | None, bool]] = {
 }
 
 
-def _spec_path() -> Path:
-    configured = os.environ.get("CCASYNC_SPEC")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / SPEC_NAME
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    """The parsed official spec, or a skip saying where it was looked for."""
-    path = _spec_path()
-    if not path.is_file():
-        pytest.skip(f"official spec not found at {path}: set CCASYNC_SPEC to its path")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.load(handle, Loader=loader)
-    return loaded
+    """The parsed official spec."""
+    return load_spec()
 
 
 def _operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,58 +1,21 @@
 """Conformance harness: validate a simulator response body against the official spec's schema.
 
-The spec (Swagger 2.0, private licence, never copied into the project) is read from the file named
-by ``CCASYNC_SPEC`` or from ``../shared/reference/constant-contact-v3-swagger2.yaml`` relative to
-the repository root. Tests using :func:`assert_matches_spec` skip with a clear message when it is
-absent.
+The spec is located and read by :mod:`tests.official_spec` (tests using it carry the ``spec``
+marker and skip, with the reason said once, when it is absent).
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
-import yaml
 
-SPEC_NAME = "constant-contact-v3-swagger2.yaml"
-OPENAPI3_NAME = "constant-contact-v3-openapi3.yaml"  # the vendor's form; has the OAuth schemas
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.official_spec import load_openapi3, load_spec
 
 
-def spec_path() -> Path | None:
-    """Where the spec is, or None when it is not available."""
-    configured = os.environ.get("CCASYNC_SPEC")
-    candidates = [Path(configured)] if configured else []
-    candidates.append(REPO_ROOT.parent / "shared" / "reference" / SPEC_NAME)
-    return next((path for path in candidates if path.is_file()), None)
-
-
-@functools.cache
-def load_spec() -> dict[str, Any]:
-    """The parsed spec; skips the calling test when the file is absent."""
-    path = spec_path()
-    if path is None:
-        pytest.skip(
-            f"official spec not found: set CCASYNC_SPEC or put {SPEC_NAME} in ../shared/reference/"
-        )
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)  # type: ignore[no-any-return]
-
-
-@functools.cache
 def load_oauth_schemas() -> dict[str, Any]:
     """The OAuth component schemas of the vendor's OpenAPI 3 file (beside the Swagger file)."""
-    path = spec_path()
-    sibling = None if path is None else path.with_name(OPENAPI3_NAME)
-    if sibling is None or not sibling.is_file():
-        pytest.skip(f"vendor OpenAPI 3 file not found: put {OPENAPI3_NAME} beside {SPEC_NAME}")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with sibling.open(encoding="utf-8") as handle:
-        schemas = yaml.load(handle, Loader=loader)["components"]["schemas"]
+    schemas = load_openapi3()["components"]["schemas"]
     return {
         name: schemas[name] for name in ("AccessTokenResponse", "DeviceFlowResponse", "OAuthError")
     }

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 
-from tests.sim.spec_schema import assert_matches_oauth, assert_matches_spec, load_spec
+from tests.sim.spec_schema import assert_matches_oauth, assert_matches_spec
+
+pytestmark = pytest.mark.spec
 
 
 async def check(api: Any, method: str, template: str, path: str, expect: int, **kwargs: Any) -> Any:
@@ -19,7 +22,6 @@ async def check(api: Any, method: str, template: str, path: str, expect: int, **
 
 async def test_account_operations_conform(api: Any) -> None:
     """Account summary, physical address, emails and privileges match their schemas."""
-    load_spec()
     await check(
         api,
         "GET",
@@ -80,7 +82,6 @@ async def test_account_operations_conform(api: Any) -> None:
 
 async def test_contact_operations_conform(api: Any) -> None:
     """Contacts: create, conflict, get, update, search, counts, sign-up, resubscribe, delete."""
-    load_spec()
     lst = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "C"})
     field = await check(
         api,
@@ -158,7 +159,6 @@ async def test_contact_operations_conform(api: Any) -> None:
 
 async def test_list_tag_and_field_operations_conform(api: Any) -> None:
     """Lists, tags and custom fields: CRUD answers match their schemas (async deletes included)."""
-    load_spec()
     lst = await check(
         api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "L", "description": "d"}
     )
@@ -218,7 +218,6 @@ async def test_list_tag_and_field_operations_conform(api: Any) -> None:
 
 async def test_bulk_activity_operations_conform(api: Any) -> None:
     """Every bulk activity POST, the activity reads and the CSV export download match the spec."""
-    load_spec()
     lst = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "B"})
     other = await check(api, "POST", "/contact_lists", "/contact_lists", 201, json={"name": "B2"})
     tag = await check(api, "POST", "/contact_tags", "/contact_tags", 201, json={"name": "bt"})

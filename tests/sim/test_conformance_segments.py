@@ -1,6 +1,6 @@
 """Conformance: the segment operations and the segment forms of GET /contacts and PUT activity
 answer bodies that validate against the official spec, and only error statuses the spec documents
-for the operation, with the array error body (skips when the spec file is absent)."""
+for the operation, with the array error body."""
 
 from __future__ import annotations
 
@@ -10,22 +10,13 @@ import pytest
 
 from tests.sim.campaigns.test_campaign_routes import new_campaign, put_json
 from tests.sim.segments.test_segments import cond, criteria, new_contact
-from tests.sim.spec_schema import (
-    assert_error_shape,
-    assert_matches_spec,
-    load_spec,
-    response_schema,
-)
+from tests.sim.spec_schema import assert_error_shape, assert_matches_spec, response_schema
+
+pytestmark = pytest.mark.spec
 
 SEGMENT = "/segments/{segment_id}"
 NAME = "/segments/{segment_id}/name"
 ACTIVITY = "/emails/activities/{campaign_activity_id}"
-
-
-@pytest.fixture(autouse=True)
-def _spec() -> None:
-    """Skip the whole module (with the harness's message) when the spec is absent."""
-    load_spec()
 
 
 async def ok(api: Any, method: str, template: str, path: str, status: int, **kw: Any) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 
-from tests.sim.spec_schema import assert_error_shape, assert_matches_spec, load_spec
+from tests.sim.spec_schema import assert_error_shape, assert_matches_spec
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
@@ -17,14 +19,13 @@ from tests.sim.spec_schema import assert_error_shape, assert_matches_spec, load_
 )
 def test_harness_rejects_bodies_that_do_not_fit(body: object, fragment: str) -> None:
     """Wrong types, undeclared keys and bad date-times all fail the check."""
-    load_spec()
     with pytest.raises(AssertionError, match=fragment):
         assert_matches_spec("GET", "/contacts/{contact_id}", 200, body)
 
 
+@pytest.mark.spec
 def test_harness_rejects_undocumented_status_and_unknown_operation() -> None:
     """A status the spec does not list, or an unknown path, is an error."""
-    load_spec()
     with pytest.raises(AssertionError, match="not documented"):
         assert_matches_spec("GET", "/contacts/{contact_id}", 418, {})
     with pytest.raises(AssertionError, match="not an operation"):
@@ -37,3 +38,10 @@ def test_error_shapes_follow_the_reference() -> None:
     assert_error_shape(404, [{"error_key": "k", "error_message": "m"}])
     with pytest.raises(AssertionError):
         assert_error_shape(400, {"error_key": "k", "error_message": "m"})
+
+
+def test_format_checker_checks_date_times() -> None:
+    """The harness rejects a bad date-time (jsonschema needs rfc3339-validator: the test extra)."""
+    checker = jsonschema.Draft4Validator.FORMAT_CHECKER
+    assert checker.conforms("2026-11-30T14:00:00Z", "date-time")
+    assert not checker.conforms("yesterday", "date-time")

@@ -1,0 +1,77 @@
+"""pyproject.toml declares exactly what the code imports, with the security floors it needs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+# import name -> distribution name, where they differ
+DISTRIBUTION_OF = {"email_validator": "email-validator", "yaml": "PyYAML"}
+# needed without an import statement: zoneinfo reads tzdata where the OS has no zone database
+DATA_ONLY = {"tzdata"}
+# lowest versions with the fix: GHSA-cq5v-8q36-5273 (aiohttp), CVE-2025-67221 (orjson)
+SECURITY_FLOORS = {"aiohttp": "3.14.3", "orjson": "3.11.6"}
+
+
+def canonical(name: str) -> str:
+    """A distribution name as PyPI compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def third_party_imports(folder: Path) -> set[str]:
+    """Distributions imported by the .py files under ``folder`` (stdlib and its own modules out)."""
+    local = {path.stem for path in folder.glob("*.py")} | {"ccasync", "tests"}
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for top in (name.partition(".")[0] for name in names):
+                if top not in sys.stdlib_module_names and top not in local:
+                    found.add(canonical(DISTRIBUTION_OF.get(top, top)))
+    return found
+
+
+def declared(requirements: list[str]) -> dict[str, Requirement]:
+    """Requirement strings by canonical distribution name."""
+    parsed = (Requirement(text) for text in requirements)
+    return {canonical(requirement.name): requirement for requirement in parsed}
+
+
+def test_runtime_dependencies_are_what_the_library_imports() -> None:
+    """[project].dependencies lists every distribution ccasync/ imports, and nothing else."""
+    runtime = set(declared(PROJECT["dependencies"])) - DATA_ONLY
+    assert runtime == third_party_imports(REPO_ROOT / "ccasync")
+
+
+@pytest.mark.parametrize(("folder", "extra"), [("tests", "test"), ("benchmarks", "bench")])
+def test_extras_cover_what_tests_and_benchmarks_import(folder: str, extra: str) -> None:
+    """Tests and benchmarks import only runtime dependencies and their own extra."""
+    available = set(declared(PROJECT["dependencies"])) | set(
+        declared(PROJECT["optional-dependencies"][extra])
+    )
+    assert third_party_imports(REPO_ROOT / folder) - available == set()
+
+
+@pytest.mark.parametrize(("name", "floor"), sorted(SECURITY_FLOORS.items()))
+def test_security_floors(name: str, floor: str) -> None:
+    """No version below the one with the security fix can satisfy the runtime requirement."""
+    requirement = declared(PROJECT["dependencies"])[name]
+    lower_bounds = [
+        Version(spec.version) for spec in requirement.specifier if spec.operator in (">=", ">")
+    ]
+    assert lower_bounds, f"{requirement} has no lower bound"
+    assert max(lower_bounds) >= Version(floor), f"{requirement} allows versions below {floor}"
