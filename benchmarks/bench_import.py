@@ -1,4 +1,4 @@
-"""Benchmarks of ccasync.ops.imports._pipeline (run by hand; results go to benchmarks/RESULTS.md).
+"""Benchmarks of ccasync.ops.import_contacts (run by hand; results go to benchmarks/RESULTS.md).
 
 Commands (each prints one JSON line)::
 
