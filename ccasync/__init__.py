@@ -1,8 +1,6 @@
 """ccasync: asynchronous Constant Contact v3 client with strict rate limiting and bulk engines."""
 
-from ccasync._limiter import LimiterStats, RateLimiter
-from ccasync._requestor import EventHook, Limiter, RequestEvent
-from ccasync._transport import AiohttpTransport, Transport
+from ccasync._requestor import Limiter
 from ccasync._version import __version__
 from ccasync.auth import (
     FileTokenStore,
@@ -42,6 +40,8 @@ from ccasync.errors import (
     ValidationError,
     WaitTimeoutError,
 )
+from ccasync.events import EventHook, RequestEvent
+from ccasync.limiter import LimiterStats, RateLimiter
 from ccasync.models import (
     AccountSummary,
     Activity,
@@ -56,6 +56,7 @@ from ccasync.models import (
     Tag,
 )
 from ccasync.pool import AccountOutcome, AccountPool, FairShare, PoolAccount
+from ccasync.transport import AiohttpTransport, Transport
 
 __all__ = [
     "NO_RETRY",

@@ -27,8 +27,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ccasync._limiter import RateLimiter
 from ccasync.client import Client
+from ccasync.limiter import RateLimiter
 from ccasync.ops.campaigns.fanout import (
     CampaignTemplate,
     FanoutResult,

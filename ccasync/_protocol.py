@@ -2,7 +2,7 @@
 
 The records (:class:`HTTPRequest`, :class:`HTTPResponse`, :class:`HTTPStream`,
 :class:`MultipartField`) describe one exchange as plain data; a
-:class:`ccasync._transport.Transport` carries them. The rules are pure functions of
+:class:`ccasync.transport.Transport` carries them. The rules are pure functions of
 ``(status, headers, body)`` or strings: URLs, query encoding, status → a specific
 :mod:`ccasync.errors` exception, the next-page cursor, Retry-After. Nothing here touches the
 network.

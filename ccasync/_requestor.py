@@ -23,7 +23,6 @@ from ccasync import _protocol
 from ccasync._protocol import HTTPRequest, MultipartField
 from ccasync._retry import Replay, decide
 from ccasync._serde import structure, unstructure
-from ccasync._transport import Transport
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
@@ -32,6 +31,8 @@ from ccasync.errors import (
     RateLimitError,
     RateLimitKind,
 )
+from ccasync.events import EventHook, RequestEvent
+from ccasync.transport import Transport
 
 T = TypeVar("T")
 
@@ -79,32 +80,12 @@ class Limiter(Protocol):
 
 
 @attrs.frozen
-class RequestEvent:
-    """One finished attempt, for metrics hooks.
-
-    ``status`` is None when no HTTP answer came back; ``latency`` is seconds spent in the
-    transport (limiter waits excluded); ``error`` is the exception class name (``CancelledError``
-    when the caller gave up mid-request) or None.
-    """
-
-    method: str
-    path: str
-    status: int | None
-    attempt: int
-    latency: float
-    error: str | None
-
-
-@attrs.frozen
 class APIResponse:
     """A successful answer: status, headers and decoded data (``bytes`` for non-JSON bodies)."""
 
     status: int
     headers: Mapping[str, str]
     data: Any
-
-
-EventHook = Callable[[RequestEvent], None]
 
 
 @attrs.define(kw_only=True)

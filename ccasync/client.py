@@ -7,13 +7,13 @@ import random
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from ccasync._limiter import RateLimiter
-from ccasync._requestor import EventHook, Limiter, Requestor, TokenSource
-from ccasync._transport import AiohttpSession, AiohttpTransport, Transport
+from ccasync._requestor import Limiter, Requestor, TokenSource
 from ccasync._version import __version__
 from ccasync.auth import StaticToken
 from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 from ccasync.errors import ConfigError
+from ccasync.events import EventHook
+from ccasync.limiter import RateLimiter
 from ccasync.resources.account import AccountResource
 from ccasync.resources.activities import ActivitiesResource
 from ccasync.resources.campaigns import CampaignsResource
@@ -22,6 +22,7 @@ from ccasync.resources.custom_fields import CustomFieldsResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
 from ccasync.resources.tags import TagsResource
+from ccasync.transport import AiohttpSession, AiohttpTransport, Transport
 
 
 def _token_source(access_token: str | None, token_provider: TokenSource | None) -> TokenSource:

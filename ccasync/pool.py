@@ -34,14 +34,12 @@ from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
-# ops and pool use only the public API: names in ccasync.__all__, imported from their defining
-# modules (the package root is only partly imported while it imports this module).
-from ccasync._limiter import RateLimiter
-from ccasync._requestor import RequestEvent
-from ccasync._transport import AiohttpTransport, Transport
 from ccasync.client import Client
 from ccasync.config import DEFAULT_BASE_URL
 from ccasync.errors import ConfigError
+from ccasync.events import RequestEvent
+from ccasync.limiter import RateLimiter
+from ccasync.transport import AiohttpTransport, Transport
 
 __all__ = ["AccountOutcome", "AccountPool", "FairShare", "PoolAccount"]
 

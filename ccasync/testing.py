@@ -43,7 +43,7 @@ def query_of(request: HTTPRequest) -> dict[str, str]:
 
 
 class FakeTransport:
-    """A :class:`ccasync._transport.Transport` that answers from a handler and records requests.
+    """A :class:`ccasync.transport.Transport` that answers from a handler and records requests.
 
     ``handler`` may be a function or a coroutine function; ``responses`` (an iterable of
     :class:`HTTPResponse` or exceptions) is the simpler alternative: answered in order.

@@ -568,11 +568,11 @@ async def test_late_resume_restamps_the_grant(vtime: VirtualLoopTime) -> None:
 async def test_default_clock_rolls_over_at_midnight_utc() -> None:
     """With the default wall clock, the cached day still ends exactly at 00:00 UTC."""
     midnight = dt.datetime(2026, 3, 2, tzinfo=dt.UTC).timestamp()
-    with mock.patch("ccasync._limiter.time.time", return_value=midnight - 0.5):
+    with mock.patch("ccasync.limiter.time.time", return_value=midnight - 0.5):
         limiter = RateLimiter(per_second=None, per_day=1)
         await limiter.acquire()
         with pytest.raises(QuotaExhaustedError):
             await limiter.acquire()
-    with mock.patch("ccasync._limiter.time.time", return_value=midnight + 0.5):
+    with mock.patch("ccasync.limiter.time.time", return_value=midnight + 0.5):
         await limiter.acquire()
         assert limiter.used_today == 1

@@ -13,8 +13,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from ccasync._protocol import HTTPRequest, MultipartField
-from ccasync._transport import AiohttpTransport
 from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
+from ccasync.transport import AiohttpTransport
 
 PEERS = web.AppKey("peers", set)
 

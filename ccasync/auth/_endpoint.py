@@ -28,9 +28,9 @@ from urllib.parse import quote, urlencode
 
 from ccasync import _protocol
 from ccasync._protocol import HTTPRequest, HTTPResponse
-from ccasync._transport import AiohttpTransport, Transport
 from ccasync.config import check_base_url
 from ccasync.errors import ConfigError, ConnectError, RateLimitError, ServerError
+from ccasync.transport import AiohttpTransport, Transport
 
 logger = logging.getLogger("ccasync")
 

@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
-from ccasync._transport import Transport
 from ccasync.auth._endpoint import Clock, Sleep, TokenEndpoint, check_oauth_url, transport_for
 from ccasync.auth._token import OAuth2Token, hidden_repr, token_from_response
 from ccasync.config import DEFAULT_OAUTH_BASE
@@ -29,6 +28,7 @@ from ccasync.errors import (
     ConfigError,
     DecodeError,
 )
+from ccasync.transport import Transport
 
 DEFAULT_AUTHORIZE_URL = f"{DEFAULT_OAUTH_BASE}/authorize"
 """Constant Contact's authorization (consent) page."""

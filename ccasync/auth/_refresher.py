@@ -23,7 +23,6 @@ import logging
 import math
 import time
 
-from ccasync._transport import Transport
 from ccasync.auth._endpoint import (
     Clock,
     Sleep,
@@ -37,6 +36,7 @@ from ccasync.auth._grants import (
 from ccasync.auth._stores import TokenStore
 from ccasync.auth._token import OAuth2Token, token_from_response
 from ccasync.errors import APIErrorDetail, AuthenticationError, ConfigError
+from ccasync.transport import Transport
 
 logger = logging.getLogger("ccasync")
 

@@ -15,7 +15,6 @@ import pytest
 
 from ccasync import Client, RateLimiter
 from ccasync._protocol import HTTPRequest
-from ccasync._transport import AiohttpTransport
 from ccasync.auth import (
     FileTokenStore,
     MemoryTokenStore,
@@ -29,6 +28,7 @@ from ccasync.auth import (
 )
 from ccasync.auth._token import token_from_response
 from ccasync.errors import AuthenticationError
+from ccasync.transport import AiohttpTransport
 
 REDIRECT = "https://app.example/callback"
 SCOPES = ["contact_data", "campaign_data", "account_read", "offline_access"]

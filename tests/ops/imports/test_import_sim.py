@@ -100,7 +100,7 @@ async def test_every_row_lands_and_nothing_is_truncated(rig: Rig) -> None:
 
 
 # The transport passes bodies over 1 MiB to aiohttp as raw bytes, which aiohttp flags with a
-# ResourceWarning; the fix (wrap them in io.BytesIO) is the lead's, in ccasync/_transport.py.
+# ResourceWarning; the fix (wrap them in io.BytesIO) is the lead's, in ccasync/transport.py.
 async def test_full_size_payloads_stay_under_the_api_limits(rig: Rig) -> None:
     """A 12,000-row import over 4 MB needs 2+ default-size payloads; the simulator cuts none."""
     await rig.cc.custom_fields.create("Shoe Size")
