@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests import conftest, official_spec
+from tests import conftest
+from tests.spec import official_spec
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import yaml
 
 SPEC_NAME = "constant-contact-v3-swagger2.yaml"
 OPENAPI3_NAME = "constant-contact-v3-openapi3.yaml"  # the vendor's form; has the OAuth schemas
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SKIP_REASON = (
     "official Constant Contact spec not found (its licence is private, so ccasync does not ship"
     f" it): set CCASYNC_SPEC to {SPEC_NAME} or put it in ../shared/reference/"
