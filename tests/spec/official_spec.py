@@ -1,8 +1,10 @@
 """The official Constant Contact v3 spec: where it is, how it is read, why tests skip without it.
 
-The spec's licence is private, so ccasync does not ship it. Tests that read it carry the ``spec``
-marker; ``tests/conftest.py`` skips them all with :data:`SKIP_REASON` when the file is absent. The
-file is named by ``CCASYNC_SPEC`` or lies in ``../shared/reference/`` beside the repository.
+The spec's licence is private, so ccasync does not ship it. It is the vendor's two files: the
+Swagger 2.0 file (named by ``CCASYNC_SPEC`` or in ``../shared/reference/`` beside the repository)
+and, beside it, the OpenAPI 3 form (the only one with the OAuth schemas). Tests that read either
+carry the ``spec`` marker; ``tests/conftest.py`` skips them all with the one :data:`SKIP_REASON`
+unless both files are there.
 """
 
 from __future__ import annotations
@@ -20,16 +22,32 @@ OPENAPI3_NAME = "constant-contact-v3-openapi3.yaml"  # the vendor's form; has th
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SKIP_REASON = (
     "official Constant Contact spec not found (its licence is private, so ccasync does not ship"
-    f" it): set CCASYNC_SPEC to {SPEC_NAME} or put it in ../shared/reference/"
+    f" it): set CCASYNC_SPEC to {SPEC_NAME}, with {OPENAPI3_NAME} beside it, or put both files"
+    " in ../shared/reference/"
 )
 
 
 def spec_path() -> Path | None:
-    """Where the spec is, or None when it is not available."""
+    """Where the spec's Swagger file is, or None when the spec is not available.
+
+    The spec is available only where the OpenAPI 3 file lies beside the Swagger file: with one
+    of them missing every ``spec`` test skips, for the one reason.
+    """
     configured = os.environ.get("CCASYNC_SPEC")
     candidates = [Path(configured)] if configured else []
     candidates.append(REPO_ROOT.parent / "shared" / "reference" / SPEC_NAME)
-    return next((path for path in candidates if path.is_file()), None)
+    return next((path for path in candidates if _is_complete(path)), None)
+
+
+def _is_complete(path: Path) -> bool:
+    return path.is_file() and path.with_name(OPENAPI3_NAME).is_file()
+
+
+def _required_spec_path() -> Path:
+    path = spec_path()
+    if path is None:
+        pytest.fail(f"{SKIP_REASON}; a test that reads the spec must be marked @pytest.mark.spec")
+    return path
 
 
 def _read_yaml(path: Path) -> Any:
@@ -42,22 +60,19 @@ def _read_yaml(path: Path) -> Any:
 def load_spec() -> dict[str, Any]:
     """The parsed spec (Swagger 2.0).
 
-    Fails (not skips) when the file is absent: a test that reads the spec must carry the ``spec``
+    Fails (not skips) when the spec is absent: a test that reads the spec must carry the ``spec``
     marker, which skips it before it gets here.
     """
-    path = spec_path()
-    if path is None:
-        pytest.fail(f"{SKIP_REASON}; a test that reads the spec must be marked @pytest.mark.spec")
-    loaded: dict[str, Any] = _read_yaml(path)
+    loaded: dict[str, Any] = _read_yaml(_required_spec_path())
     return loaded
 
 
 @functools.cache
 def load_openapi3() -> dict[str, Any]:
-    """The vendor's OpenAPI 3 file beside the spec; skips the test when only the spec is there."""
-    path = spec_path()
-    sibling = None if path is None else path.with_name(OPENAPI3_NAME)
-    if sibling is None or not sibling.is_file():
-        pytest.skip(f"vendor OpenAPI 3 file not found: put {OPENAPI3_NAME} beside {SPEC_NAME}")
-    loaded: dict[str, Any] = _read_yaml(sibling)
+    """The parsed OpenAPI 3 form of the spec (the vendor's file beside the Swagger file).
+
+    Fails (not skips) when the spec is absent, like :func:`load_spec`: the ``spec`` marker is
+    what skips, with the one reason.
+    """
+    loaded: dict[str, Any] = _read_yaml(_required_spec_path().with_name(OPENAPI3_NAME))
     return loaded
