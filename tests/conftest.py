@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ccasync.testing import FakeTransport
-from tests.official_spec import SKIP_REASON, spec_path
+from tests.spec.official_spec import SKIP_REASON, spec_path
 
 
 @pytest.hookimpl(tryfirst=True)

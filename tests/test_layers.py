@@ -497,6 +497,13 @@ PLANTED = [
 ]
 
 
+def test_every_rule_has_a_planted_break() -> None:
+    """The self-test below plants at least one break of every rule in RULES, and no other rule."""
+    planted = {rule for _, _, rule, _ in PLANTED}
+    assert sorted(set(RULES) - planted) == [], "rules no planted break proves"
+    assert sorted(planted - set(RULES)) == [], "planted breaks of rules not in RULES"
+
+
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the package, made once; each planted break copies it again."""

@@ -27,9 +27,24 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def local_names(folder: Path) -> set[str]:
+    """Top-level import names that are this repository's own code, seen from ``folder``.
+
+    A package (``ccasync``, ``tests``: it has an ``__init__.py``) imports its modules by absolute
+    name (``ccasync.redis``) or relatively, so only the package's own name is local: a module
+    stem such as ``redis`` is never a top-level import there, and ``import redis`` is the
+    third-party distribution. A folder of scripts (``benchmarks``) runs with itself on
+    ``sys.path``, so there its modules' stems are local too.
+    """
+    names = {"ccasync", folder.name}
+    if not (folder / "__init__.py").is_file():
+        names |= {path.stem for path in folder.glob("*.py")}
+    return names
+
+
 def third_party_imports(folder: Path) -> set[str]:
     """Distributions imported by the .py files under ``folder`` (stdlib and its own modules out)."""
-    local = {path.stem for path in folder.glob("*.py")} | {"ccasync", "tests"}
+    local = local_names(folder)
     found: set[str] = set()
     for path in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -75,3 +90,22 @@ def test_security_floors(name: str, floor: str) -> None:
     ]
     assert lower_bounds, f"{requirement} has no lower bound"
     assert max(lower_bounds) >= Version(floor), f"{requirement} allows versions below {floor}"
+
+
+def test_module_named_like_a_distribution_does_not_hide_its_import(tmp_path: Path) -> None:
+    """``import redis`` in ccasync is the redis distribution, even beside ``ccasync/redis.py``."""
+    package = tmp_path / "ccasync"
+    package.mkdir()
+    (package / "__init__.py").write_text("from ccasync import redis\n", encoding="utf-8")
+    (package / "redis.py").write_text("import redis\nfrom . import events\n", encoding="utf-8")
+    (package / "events.py").write_text("import ccasync.redis\n", encoding="utf-8")
+    assert third_party_imports(package) == {"redis"}
+
+
+def test_scripts_import_their_sibling_modules(tmp_path: Path) -> None:
+    """In a folder of scripts (no ``__init__.py``) a sibling module's stem is local code."""
+    scripts = tmp_path / "benchmarks"
+    scripts.mkdir()
+    (scripts / "_simproc.py").write_text("import aiohttp\n", encoding="utf-8")
+    (scripts / "bench_x.py").write_text("import _simproc\nimport redis\n", encoding="utf-8")
+    assert third_party_imports(scripts) == {"aiohttp", "redis"}

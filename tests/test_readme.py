@@ -8,8 +8,10 @@ one of two HTML comments (invisible on GitHub):
   as written in ``python -m asyncio``; it is checked as the body of an ``async def``.
 - ``<!-- fragment -->``: an excerpt that relies on names from around it (``cc``, ids, tokens). It
   is type-checked too, after :data:`FRAGMENT_PRELUDE` (the public API imported, ``cc`` a
-  ``Client``); only "name is not defined" errors are forgiven, for the names it borrows (they
-  become ``Any``). So a renamed argument, attribute or method in a fragment still fails.
+  ``Client``); the only errors forgiven are "name is not defined" for the names in
+  :data:`BORROWED` (they become ``Any``). So a renamed argument, attribute or method in a
+  fragment still fails, and so does a call of a removed or renamed public function: its name is
+  undefined but not borrowed.
 
 An unmarked block fails the suite, so a new example cannot slip in unchecked by omission. The
 README's code blocks are also formatted by ``ruff format`` (ruff formats Markdown since 0.16), so
@@ -40,12 +42,43 @@ _MYPY_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<text>.*)$")
 FRAGMENT_PRELUDE = (
     "import datetime as dt\n"
     "from datetime import UTC, datetime, timedelta\n"
+    "import ccasync\n"
     "from ccasync import *\n"
+    "from ccasync.models import *\n"
     "from ccasync.ops import *\n"
     "from ccasync.client import Client\n"
     "cc: Client\n"
 )
-BORROWED_NAME = "[name-defined]"
+BORROWED = frozenset(
+    {
+        # ids, tokens and keys the prose around a fragment says where to get
+        "API_KEY",
+        "activity_id",
+        "campaign",
+        "code",
+        "csrf_value",
+        "last_check",
+        "list_id",
+        "london_list_id",
+        "path",
+        "segment_id",
+        "tag_id",
+        "token",
+        "token_boston",
+        "token_paris",
+        "vip_id",
+        # the reader's own objects and callbacks
+        "count_contacts",
+        "crm",
+        "pool_or_client",
+        "refresher_denver",
+    }
+)
+"""Names README fragments take from the prose around them: the only undefined names forgiven.
+
+Never a ccasync name: a fragment using a public name that no longer exists must fail."""
+# mypy may add a suggestion before the code: ...is not defined; did you mean "x"?  [name-defined]
+_UNDEFINED = re.compile(r'^error: Name "(?P<name>[^"]+)" is not defined\b.*\[name-defined\]$')
 
 
 class Block(NamedTuple):
@@ -124,7 +157,7 @@ def module_for(block: Block) -> tuple[str, int]:
 
 
 BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
-CHECKED = [block for block in BLOCKS if block.marker in MARKERS]
+MARKED = [block for block in BLOCKS if block.marker in MARKERS]
 
 
 def test_every_python_block_is_marked() -> None:
@@ -173,19 +206,31 @@ def _cache_dir(request: pytest.FixtureRequest, folder: Path) -> Path:
 def mypy_messages(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """``mypy --strict`` output for every marked README block, run once."""
     folder = tmp_path_factory.mktemp("readme_blocks")
-    return run_mypy(CHECKED, folder, _cache_dir(request, folder))
+    return run_mypy(MARKED, folder, _cache_dir(request, folder))
 
 
-@pytest.mark.parametrize("block", CHECKED, ids=[f"README.md:{block.line}" for block in CHECKED])
+@pytest.mark.parametrize("block", MARKED, ids=[f"README.md:{block.line}" for block in MARKED])
 def test_block_passes_mypy_strict(block: Block, mypy_messages: str) -> None:
     """A README block type-checks under ``mypy --strict`` against this tree's ccasync (a fragment
-    may borrow undefined names from the text around it, and nothing else)."""
+    may use the names of :data:`BORROWED` undefined, and nothing else)."""
     assert readme_errors(block, mypy_messages) == []
 
 
-def readme_errors(block: Block, mypy_messages: str) -> list[str]:
-    """The mypy errors of ``block``'s module, at README line numbers (borrowed names forgiven in
-    fragments)."""
+def test_every_borrowed_name_is_borrowed(mypy_messages: str) -> None:
+    """Each BORROWED name is used undefined by a README fragment: no stale entry can hide one."""
+    used = {
+        found["name"]
+        for message in mypy_messages.splitlines()
+        if (line := _MYPY_LINE.match(message)) and (found := _UNDEFINED.match(line["text"]))
+    }
+    assert sorted(BORROWED - used) == []
+
+
+def readme_errors(
+    block: Block, mypy_messages: str, borrowed: frozenset[str] = BORROWED
+) -> list[str]:
+    """The mypy errors of ``block``'s module, at README line numbers (in a fragment, "not
+    defined" errors for the names in ``borrowed`` are forgiven)."""
     _, added = module_for(block)
     errors = []
     for message in mypy_messages.splitlines():
@@ -194,7 +239,8 @@ def readme_errors(block: Block, mypy_messages: str) -> list[str]:
             continue
         if not found["text"].startswith("error:"):
             continue  # a note only explains the error before it
-        if block.marker == FRAGMENT and found["text"].endswith(BORROWED_NAME):
+        undefined = _UNDEFINED.match(found["text"])
+        if block.marker == FRAGMENT and undefined and undefined["name"] in borrowed:
             continue
         errors.append(f"README.md:{block.line + int(found['line']) - added}: {found['text']}")
     return errors
@@ -231,11 +277,18 @@ def test_top_level_await_blocks_are_wrapped() -> None:
 def test_fragment_checks_catch_a_renamed_argument_but_forgive_borrowed_names(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    """A fragment using an old keyword fails; its borrowed names (here ``job``) do not."""
+    """Old keywords and removed functions fail in a fragment; borrowed names (``job``) do not."""
     stale = Block(10, FRAGMENT, "done = await cc.activities.wait(job, deadline=600)\n")
     fresh = Block(20, FRAGMENT, "done = await cc.activities.wait(job, timeout=600)\n")
-    messages = run_mypy([stale, fresh], tmp_path, _cache_dir(request, tmp_path))
-    assert readme_errors(fresh, messages) == []
-    (error,) = readme_errors(stale, messages)
+    removed = Block(30, FRAGMENT, "when = next_weekly(dt.time(9), 'Europe/Paris')\n")
+    messages = run_mypy([stale, fresh, removed], tmp_path, _cache_dir(request, tmp_path))
+    borrowed = BORROWED | {"job"}
+    assert readme_errors(fresh, messages, borrowed) == []
+    (error,) = readme_errors(stale, messages, borrowed)
     assert error.startswith("README.md:11: error: ")
     assert '"deadline"' in error
+    (error,) = readme_errors(removed, messages, borrowed)
+    assert error.startswith("README.md:31: error: ")
+    assert 'Name "next_weekly" is not defined' in error
+    (error,) = readme_errors(fresh, messages)
+    assert 'Name "job" is not defined' in error

@@ -1,6 +1,6 @@
 """Fidelity: the spec's example payloads of the campaign and report operations fit our models.
 
-The spec is located and read by :mod:`tests.official_spec` (the ``spec`` marker skips these
+The spec is located and read by :mod:`tests.spec.official_spec` (the ``spec`` marker skips these
 tests when it is absent). Examples are assembled from the per-property ``example`` values of each
 response schema. Each test checks that every documented key lands on a declared attribute (not in
 ``extra``) and that unstructuring gives the example back (dates normalised).
@@ -34,7 +34,7 @@ from ccasync.models.reports import (
     EmailLinks,
     TrackingEvent,
 )
-from tests.official_spec import load_spec
+from tests.spec.official_spec import load_spec
 
 pytestmark = pytest.mark.spec
 

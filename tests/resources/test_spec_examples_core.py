@@ -1,6 +1,6 @@
 """Fidelity: the official spec's example payloads of every core operation fit our models.
 
-The spec is located and read by :mod:`tests.official_spec` (the ``spec`` marker skips these
+The spec is located and read by :mod:`tests.spec.official_spec` (the ``spec`` marker skips these
 tests when it is absent). Its examples live on schema properties (``example``) and, in some
 versions, under each response (``examples``); both are collected. Each 2xx response example is
 structured into the model the resource returns, must keep every key through a
@@ -21,7 +21,7 @@ from ccasync.models.contacts import Contact, ContactCounts, SignUpFormResult
 from ccasync.models.custom_fields import CustomField
 from ccasync.models.lists import ContactList
 from ccasync.models.tags import Tag
-from tests.official_spec import load_spec
+from tests.spec.official_spec import load_spec
 
 pytestmark = pytest.mark.spec
 

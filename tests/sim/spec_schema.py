@@ -1,6 +1,6 @@
 """Conformance harness: validate a simulator response body against the official spec's schema.
 
-The spec is located and read by :mod:`tests.official_spec` (tests using it carry the ``spec``
+The spec is located and read by :mod:`tests.spec.official_spec` (tests using it carry the ``spec``
 marker and skip, with the reason said once, when it is absent).
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from tests.official_spec import load_openapi3, load_spec
+from tests.spec.official_spec import load_openapi3, load_spec
 
 
 def load_oauth_schemas() -> dict[str, Any]:
