@@ -83,11 +83,3 @@ def resolve_lists(ids: tuple[str, ...], names: tuple[str, ...], known: dict[str,
     if not resolved:
         raise ValidationError("list_ids", "a location needs at least one list id or list name")
     return list(dict.fromkeys(resolved))
-
-
-def primary_activity_id(campaign: EmailCampaign) -> str:
-    """The ``primary_email`` activity id of a campaign (what gets scheduled)."""
-    for ref in campaign.campaign_activities:
-        if ref.role == "primary_email" and ref.campaign_activity_id:
-            return ref.campaign_activity_id
-    raise ValidationError("campaign_activities", "the campaign has no primary_email activity")
