@@ -80,6 +80,10 @@ class ItemOutcome(Protocol):
     :class:`~ccasync.ops.MembershipChunk` (a membership call),
     :class:`~ccasync.ops.CampaignResult` (a fan-out location or activity) and
     :class:`ccasync.AccountOutcome` (a pool account). Each keeps its own fields besides these.
+    One rule holds for all: once the item finished, ``reason`` is None exactly when it is
+    ``ok``. Anything that failed in it (an exception, an activity that did not complete, rows
+    or activity errors the API reported) sets ``reason`` and makes it not ``ok``; an item not
+    finished yet (``pending``, ``submitted``) is not ``ok`` and has no reason.
     Their results expose the same aggregates: ``ok`` (every item ok), ``failed_items`` (the
     records not ok, in order), ``calls`` (API calls spent) and ``raise_for_failures()``.
     """
@@ -99,7 +103,8 @@ class ItemOutcome(Protocol):
 
     @property
     def reason(self) -> str | None:
-        """Why the item, or part of it, failed, in words; None when nothing failed."""
+        """Why the item, or part of it, failed, in words; None when nothing failed (so a
+        finished item with a reason is never ``ok``)."""
 
 
 def raise_bulk_error(what: str, failures: int, total: int, result: object) -> None:

@@ -117,6 +117,9 @@ def record_activity(
     outcome.imported = outcome.rows - outcome.failed
     outcome.not_added_to_lists = getattr(status, "cannot_add_to_list_count", 0) or 0
     notes = []
+    if named_rows:
+        plural = "s" if named_rows != 1 else ""
+        notes.append(f"{named_rows} row{plural} failed, each listed in the result's failed_rows")
     if unmapped:
         notes.append(
             f"the API counted {unmapped} failed contacts without naming them "
