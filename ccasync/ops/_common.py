@@ -84,8 +84,11 @@ class ItemOutcome(Protocol):
     ``ok``. Anything that failed in it (an exception, an activity that did not complete, rows
     or activity errors the API reported) sets ``reason`` and makes it not ``ok``; an item not
     finished yet (``pending``, ``submitted``) is not ``ok`` and has no reason.
-    Their results expose the same aggregates: ``ok`` (every item ok), ``failed_items`` (the
-    records not ok, in order), ``calls`` (API calls spent) and ``raise_for_failures()``.
+    Import, membership and fan-out results expose the same aggregates: ``ok`` (every item ok),
+    ``failed_items`` (the records not ok, in order), ``calls`` (API calls spent) and
+    ``raise_for_failures()``. ``AccountPool.map`` returns a plain ``dict`` of
+    :class:`~ccasync.AccountOutcome` by account name instead (each account's ``Client`` counts
+    its own ``calls``).
     """
 
     @property
