@@ -26,7 +26,7 @@ class CampaignIndex:
         """Page through the account's campaigns (one call per 500)."""
         by_name: dict[str, str] = {}
         async for campaign in cc.campaigns.iter_all():
-            if campaign.name and campaign.campaign_id and not campaign.removed:
+            if campaign.name and not campaign.removed:
                 by_name[campaign.name] = campaign.campaign_id
         return cls(by_name)
 
@@ -65,11 +65,7 @@ async def create_or_find(cc: Client, fields: dict[str, str | None]) -> tuple[Ema
 
 async def load_list_names(cc: Client) -> dict[str, str]:
     """Every list of the account by name (one call per 1,000 lists)."""
-    return {
-        item.name: item.list_id
-        async for item in cc.lists.iter_all(limit=1000)
-        if item.list_id is not None
-    }
+    return {item.name: item.list_id async for item in cc.lists.iter_all(limit=1000)}
 
 
 def resolve_lists(ids: tuple[str, ...], names: tuple[str, ...], known: dict[str, str]) -> list[str]:

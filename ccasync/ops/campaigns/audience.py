@@ -211,7 +211,7 @@ async def _existing(cc: Client, name: str) -> EmailCampaign | None:
     # Only campaigns touched in the last two days: a batch is retried soon or never.
     since = cc.campaigns.clock() - dt.timedelta(days=2)
     async for campaign in cc.campaigns.iter_all(after_date=since):
-        if campaign.name == name and not campaign.removed and campaign.campaign_id:
+        if campaign.name == name and not campaign.removed:
             return await cc.campaigns.get(campaign.campaign_id)
     return None
 
