@@ -21,7 +21,7 @@ TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "timed_out"})
 """States after which an activity never changes."""
 STATES = frozenset({"initialized", "processing", *TERMINAL_STATES})
 """Every documented activity state."""
-LISTABLE_STATES = frozenset({"processing", "completed", "cancelled", "failed", "timed_out"})
+LISTABLE_STATES = frozenset({"processing", *TERMINAL_STATES})
 """Values of the ``state`` filter of ``GET /activities``."""
 
 if TYPE_CHECKING:

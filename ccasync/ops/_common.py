@@ -3,7 +3,7 @@ are fatal, the raise helper."""
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 import attrs
 
@@ -15,6 +15,7 @@ from ccasync.errors import (
     RateLimitError,
     RateLimitKind,
 )
+from ccasync.models.activities import TERMINAL_STATES
 
 
 @attrs.frozen(slots=True)
@@ -59,11 +60,9 @@ Outcome = Literal[
 - ``unknown``: the outcome could not be learned (the request may have landed).
 """
 
+# Each terminal activity state is the outcome of the same name (a test checks none is missing).
 _ACTIVITY_OUTCOMES: dict[str | None, Outcome] = {
-    "completed": "completed",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "timed_out": "timed_out",
+    outcome: outcome for outcome in get_args(Outcome) if outcome in TERMINAL_STATES
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from ccasync import AccountOutcome, Client, RateLimiter
 from ccasync._serde import structure
 from ccasync.errors import BulkError, ServerError
-from ccasync.models.activities import Activity
+from ccasync.models.activities import TERMINAL_STATES, Activity
 from ccasync.ops import (
     CampaignResult,
     ChunkOutcome,
@@ -108,6 +108,12 @@ def test_activity_state_maps_to_the_outcome_of_the_same_name(
 ) -> None:
     """A finished activity's state is its outcome; any other state is "unknown"."""
     assert activity_outcome(state) == expected
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
+def test_every_terminal_activity_state_is_an_outcome(state: str) -> None:
+    """Each state after which an activity never changes maps to the outcome of its name."""
+    assert activity_outcome(state) == state
 
 
 def test_results_share_ok_failed_items_calls_and_raise() -> None:

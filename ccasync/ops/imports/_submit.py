@@ -29,7 +29,6 @@ from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
 if TYPE_CHECKING:
     from ccasync.client import Client
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
 QUEUE_WAIT_LIMIT = 900.0
 NAP = 0.25
 """Longest idle sleep of the poller, so that newly submitted activities are noticed."""
@@ -271,7 +270,7 @@ class Runner:
                 return
             item.due = self._clock() + min(2.0**item.failures, 30.0)
             return
-        if activity.state not in TERMINAL:
+        if not activity.done:
             self.estimator.missed(item, self._clock(), getattr(activity, "percent_done", None))
             self.estimator.replan(self.queue, item)
             return
