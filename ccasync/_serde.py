@@ -7,10 +7,14 @@ Rules:
   unstructure they are written back, so a record read, edited and PUT back loses nothing.
   Models without ``extra`` silently drop unknown keys (APIs grow).
 - **None is omitted when sending**: unstructured dicts never carry ``None`` values.
-- **A field typed without None must be sent**: a missing key or a ``null`` there (e.g. the id of
-  a record the API returns) raises :class:`DecodeError` naming the model and the field, never
-  a record holding ``None`` or the text ``"None"``. ``unstructure(obj, as_type)`` writes only
-  the fields of ``as_type`` (a base class of ``obj``): how a request leaves server-set ids out.
+- **A field without a default must be sent**: a missing key, or a ``null`` where the type has
+  no None (the id of a record the API returns), raises :class:`DecodeError` naming the model
+  and the field, never a record holding ``None`` or the text ``"None"``.
+- **A null in a field with a default reads as absent**: a field typed without None keeps its
+  default (``SignUpFormResult.created`` stays False, a stats error's ``error_message`` ``""``);
+  a field typed ``X | None`` keeps the null.
+- ``unstructure(obj, as_type)`` writes only the fields of ``as_type`` (a base class of
+  ``obj``): how a request leaves server-set ids out.
 - **Datetimes are timezone-aware.** Parsed from ISO-8601 (``Z`` or an offset; a naive string
   is read as UTC, the API's convention); sent as ISO-8601 UTC with ``Z``. Sending a naive
   datetime raises :class:`ValidationError` (naming the model field) rather than guessing a zone.
@@ -73,7 +77,8 @@ def _structure_date(value: Any, _: type) -> dt.date:
 def _fast_primitive(kind: type[Any], *, optional: bool) -> Callable[[Any, type], Any]:
     # Same result as cattrs' default (``kind(value)``), without its per-field dispatch through
     # the Optional union: about half the structuring time of a typical API record. Unlike the
-    # default, a null for a field typed without None is refused (``str(None)`` is "None").
+    # default, a null is refused where the type has no None (``str(None)`` is "None"); a null in
+    # a field with a default never gets here (see ``_null_means_default``).
     def hook(value: Any, _: type) -> Any:
         if type(value) is kind or (optional and value is None):
             return value
@@ -126,17 +131,36 @@ def _known_keys(cls: type) -> frozenset[str]:
     return frozenset(a.alias or a.name for a in attrs.fields(cls) if a.name != EXTRA)
 
 
+def _admits_none(kind: Any) -> bool:
+    return kind is Any or kind is None or type(None) in typing.get_args(kind)
+
+
+def _null_means_default(cls: type) -> frozenset[str]:
+    """Keys of the fields of ``cls`` that have a default and a type without None."""
+    attrs.resolve_types(cls)
+    return frozenset(
+        a.name
+        for a in attrs.fields(cls)
+        if a.default is not attrs.NOTHING and not _admits_none(a.type)
+    )
+
+
 def _make_structure(cls: type) -> Callable[[Any, type], Any]:
     inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
-    known = _known_keys(cls)
+    known = _known_keys(cls) if _has_extra(cls) else None
+    defaulted = _null_means_default(cls)
 
     def structure(data: Any, _: type) -> Any:
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        if defaulted and any(data.get(k, 0) is None for k in defaulted):
+            # A null there reads as absent: the field keeps its default.
+            data = {k: v for k, v in data.items() if v is not None or k not in defaulted}
         obj = inner(data, cls)
-        unknown = {k: v for k, v in data.items() if k not in known}
-        if unknown:
-            getattr(obj, EXTRA).update(unknown)
+        if known is not None:
+            unknown = {k: v for k, v in data.items() if k not in known}
+            if unknown:
+                getattr(obj, EXTRA).update(unknown)
         return obj
 
     return structure
@@ -179,7 +203,7 @@ def _make_plain_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
     return unstructure
 
 
-converter.register_structure_hook_factory(_has_extra, _make_structure)
+converter.register_structure_hook_factory(attrs.has, _make_structure)
 converter.register_structure_hook_factory(_optional_model, _make_optional_model)
 converter.register_unstructure_hook_factory(_has_extra, _make_unstructure)
 converter.register_unstructure_hook_factory(

@@ -181,11 +181,14 @@ class APIErrorDetail:
     """One entry of the API's error list: ``error_key`` and ``error_message``.
 
     The same record lists the partial failures inside a 200 stats answer (an id without stats,
-    ``CampaignStatsReport.errors``); a key the server left out reads as ``""``.
+    ``CampaignStatsReport.errors``): there a key the server left out, or sent as null, reads as
+    ``""``, and keys the record does not know (such as the id concerned) are kept in ``extra``.
     """
 
     error_key: str = ""
     error_message: str = ""
+    # Compared, but not hashed: a dict cannot be, and equal records still hash alike.
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
 
 
 class RateLimitKind(enum.Enum):

@@ -34,6 +34,19 @@ class Record:
 
 
 @attrs.define(kw_only=True)
+class Defaulted:
+    """A record whose fields other than the id have defaults and are typed without None."""
+
+    record_id: str
+    count: int = 0
+    flag: bool = False
+    label: str = ""
+    tags: list[str] = attrs.field(factory=list)
+    note: str | None = "kept"
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(kw_only=True)
 class Plain:
     """A record without an extra dict: unknown keys are dropped."""
 
@@ -122,6 +135,27 @@ def test_wrong_shape_is_decode_error(body: object) -> None:
     """A body that is not an object (a list, a string…) is a DecodeError, never AttributeError."""
     with pytest.raises(DecodeError, match="Loose"):
         structure(body, Loose)
+
+
+def test_null_in_a_defaulted_field_keeps_the_default() -> None:
+    """A null where the field has a default reads as absent: the default, never "None"."""
+    data = {"record_id": "r", "count": None, "flag": None, "label": None, "tags": None}
+    rec = structure(data, Defaulted)
+    assert (rec.count, rec.flag, rec.label, rec.tags) == (0, False, "", [])
+    assert rec.extra == {}
+
+
+def test_null_in_an_optional_field_stays_null() -> None:
+    """A field typed with None keeps the null the server sent, whatever its default."""
+    assert structure({"record_id": "r", "note": None}, Defaulted).note is None
+
+
+def test_null_or_missing_field_without_default_is_refused() -> None:
+    """A field with no default and no None in its type must be sent, and not as null."""
+    with pytest.raises(DecodeError, match=r"Defaulted: .* @ \$\.record_id$"):
+        structure({"record_id": None, "count": 1}, Defaulted)
+    with pytest.raises(DecodeError, match=r"Plain: required field missing @ \$\.a$"):
+        structure({"b": "x"}, Plain)
 
 
 def test_naive_datetime_error_names_the_field() -> None:

@@ -9,8 +9,8 @@ each ``ActivityReference.campaign_activity_id``), ``CampaignActivity.campaign_ac
 ``NonOpenerResend.resend_request_id``, ``SendHistoryEntry.send_id``,
 ``CampaignSummary.campaign_id``, ``CampaignStats.campaign_id``. An answer without one (or with
 null) raises :class:`~ccasync.errors.DecodeError` naming the model and the field.
-``EmailCampaign.primary_activity_id`` is a ``str`` too; it raises DecodeError on a ``GET
-/emails`` list item, which carries no activities.
+``EmailCampaign.primary_activity_id`` is a ``str`` too; asked of a ``GET /emails`` list item
+(a valid answer that carries no activities) it raises :class:`~ccasync.errors.ValidationError`.
 
 These records come from the API, not from you. The one record you build to create something is
 :class:`NewContact`; :class:`Contact` extends it with ``contact_id`` and the other fields the

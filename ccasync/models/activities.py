@@ -21,7 +21,7 @@ TERMINAL_STATES = frozenset({"completed", "cancelled", "failed", "timed_out"})
 """States after which an activity never changes."""
 STATES = frozenset({"initialized", "processing", *TERMINAL_STATES})
 """Every documented activity state."""
-LISTABLE_STATES = frozenset({"processing", "completed", "cancelled", "failed", "timed_out"})
+LISTABLE_STATES = frozenset({"processing", *TERMINAL_STATES})
 """Values of the ``state`` filter of ``GET /activities``."""
 
 if TYPE_CHECKING:
@@ -97,12 +97,12 @@ class Activity:
     @property
     def self_href(self) -> str | None:
         """``_links.self.href`` (``/v3/activities/{id}``), if sent."""
-        return _href(self.links.get("self"))
+        return _link_href(self.extra, "self")
 
     @property
     def results_href(self) -> str | None:
         """``_links.results.href`` of an export (the CSV to download), if sent."""
-        return _href(self.links.get("results"))
+        return _link_href(self.extra, "results")
 
     @property
     def done(self) -> bool:
@@ -115,11 +115,15 @@ class Activity:
         return self.state == "completed"
 
 
-def _href(link: object) -> str | None:
-    if isinstance(link, dict):
-        href = link.get("href")
-        return href if isinstance(href, str) and href else None
-    return None
+def _link_href(data: Mapping[str, Any], name: str) -> str | None:
+    """``data["_links"][name]["href"]`` when it is a non-empty string, else None.
+
+    ``data`` is a bulk answer's JSON object (or an :class:`Activity`'s ``extra``).
+    """
+    links = data.get("_links")
+    link = links.get(name) if isinstance(links, Mapping) else None
+    href = link.get("href") if isinstance(link, Mapping) else None
+    return href if isinstance(href, str) and href else None
 
 
 def activity_id_from_href(href: str | None) -> str | None:
@@ -139,9 +143,7 @@ def with_activity_id(data: Any, location: str | None) -> Any:
     """
     if not isinstance(data, Mapping) or data.get("activity_id") is not None:
         return data
-    links = data.get("_links")
-    self_link = links.get("self") if isinstance(links, Mapping) else None
-    found = activity_id_from_href(_href(self_link)) or activity_id_from_href(location)
+    found = activity_id_from_href(_link_href(data, "self")) or activity_id_from_href(location)
     return data if found is None else {**data, "activity_id": found}
 
 

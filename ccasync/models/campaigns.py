@@ -17,7 +17,7 @@ import attrs
 import email_validator
 
 from ccasync import _checks
-from ccasync.errors import DecodeError, ValidationError
+from ccasync.errors import ValidationError
 
 NAME_MAX = 80
 """Max characters of a campaign name (unique per account)."""
@@ -137,14 +137,17 @@ class EmailCampaign:
         """The id of the ``primary_email`` activity (the one to update, test and schedule).
 
         The API creates that activity with the campaign, so ``create``, ``get`` and ``rename``
-        answers carry it. Raises :class:`DecodeError` when this record has none: ``GET /emails``
-        list items carry no activities (read the campaign with ``cc.campaigns.get``).
+        answers carry it. ``GET /emails`` list items carry no activities: asking one for it
+        raises :class:`ValidationError` (field ``campaign_activities``); read the campaign with
+        ``cc.campaigns.get(campaign_id)`` first.
         """
         found = self.activity_id("primary_email")
         if found is None:
-            raise DecodeError(
-                f"campaign {self.campaign_id} has no primary_email activity in"
-                " campaign_activities (GET /emails list items carry none: use cc.campaigns.get)"
+            raise ValidationError(
+                "campaign_activities",
+                f"campaign {self.campaign_id} has no primary_email activity here (GET /emails"
+                " list items carry none): read it with cc.campaigns.get(campaign_id)",
+                value=self.campaign_id,
             )
         return found
 

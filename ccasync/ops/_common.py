@@ -3,7 +3,7 @@ are fatal, the raise helper."""
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 import attrs
 
@@ -15,6 +15,7 @@ from ccasync.errors import (
     RateLimitError,
     RateLimitKind,
 )
+from ccasync.models.activities import TERMINAL_STATES
 
 
 @attrs.frozen(slots=True)
@@ -59,11 +60,9 @@ Outcome = Literal[
 - ``unknown``: the outcome could not be learned (the request may have landed).
 """
 
+# Each terminal activity state is the outcome of the same name (a test checks none is missing).
 _ACTIVITY_OUTCOMES: dict[str | None, Outcome] = {
-    "completed": "completed",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "timed_out": "timed_out",
+    outcome: outcome for outcome in get_args(Outcome) if outcome in TERMINAL_STATES
 }
 
 
@@ -80,8 +79,15 @@ class ItemOutcome(Protocol):
     :class:`~ccasync.ops.MembershipChunk` (a membership call),
     :class:`~ccasync.ops.CampaignResult` (a fan-out location or activity) and
     :class:`ccasync.AccountOutcome` (a pool account). Each keeps its own fields besides these.
-    Their results expose the same aggregates: ``ok`` (every item ok), ``failed_items`` (the
-    records not ok, in order), ``calls`` (API calls spent) and ``raise_for_failures()``.
+    One rule holds for all: once the item finished, ``reason`` is None exactly when it is
+    ``ok``. Anything that failed in it (an exception, an activity that did not complete, rows
+    or activity errors the API reported) sets ``reason`` and makes it not ``ok``; an item not
+    finished yet (``pending``, ``submitted``) is not ``ok`` and has no reason.
+    Import, membership and fan-out results expose the same aggregates: ``ok`` (every item ok),
+    ``failed_items`` (the records not ok, in order), ``calls`` (API calls spent) and
+    ``raise_for_failures()``. ``AccountPool.map`` returns a plain ``dict`` of
+    :class:`~ccasync.AccountOutcome` by account name instead (each account's ``Client`` counts
+    its own ``calls``).
     """
 
     @property
@@ -99,7 +105,8 @@ class ItemOutcome(Protocol):
 
     @property
     def reason(self) -> str | None:
-        """Why the item, or part of it, failed, in words; None when nothing failed."""
+        """Why the item, or part of it, failed, in words; None when nothing failed (so a
+        finished item with a reason is never ``ok``)."""
 
 
 def raise_bulk_error(what: str, failures: int, total: int, result: object) -> None:

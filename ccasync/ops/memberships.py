@@ -42,8 +42,9 @@ class MembershipChunk:
 
     An :class:`~ccasync.ops.ItemOutcome`. ``outcome``: the activity's final state
     (``completed``, ``failed``, ``cancelled``, ``timed_out``), ``not_sent`` when the call was
-    refused, or ``unknown`` when its outcome could not be learned; ``reason`` says why (or lists
-    the activity's errors) and ``error`` is the exception, if any. ``contact_ids`` are kept only
+    refused, or ``unknown`` when its outcome could not be learned; ``reason`` says why (the
+    activity's state if it did not complete, then its errors), and is None exactly when the call
+    is ``ok``; ``error`` is the exception, if any. ``contact_ids`` are kept only
     for chunks that did not complete, so the caller can retry them.
     """
 
@@ -180,9 +181,10 @@ class _Calls:
             chunk.outcome, chunk.reason, chunk.error = "unknown", f"status unknown: {exc}", exc
             return
         chunk.outcome = activity_outcome(done.state)
-        errors = list(done.activity_errors or ())
-        if errors:
-            chunk.reason = "; ".join(errors[:5])
+        # Whatever went wrong is named, so that reason is None exactly when the call is ok.
+        notes = [] if chunk.outcome == "completed" else [f"activity {done.state}"]
+        notes += list(done.activity_errors or ())[:5]
+        chunk.reason = "; ".join(notes) or None
 
 
 async def _run(

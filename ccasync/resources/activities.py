@@ -459,7 +459,6 @@ class ActivitiesResource(Resource):
         wanted = activity_id.activity_id if isinstance(activity_id, Activity) else activity_id
         _checks.check_uuid("activity_id", wanted)
         _check_wait_args(timeout, initial, max_interval, factor)
-        assert wanted is not None
         schedule = _PollSchedule(initial, max_interval, factor)
         elapsed = 0.0
         while True:

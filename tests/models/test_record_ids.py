@@ -16,7 +16,7 @@ import pytest
 
 from ccasync import Client, RateLimiter
 from ccasync._serde import structure
-from ccasync.errors import DecodeError
+from ccasync.errors import DecodeError, ValidationError
 from ccasync.models import (
     Activity,
     CampaignActivity,
@@ -118,16 +118,21 @@ def test_campaign_activity_reference_without_id_is_refused() -> None:
 
 
 def test_primary_activity_id_is_a_str_or_a_clear_error() -> None:
-    """primary_activity_id gives the primary_email id; a list item without activities raises."""
+    """primary_activity_id gives the primary_email id; on a list item it is a usage error."""
     refs = [
         {"campaign_activity_id": AID, "role": "permalink"},
         {"campaign_activity_id": ACTIVITY, "role": "primary_email"},
     ]
     full = structure({"campaign_id": CAMPAIGN, "campaign_activities": refs}, EmailCampaign)
     assert full.primary_activity_id == ACTIVITY
+    # A GET /emails list item is a valid answer without activities: not a DecodeError.
     listed = structure({"campaign_id": CAMPAIGN, "name": "Spring"}, EmailCampaign)
-    with pytest.raises(DecodeError, match=r"no primary_email activity.*cc\.campaigns\.get"):
+    with pytest.raises(
+        ValidationError, match=r"no primary_email activity.*cc\.campaigns\.get\(campaign_id\)"
+    ) as info:
         _ = listed.primary_activity_id
+    assert info.value.field == "campaign_activities"
+    assert info.value.value == CAMPAIGN
 
 
 async def test_created_contact_without_id_raises_decode_error() -> None:

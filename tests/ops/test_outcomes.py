@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, get_args
 
 import pytest
 
-from ccasync import AccountOutcome
+from ccasync import AccountOutcome, Client, RateLimiter
+from ccasync._serde import structure
 from ccasync.errors import BulkError, ServerError
+from ccasync.models.activities import TERMINAL_STATES, Activity
 from ccasync.ops import (
     CampaignResult,
     ChunkOutcome,
@@ -17,10 +20,16 @@ from ccasync.ops import (
     MembershipChunk,
     MembershipResult,
     Outcome,
+    add_to_lists,
 )
 from ccasync.ops._common import activity_outcome
+from ccasync.ops.imports._encoder import Chunk
+from ccasync.ops.imports._submit import record_activity
+from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 
 BOOM = ServerError(503)
+AID = "04fa57a7-cf55-4185-cc1a-58ed29bf0a6a"
+LID = "06526938-56dd-11e9-932a-fa163ea075fa"
 
 
 def _chunk(**fields: Any) -> ChunkOutcome:
@@ -101,6 +110,12 @@ def test_activity_state_maps_to_the_outcome_of_the_same_name(
     assert activity_outcome(state) == expected
 
 
+@pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
+def test_every_terminal_activity_state_is_an_outcome(state: str) -> None:
+    """Each state after which an activity never changes maps to the outcome of its name."""
+    assert activity_outcome(state) == state
+
+
 def test_results_share_ok_failed_items_calls_and_raise() -> None:
     """Import, membership and fan-out results list their failed records the same way."""
     bad_chunk, bad_call, bad_item = FAILED_ITEMS[:3]
@@ -123,3 +138,91 @@ def test_a_result_without_failures_is_ok() -> None:
     assert result.ok
     assert result.failed_items == []
     result.raise_for_failures()
+
+
+# --- one rule: a finished item has a reason exactly when it is not ok -------------------------
+
+
+def _imported(state: str, errors: list[str], error_count: int = 0) -> ChunkOutcome:
+    """A 10-row payload whose import activity ended in ``state`` with ``errors``."""
+    chunk = Chunk(index=0, payload=None, rows=array("I", range(1, 11)), merged={}, size=100)
+    outcome = _chunk()
+    activity = structure(
+        {
+            "activity_id": AID,
+            "state": state,
+            "activity_errors": errors,
+            "status": {"error_count": error_count},
+        },
+        Activity,
+    )
+    record_activity(ImportResult(), chunk, outcome, activity)
+    return outcome
+
+
+def test_payload_whose_activity_reported_errors_naming_no_row_is_not_ok() -> None:
+    """A completed payload with activity errors that name no row has a reason, so it is not ok."""
+    outcome = _imported("completed", ["list is locked"])
+    assert (outcome.outcome, outcome.failed) == ("completed", 0)
+    assert outcome.reason == "list is locked"
+    assert not outcome.ok
+    result = ImportResult(rows_read=10, submitted=10, imported=10, chunks=[outcome])
+    assert result.failed_items == [outcome]
+    assert not result.ok
+    with pytest.raises(BulkError):
+        result.raise_for_failures()
+
+
+def test_payload_with_a_row_named_as_failed_says_so() -> None:
+    """A completed payload with a row the API named as failed has a reason and is not ok."""
+    outcome = _imported("completed", ["Row 3: bad email"], error_count=1)
+    assert (outcome.failed, outcome.imported) == (1, 9)
+    assert outcome.reason is not None
+    assert "1 row" in outcome.reason
+    assert not outcome.ok
+
+
+async def _membership_call(final: dict[str, Any]) -> MembershipChunk:
+    """One add_to_lists call whose activity is answered as ``final`` on the first poll."""
+
+    def answer(request: HTTPRequest) -> HTTPResponse:
+        if request.method == "POST":
+            return json_response({"activity_id": AID, "state": "initialized"}, 201)
+        return json_response({"activity_id": AID, **final})
+
+    ft = FakeTransport(answer)
+    async with Client(access_token="t", transport=ft, rate_limiter=RateLimiter.unlimited()) as cc:
+        result = await add_to_lists(cc, [AID], [LID])
+    (call,) = result.chunks
+    return call
+
+
+async def test_membership_call_whose_activity_failed_without_errors_says_so() -> None:
+    """A call whose activity ended failed with an empty error list still has a reason."""
+    call = await _membership_call({"state": "failed", "activity_errors": []})
+    assert call.outcome == "failed"
+    assert call.reason == "activity failed"
+    assert not call.ok
+
+
+async def test_membership_call_that_completed_cleanly_has_no_reason() -> None:
+    """A call whose activity completed without errors is ok and has no reason (control case)."""
+    call = await _membership_call({"state": "completed", "activity_errors": []})
+    assert (call.outcome, call.ok, call.reason) == ("completed", True, None)
+
+
+FINISHED = [
+    *OK_ITEMS,
+    *FAILED_ITEMS,
+    _chunk(outcome="completed", imported=10, reason="list is locked"),
+    _call(outcome="completed", reason="contact x is unsubscribed"),
+    CampaignResult(key="nyc", outcome="already_sent"),
+    CampaignResult(key="nyc", outcome="failed", step="time", error=BOOM),
+    AccountOutcome("boston", value=None),
+]
+
+
+@pytest.mark.parametrize("item", FINISHED, ids=lambda item: type(item).__name__)
+def test_a_finished_item_has_a_reason_exactly_when_it_is_not_ok(item: Any) -> None:
+    """For every record type, reason is None when the finished item is ok, and set otherwise."""
+    assert (item.reason is None) == item.ok

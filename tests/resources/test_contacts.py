@@ -262,6 +262,15 @@ async def test_sign_up_form_reports_created_or_updated(status: int, created: boo
     assert (result.contact_id, result.created) == (CID, created)
 
 
+async def test_sign_up_form_answer_with_null_fields_decodes() -> None:
+    """An answer with null in defaulted fields (created, action) still gives the result."""
+    answer = {"contact_id": CID, "action": None, "created": None}
+    ft = FakeTransport(lambda r: json_response(answer, 200))
+    async with client(ft) as cc:
+        result = await cc.contacts.sign_up_form(email_address="a@x.io", list_memberships=[LID])
+    assert (result.contact_id, result.action, result.created) == (CID, None, False)
+
+
 async def test_sign_up_form_is_retried_as_upsert() -> None:
     """A 503 on sign_up_form is retried: repeating an upsert has the same effect."""
     ft = FakeTransport(responses=[json_response([], 503), json_response({"contact_id": CID}, 201)])

@@ -189,6 +189,23 @@ async def test_activity_stats(client_for: Any) -> None:
     assert stats[0].stats.em_abuse == 1
 
 
+async def test_stats_errors_tolerate_nulls_and_keep_unknown_keys(client_for: Any) -> None:
+    """A per-id stats error with a null message decodes ("" there); unknown keys stay in extra."""
+    body = {
+        "results": [{"campaign_id": CID}],
+        "errors": [
+            {"error_key": "reportingsvc.not_found", "error_message": None, "campaign_id": CID2}
+        ],
+    }
+    url = f"/reports/stats/email_campaigns/{CID},{CID2}"
+    api = Api({("GET", url): json_response(body)})
+    report = await client_for(api).reports.campaign_stats_report([CID, CID2])
+    assert [r.campaign_id for r in report.results] == [CID]
+    assert report.errors == [
+        APIErrorDetail("reportingsvc.not_found", "", extra={"campaign_id": CID2})
+    ]
+
+
 async def test_activity_stats_errors_tolerate_a_missing_message(client_for: Any) -> None:
     """A per-id stats error without error_message reads as an APIErrorDetail with "" there."""
     body = {"results": [], "errors": [{"error_key": "reportingsvc.not_found"}]}

@@ -26,7 +26,7 @@ class CampaignIndex:
         """Page through the account's campaigns (one call per 500)."""
         by_name: dict[str, str] = {}
         async for campaign in cc.campaigns.iter_all():
-            if campaign.name and campaign.campaign_id and not campaign.removed:
+            if campaign.name and not campaign.removed:
                 by_name[campaign.name] = campaign.campaign_id
         return cls(by_name)
 
@@ -65,11 +65,7 @@ async def create_or_find(cc: Client, fields: dict[str, str | None]) -> tuple[Ema
 
 async def load_list_names(cc: Client) -> dict[str, str]:
     """Every list of the account by name (one call per 1,000 lists)."""
-    return {
-        item.name: item.list_id
-        async for item in cc.lists.iter_all(limit=1000)
-        if item.list_id is not None
-    }
+    return {item.name: item.list_id async for item in cc.lists.iter_all(limit=1000)}
 
 
 def resolve_lists(ids: tuple[str, ...], names: tuple[str, ...], known: dict[str, str]) -> list[str]:
@@ -83,11 +79,3 @@ def resolve_lists(ids: tuple[str, ...], names: tuple[str, ...], known: dict[str,
     if not resolved:
         raise ValidationError("list_ids", "a location needs at least one list id or list name")
     return list(dict.fromkeys(resolved))
-
-
-def primary_activity_id(campaign: EmailCampaign) -> str:
-    """The ``primary_email`` activity id of a campaign (what gets scheduled)."""
-    for ref in campaign.campaign_activities:
-        if ref.role == "primary_email" and ref.campaign_activity_id:
-            return ref.campaign_activity_id
-    raise ValidationError("campaign_activities", "the campaign has no primary_email activity")

@@ -40,7 +40,7 @@ from ccasync.errors import (
     ValidationError,
     WaitTimeoutError,
 )
-from ccasync.ops.campaigns._lookups import create_or_find, primary_activity_id
+from ccasync.ops.campaigns._lookups import create_or_find
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ async def send_to_audience(
             f"list {list_id} stays leased (release it with pool.release)"
         )
     campaign, _ = await create_or_find(cc, fields)
-    activity_id = primary_activity_id(campaign)
+    activity_id = campaign.primary_activity_id
     await cc.campaigns.set_lists(activity_id, [list_id])
     await cc.campaigns.send_now(activity_id)
     sent = await _wait_done(cc, activity_id, waits)
@@ -211,7 +211,7 @@ async def _existing(cc: Client, name: str) -> EmailCampaign | None:
     # Only campaigns touched in the last two days: a batch is retried soon or never.
     since = cc.campaigns.clock() - dt.timedelta(days=2)
     async for campaign in cc.campaigns.iter_all(after_date=since):
-        if campaign.name == name and not campaign.removed and campaign.campaign_id:
+        if campaign.name == name and not campaign.removed:
             return await cc.campaigns.get(campaign.campaign_id)
     return None
 
@@ -226,7 +226,7 @@ async def _resume(
     before: int,
 ) -> AudienceResult:
     """Finish a batch an earlier run started: send if still DRAFT, wait, release its list."""
-    activity_id = primary_activity_id(campaign)
+    activity_id = campaign.primary_activity_id
     activity = await cc.campaigns.get_activity(activity_id)
     list_id = _pool_list(activity)
     if (activity.current_status or "").upper() in ("DRAFT", "ERROR"):

@@ -48,7 +48,6 @@ from ccasync.ops.campaigns._lookups import (
     CampaignIndex,
     create_or_find,
     load_list_names,
-    primary_activity_id,
     resolve_lists,
 )
 from ccasync.ops.campaigns._results import CampaignResult, FanoutResult
@@ -356,7 +355,7 @@ async def _campaign(
     try:
         campaign, created = await create_or_find(cc, fields)
         # The create answer names the activity: no extra GET of the campaign is needed.
-        activity_id = primary_activity_id(campaign)
+        activity_id = campaign.primary_activity_id
     except Exception as exc:
         raise StepFailed("create", exc) from exc
     campaign_id = campaign.campaign_id
@@ -367,7 +366,7 @@ async def _campaign(
 async def _activity(cc: Client, campaign_id: str, activity_id: str | None) -> Any:
     try:
         if activity_id is None:
-            activity_id = primary_activity_id(await cc.campaigns.get(campaign_id))
+            activity_id = (await cc.campaigns.get(campaign_id)).primary_activity_id
         return await cc.campaigns.get_activity(activity_id)
     except Exception as exc:
         raise StepFailed("activity", exc) from exc

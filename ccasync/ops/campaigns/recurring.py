@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ccasync.errors import ValidationError
-from ccasync.ops.campaigns._lookups import primary_activity_id
 from ccasync.ops.campaigns._results import CampaignResult
 from ccasync.ops.campaigns.fanout import DEFAULT_MIN_LEAD, CampaignTemplate, Location
 from ccasync.ops.campaigns.fanout import create_campaigns_for_locations as _fan_out
@@ -75,7 +74,7 @@ async def schedule_next_occurrence(
     occurrence = resolve_when(rule, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
     source = await _find_template(cc, template)
     activity = await cc.campaigns.get_activity(
-        primary_activity_id(source), include=("html_content",)
+        source.primary_activity_id, include=("html_content",)
     )
     name = _dated_name(name_format, str(source.name), occurrence.local.date())
     lists = tuple(list_ids) or (() if list_names else tuple(activity.contact_list_ids))

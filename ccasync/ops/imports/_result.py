@@ -23,7 +23,9 @@ class ChunkOutcome:
     included); they all lie within ``first_row..last_row``. ``failed`` counts rows that failed
     remotely, of which ``unmapped_failures`` the API reported only as a count (it named no row),
     see ``reason``. ``not_added_to_lists`` are contacts imported but kept off the lists (they had
-    unsubscribed).
+    unsubscribed). ``reason`` is set whenever something failed: rows, the whole payload, or
+    activity errors that name no row (then the payload is not ``ok`` though no row counts as
+    failed).
     """
 
     index: int
@@ -45,8 +47,8 @@ class ChunkOutcome:
 
     @property
     def ok(self) -> bool:
-        """True when the activity completed and no row of it failed."""
-        return self.outcome == TERMINAL_OK and not self.failed
+        """True when the activity completed, no row of it failed and it reported no error."""
+        return self.outcome == TERMINAL_OK and not self.failed and self.reason is None
 
 
 @attrs.frozen
@@ -107,8 +109,9 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        """True when nothing was rejected or failed and the import ran to the end."""
-        return not (self.rejected or self.failed or self.stopped)
+        """True when nothing was rejected or failed, the import ran to the end and every payload
+        is ``ok`` (none reported activity errors)."""
+        return not (self.rejected or self.failed or self.stopped or self.failed_items)
 
     @property
     def failed_items(self) -> list[ChunkOutcome]:
@@ -126,8 +129,14 @@ class ImportResult:
                     yield RowIssue(row, None, reason)
 
     def raise_for_failures(self) -> None:
-        """Raise :class:`ccasync.errors.BulkError` (``.result`` = self) if a row did not make it."""
-        problems = self.rejected + self.failed + (1 if self.stopped and not self.failed else 0)
+        """Raise :class:`ccasync.errors.BulkError` (``.result`` = self) unless :attr:`ok`.
+
+        The count in its message adds the rows that did not make it and the payloads that
+        reported errors naming no row.
+        """
+        flagged = sum(1 for chunk in self.failed_items if not chunk.failed)
+        problems = self.rejected + self.failed + flagged
+        problems += 1 if self.stopped and not problems else 0
         raise_bulk_error("contact import", problems, self.rows_read, self)
 
     def progress(self, chunks_done: int) -> ImportProgress:

@@ -12,7 +12,7 @@ import asyncio
 import re
 from array import array
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ccasync.errors import (
     CCAsyncError,
@@ -21,6 +21,7 @@ from ccasync.errors import (
     RateLimitKind,
     RequestTimeoutError,
 )
+from ccasync.models.activities import Activity, ActivityStatus
 from ccasync.ops._common import Outcome, RowIssue, activity_outcome, is_fatal
 from ccasync.ops.imports._encoder import Chunk
 from ccasync.ops.imports._poll import Estimator, Tracked
@@ -29,7 +30,6 @@ from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
 if TYPE_CHECKING:
     from ccasync.client import Client
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
 QUEUE_WAIT_LIMIT = 900.0
 NAP = 0.25
 """Longest idle sleep of the poller, so that newly submitted activities are noticed."""
@@ -41,18 +41,6 @@ _ROW_ERROR = re.compile(r"^\s*row\s+(\d+)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.D
 
 class ImportStopped(Exception):
     """A fatal error ended the import; ``__cause__`` is the API error."""
-
-
-def _messages(errors: Any) -> list[str]:
-    texts = []
-    for item in errors or ():
-        if isinstance(item, str):
-            texts.append(item)
-        elif isinstance(item, dict):
-            texts.append(str(item.get("message", item)))
-        else:
-            texts.append(str(getattr(item, "message", item)))
-    return texts
 
 
 def _all_rows(chunk: Chunk) -> array[int]:
@@ -80,10 +68,10 @@ def fail_whole(
 
 
 def record_activity(
-    result: ImportResult, chunk: Chunk, outcome: ChunkOutcome, activity: Any
+    result: ImportResult, chunk: Chunk, outcome: ChunkOutcome, activity: Activity
 ) -> None:
     """Map a terminal import activity's state, counts and errors back to input rows."""
-    errors = _messages(getattr(activity, "activity_errors", None))
+    errors = activity.activity_errors
     if activity.state != TERMINAL_OK:
         fail_whole(
             result,
@@ -107,16 +95,17 @@ def record_activity(
         for row in chunk.input_rows(position):
             result.failed_rows.append(RowIssue(row, None, reason))
             named_rows += 1
-    status = getattr(activity, "status", None)
-    counted = (getattr(status, "error_count", 0) or 0) + (
-        getattr(status, "correctable_count", 0) or 0
-    )
+    status = activity.status or ActivityStatus()
+    counted = (status.error_count or 0) + (status.correctable_count or 0)
     unmapped = max(0, counted - len(named))
     outcome.unmapped_failures = unmapped
     outcome.failed = min(outcome.rows, named_rows + unmapped)
     outcome.imported = outcome.rows - outcome.failed
-    outcome.not_added_to_lists = getattr(status, "cannot_add_to_list_count", 0) or 0
+    outcome.not_added_to_lists = status.cannot_add_to_list_count or 0
     notes = []
+    if named_rows:
+        plural = "s" if named_rows != 1 else ""
+        notes.append(f"{named_rows} row{plural} failed, each listed in the result's failed_rows")
     if unmapped:
         notes.append(
             f"the API counted {unmapped} failed contacts without naming them "
@@ -268,13 +257,11 @@ class Runner:
                 return
             item.due = self._clock() + min(2.0**item.failures, 30.0)
             return
-        if activity.state not in TERMINAL:
-            self.estimator.missed(item, self._clock(), getattr(activity, "percent_done", None))
+        if not activity.done:
+            self.estimator.missed(item, self._clock(), activity.percent_done)
             self.estimator.replan(self.queue, item)
             return
-        self.estimator.learned(
-            item, getattr(activity, "started_at", None), getattr(activity, "completed_at", None)
-        )
+        self.estimator.learned(item, activity.started_at, activity.completed_at)
         record_activity(self._result, chunk, outcome, activity)
         self._finish(item)
 

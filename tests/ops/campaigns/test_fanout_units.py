@@ -7,7 +7,7 @@ import pytest
 from ccasync import Client
 from ccasync.errors import BulkError, CampaignActivityStateError, ValidationError
 from ccasync.models.campaigns import ActivityReference, CampaignActivity, EmailCampaign
-from ccasync.ops.campaigns._lookups import primary_activity_id, resolve_lists
+from ccasync.ops.campaigns._lookups import resolve_lists
 from ccasync.ops.campaigns._send import SendPlan, StepFailed, finish
 from ccasync.ops.campaigns._targets import group_by_account
 from ccasync.ops.campaigns.fanout import CampaignResult, CampaignTemplate, FanoutResult, Location
@@ -66,9 +66,9 @@ def test_primary_activity_is_found_by_role() -> None:
             ActivityReference(campaign_activity_id="m", role="primary_email"),
         ],
     )
-    assert primary_activity_id(campaign) == "m"
+    assert campaign.primary_activity_id == "m"
     with pytest.raises(ValidationError):
-        primary_activity_id(EmailCampaign(campaign_id="c"))
+        _ = EmailCampaign(campaign_id="c").primary_activity_id
 
 
 def test_fanout_result_totals_and_failures() -> None:

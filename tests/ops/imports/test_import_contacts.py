@@ -20,6 +20,7 @@ from ccasync.errors import (
     RateLimitKind,
     ServerError,
 )
+from ccasync.models.activities import Activity, ActivityStatus
 from ccasync.ops.imports._pipeline import ImportProgress, import_contacts
 from ccasync.ops.imports._poll import SIM_SECONDS_PER_ROW
 
@@ -60,7 +61,7 @@ class FakeActivities:
     def queued(self) -> int:
         return sum(1 for j in self.jobs.values() if j["finish"] > self.clock())
 
-    async def import_contacts_payload(self, payload: bytes) -> Any:
+    async def import_contacts_payload(self, payload: bytes) -> Activity:
         self.posts += 1
         if self.post_errors:
             raise self.post_errors.pop(0)
@@ -75,24 +76,22 @@ class FakeActivities:
         errors = self.row_errors(body["import_data"])
         self.jobs[activity_id] = {"start": start, "finish": finish, "errors": errors, "rows": rows}
         self.max_queued = max(self.max_queued, self.queued())
-        return SimpleNamespace(activity_id=activity_id, state="initialized")
+        return Activity(activity_id=activity_id, state="initialized")
 
-    async def get(self, activity_id: str) -> Any:
+    async def get(self, activity_id: str) -> Activity:
         self.polls += 1
         job = self.jobs[activity_id]
         now = self.clock()
         if now < job["finish"]:
             done = max(0, int(100 * (now - job["start"]) / (job["finish"] - job["start"])))
-            return SimpleNamespace(
-                activity_id=activity_id, state="processing", percent_done=min(done, 99)
-            )
+            return Activity(activity_id=activity_id, state="processing", percent_done=min(done, 99))
         stamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        status = SimpleNamespace(
+        status = ActivityStatus(
             error_count=len(job["errors"]) + self.uncounted_errors,
             correctable_count=0,
             cannot_add_to_list_count=1,
         )
-        return SimpleNamespace(
+        return Activity(
             activity_id=activity_id,
             state=self.final_state,
             percent_done=100,
