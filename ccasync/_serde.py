@@ -151,10 +151,12 @@ def _make_structure(cls: type) -> Callable[[Any, type], Any]:
     defaulted = _null_means_default(cls)
 
     def structure(data: Any, _: type) -> Any:
-        if not isinstance(data, Mapping):
+        # Hot path (every record of every answer): exact-type and C-level membership tests
+        # first; answers rarely hold a null, so the filtering copy is rare.
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        if defaulted and any(data.get(k, 0) is None for k in defaulted):
-            # A null there reads as absent: the field keeps its default.
+        if defaulted and None in data.values():
+            # A null in a defaulted field reads as absent: the field keeps its default.
             data = {k: v for k, v in data.items() if v is not None or k not in defaulted}
         obj = inner(data, cls)
         if known is not None:
