@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> int:
-    from ccasync._demo import DemoConfig, run_demo
+    from ccasync.cli._demo import DemoConfig, run_demo
     from ccasync.sim import SimConfig, serve
 
     if args.locations < 1 or args.contacts < 1 or args.rate <= 0:
