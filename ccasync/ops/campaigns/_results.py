@@ -100,7 +100,6 @@ class FanoutResult:
         if failed:
             first = failed[0]
             raise BulkError(
-                f"{len(failed)} of {len(self.items)} failed; first: {first.key} at "
-                f"{first.step}: {first.error}",
+                f"{len(failed)} of {len(self.items)} failed; first: {first.key} at {first.reason}",
                 result=self,
             )
