@@ -15,6 +15,7 @@
     ├── BulkError                a bulk operation finished with failed items (carries the result)
     ├── CampaignActivityStateError  a campaign activity's status forbids the step (e.g. REMOVED)
     ├── ListPoolExhaustedError   every list of a send pool still holds an unfinished batch
+    ├── CoordinationError        shared state (Redis, a lock file) failed; nothing was sent
     └── APIError                 the API answered with an error status
         ├── BadRequestError          400
         ├── AuthenticationError      401, and OAuth failures such as invalid_grant
@@ -48,6 +49,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConnectError",
+    "CoordinationError",
     "DecodeError",
     "ForbiddenError",
     "ListPoolExhaustedError",
@@ -171,6 +173,14 @@ class CampaignActivityStateError(CCAsyncError):
 
 class ListPoolExhaustedError(CCAsyncError):
     """Every list of a :class:`~ccasync.ops.ListPool` still holds an unfinished batch's contacts."""
+
+
+class CoordinationError(CCAsyncError):
+    """Shared coordination state (Redis, a lock file, sqlite) could not be used.
+
+    Raised instead of acting without it: a limiter that cannot reach its shared ledger refuses
+    the grant, so nothing is ever sent beyond the shared limit because of this error.
+    """
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

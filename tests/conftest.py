@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from ccasync.testing import FakeTransport
+from tests import redis_server
 from tests.spec.official_spec import SKIP_REASON, spec_path
 
 
@@ -60,3 +63,37 @@ async def sim_client(sim: Any) -> AsyncIterator[Any]:
 
 
 __all__ = ["FakeTransport", "no_sleep"]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real redis-server on loopback (CI's, or one started for this session)."""
+    given = os.environ.get("CCASYNC_REDIS_URL")
+    if given:
+        yield given
+        return
+    binary = redis_server.redis_binary()
+    if binary is None:
+        if os.environ.get("CCASYNC_REQUIRE_REDIS") == "1":
+            pytest.fail(redis_server.SKIP_REASON)
+        pytest.skip(redis_server.SKIP_REASON)
+    with redis_server.running_redis(binary) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_namespace() -> str:
+    """A namespace no other test uses, so tests share one server without seeing each other."""
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def coordinator(redis_url: str, redis_namespace: str) -> AsyncIterator[Any]:
+    """A :class:`ccasync.redis.RedisCoordinator` on the test Redis, in a fresh namespace."""
+    from ccasync.redis import RedisCoordinator
+
+    coord = RedisCoordinator.from_url(redis_url, namespace=redis_namespace)
+    try:
+        yield coord
+    finally:
+        await coord.aclose()

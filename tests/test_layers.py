@@ -74,6 +74,7 @@ RANKS: dict[str, int] = {
     "ccasync.client": 6,
     "ccasync.pool": 7,
     "ccasync.ops": 7,
+    "ccasync.redis": 8,
     "ccasync.testing": 8,
     "ccasync.cli": 9,
     # The simulator depends on nothing in the client (rule ``sim``); who may import it is

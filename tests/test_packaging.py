@@ -20,6 +20,8 @@ DISTRIBUTION_OF = {"email_validator": "email-validator", "yaml": "PyYAML"}
 DATA_ONLY = {"tzdata"}
 # lowest versions with the fix: GHSA-cq5v-8q36-5273 (aiohttp), CVE-2025-67221 (orjson)
 SECURITY_FLOORS = {"aiohttp": "3.14.3", "orjson": "3.11.6"}
+# subpackages that are optional extras: what they import is declared in that extra, not at runtime
+EXTRA_PACKAGES = {"redis": "redis"}
 
 
 def canonical(name: str) -> str:
@@ -42,11 +44,19 @@ def local_names(folder: Path) -> set[str]:
     return names
 
 
-def third_party_imports(folder: Path) -> set[str]:
-    """Distributions imported by the .py files under ``folder`` (stdlib and its own modules out)."""
+def third_party_imports(
+    folder: Path, *, skip: tuple[str, ...] = (), only: str | None = None
+) -> set[str]:
+    """Distributions imported by the .py files under ``folder`` (stdlib and its own modules out).
+
+    ``skip`` names subfolders of ``folder`` whose files are left out; ``only`` keeps one subfolder.
+    """
     local = local_names(folder)
     found: set[str] = set()
     for path in folder.rglob("*.py"):
+        top_folder = path.relative_to(folder).parts[0]
+        if top_folder in skip or (only is not None and top_folder != only):
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -69,7 +79,18 @@ def declared(requirements: list[str]) -> dict[str, Requirement]:
 def test_runtime_dependencies_are_what_the_library_imports() -> None:
     """[project].dependencies lists every distribution ccasync/ imports, and nothing else."""
     runtime = set(declared(PROJECT["dependencies"])) - DATA_ONLY
-    assert runtime == third_party_imports(REPO_ROOT / "ccasync")
+    assert runtime == third_party_imports(REPO_ROOT / "ccasync", skip=tuple(EXTRA_PACKAGES))
+
+
+@pytest.mark.parametrize(("package", "extra"), sorted(EXTRA_PACKAGES.items()))
+def test_optional_packages_import_only_runtime_and_their_extra(package: str, extra: str) -> None:
+    """An optional subpackage (``ccasync.redis``) imports only runtime deps and its own extra."""
+    available = set(declared(PROJECT["dependencies"])) | set(
+        declared(PROJECT["optional-dependencies"][extra])
+    )
+    imported = third_party_imports(REPO_ROOT / "ccasync", only=package)
+    assert imported - available == set()
+    assert canonical(extra) in imported
 
 
 @pytest.mark.parametrize(("folder", "extra"), [("tests", "test"), ("benchmarks", "bench")])

@@ -1,0 +1,108 @@
+"""RedisCoordinator: one Redis connection pool, the key scheme, and the shared objects."""
+
+from __future__ import annotations
+
+import re
+from types import TracebackType
+from typing import Any, Self
+
+import redis.asyncio as aioredis
+import redis.exceptions
+
+from ccasync.errors import ConfigError
+
+_NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _check_url(url: object) -> str:
+    if not isinstance(url, str):
+        raise ConfigError(f"Redis URL must be a str, got {type(url).__name__}")
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme not in _SCHEMES:
+        # Echo only the scheme: the rest of a URL may carry a password.
+        raise ConfigError(
+            f"Redis URL must start with one of {', '.join(s + '://' for s in _SCHEMES)}; "
+            f"got scheme {scheme!r}"
+            if sep
+            else "Redis URL has no scheme (redis://host:port/db)"
+        )
+    return url
+
+
+def _check_namespace(namespace: object) -> str:
+    if not isinstance(namespace, str):
+        raise ConfigError(f"namespace must be a str, got {type(namespace).__name__}")
+    if not _NAMESPACE.fullmatch(namespace):
+        raise ConfigError(
+            "namespace must be 1-64 characters of letters, digits, '_', '.' or '-', "
+            f"got {namespace!r}"
+        )
+    return namespace
+
+
+class RedisCoordinator:
+    """Shared limiter, token store, pacer, list pool and journal on one Redis server or cluster.
+
+    Build it with :meth:`from_url` (or pass a ``redis.asyncio.Redis`` you own) and close it with
+    :meth:`aclose` (or ``async with``). ``namespace`` prefixes every key so several applications
+    can share one Redis; keys carry a Redis Cluster hash tag so one API key's (or one account's)
+    state lives in one slot. Raises :class:`~ccasync.ConfigError` for a malformed URL or
+    namespace; Redis failures later surface as :class:`~ccasync.CoordinationError`.
+    """
+
+    def __init__(
+        self, client: aioredis.Redis, *, namespace: str = "ccasync", owns_client: bool = False
+    ) -> None:
+        self._redis = client
+        self._namespace = _check_namespace(namespace)
+        self._owns_client = owns_client
+
+    @classmethod
+    def from_url(cls, url: str, *, namespace: str = "ccasync", **options: Any) -> Self:
+        """A coordinator on a new connection pool for ``url`` (``redis://``, ``rediss://``, ``unix://``).
+
+        ``options`` go to ``redis.asyncio.Redis.from_url`` (e.g. ``socket_timeout``). Nothing is
+        sent to Redis here; the first use connects. Raises :class:`~ccasync.ConfigError` for a
+        malformed URL or namespace, naming the problem without echoing a password.
+        """
+        checked = _check_url(url)
+        _check_namespace(namespace)
+        options.setdefault("socket_timeout", 5.0)
+        options.setdefault("socket_connect_timeout", 5.0)
+        try:
+            client = aioredis.Redis.from_url(checked, **options)
+        except (ValueError, redis.exceptions.RedisError) as exc:
+            # The message of a URL parse error can quote the URL: never chain it.
+            raise ConfigError(f"Redis URL could not be parsed: {type(exc).__name__}") from None
+        return cls(client, namespace=namespace, owns_client=True)
+
+    @property
+    def namespace(self) -> str:
+        """The prefix of every key this coordinator writes."""
+        return self._namespace
+
+    @property
+    def client(self) -> aioredis.Redis:
+        """The underlying ``redis.asyncio.Redis`` (shared by every object handed out)."""
+        return self._redis
+
+    def key(self, tag: str, *parts: str) -> str:
+        """The Redis key ``<namespace>:{<tag>}:<parts…>``; ``tag`` is the Cluster hash tag."""
+        return ":".join((self._namespace, "{" + tag + "}", *parts))
+
+    async def aclose(self) -> None:
+        """Close the connection pool when this coordinator created it (idempotent)."""
+        if self._owns_client:
+            await self._redis.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
