@@ -42,6 +42,7 @@ from ccasync.errors import (
     WaitTimeoutError,
 )
 from ccasync.events import EventHook, RequestEvent
+from ccasync.journal import Journal, MemoryJournal, SqliteJournal
 from ccasync.limiter import LimiterStats, RateLimiter
 from ccasync.models import (
     AccountSummary,
@@ -89,10 +90,12 @@ __all__ = [
     "FairShare",
     "FileTokenStore",
     "ForbiddenError",
+    "Journal",
     "JsonImportContact",
     "Limiter",
     "LimiterStats",
     "ListPoolExhaustedError",
+    "MemoryJournal",
     "MemoryTokenStore",
     "NewContact",
     "NotFoundError",
@@ -108,6 +111,7 @@ __all__ = [
     "RetryPolicy",
     "ScheduleTimeError",
     "ServerError",
+    "SqliteJournal",
     "StaticToken",
     "Tag",
     "TokenRequestPacer",

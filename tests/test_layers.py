@@ -70,6 +70,7 @@ RANKS: dict[str, int] = {
     "ccasync.transport": 3,
     "ccasync._requestor": 4,
     "ccasync.auth": 4,
+    "ccasync.journal": 4,
     "ccasync.resources": 5,
     "ccasync.client": 6,
     "ccasync.pool": 7,

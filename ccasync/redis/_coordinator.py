@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import redis.asyncio as aioredis
 import redis.exceptions
 
 from ccasync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ccasync.redis._journal import RedisJournal
 
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _SCHEMES = ("redis", "rediss", "unix")
@@ -90,6 +93,13 @@ class RedisCoordinator:
     def key(self, tag: str, *parts: str) -> str:
         """The Redis key ``<namespace>:{<tag>}:<parts…>``; ``tag`` is the Cluster hash tag."""
         return ":".join((self._namespace, "{" + tag + "}", *parts))
+
+    def journal(self) -> RedisJournal:
+        """A job journal on this Redis (:class:`ccasync.journal.Journal`), for jobs that may be
+        resumed on another host. Claims and fenced writes are Lua scripts on the server's clock."""
+        from ccasync.redis._journal import RedisJournal
+
+        return RedisJournal(self)
 
     async def aclose(self) -> None:
         """Close the connection pool when this coordinator created it (idempotent)."""

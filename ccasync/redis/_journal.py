@@ -1,0 +1,147 @@
+"""The job journal on Redis (``RedisCoordinator.journal()``): jobs that move between hosts.
+
+Keys, with the job id as Cluster hash tag so one job's keys share a slot:
+``<ns>:{job:<job_id>}:job`` (hash: fingerprint, owner, token, expires_at) and
+``<ns>:{job:<job_id>}:steps`` (hash: step name → JSON ``[phase, data, at]``). Claims, releases
+and writes are Lua scripts: the fence check and the write are one atomic step, and expiry is
+judged by the Redis server's clock (``TIME``), never a client's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import redis.exceptions
+
+from ccasync.errors import CoordinationError
+from ccasync.journal import (
+    Claim,
+    Step,
+    StepWrite,
+    check_claim_args,
+    claimed_elsewhere,
+    lost,
+    mismatch,
+)
+
+if TYPE_CHECKING:
+    from ccasync.redis._coordinator import RedisCoordinator
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+"""
+
+# KEYS[1] job hash; ARGV fingerprint, owner, ttl. Returns {status, token|owner, expires_at, now}.
+_CLAIM = (
+    _NOW
+    + """
+local job = redis.call('HMGET', KEYS[1], 'fingerprint', 'owner', 'token', 'expires_at')
+if not job[1] then
+  redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'token', 0, 'expires_at', 0)
+  job = {ARGV[1], false, '0', '0'}
+end
+if job[1] ~= ARGV[1] then return {'mismatch', '', '0', tostring(now)} end
+local owner = job[2]
+if owner and owner ~= '' and owner ~= ARGV[2] and tonumber(job[4]) > now then
+  return {'held', owner, job[4], tostring(now)}
+end
+local token = tonumber(job[3])
+if owner ~= ARGV[2] then token = token + 1 end
+local expires = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'token', token, 'expires_at', tostring(expires))
+return {'ok', tostring(token), tostring(expires), tostring(now)}
+"""
+)
+
+# KEYS[1] job hash; ARGV owner, token.
+_RELEASE = """
+local job = redis.call('HMGET', KEYS[1], 'owner', 'token')
+if job[1] == ARGV[1] and job[2] == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'owner', '', 'expires_at', 0)
+end
+return 1
+"""
+
+# KEYS[1] job hash, KEYS[2] steps hash; ARGV owner, token, then name, phase, data triples.
+_WRITE = (
+    _NOW
+    + """
+local job = redis.call('HMGET', KEYS[1], 'owner', 'token')
+if job[1] ~= ARGV[1] or job[2] ~= ARGV[2] then return 0 end
+for i = 3, #ARGV, 3 do
+  redis.call('HSET', KEYS[2], ARGV[i],
+    '[' .. cjson.encode(ARGV[i + 1]) .. ',' .. ARGV[i + 2] .. ',' .. tostring(now) .. ']')
+end
+return 1
+"""
+)
+
+
+class RedisJournal:
+    """A :class:`ccasync.journal.Journal` on Redis (build it with ``coord.journal()``).
+
+    Steps never expire by themselves (a job may be resumed days later). Raises
+    :class:`CoordinationError` when Redis cannot be reached or a write's claim was taken over.
+    """
+
+    def __init__(self, coordinator: RedisCoordinator) -> None:
+        self._coord = coordinator
+        client = coordinator.client
+        self._claim = client.register_script(_CLAIM)
+        self._release = client.register_script(_RELEASE)
+        self._write = client.register_script(_WRITE)
+
+    def _keys(self, job_id: str) -> list[str]:
+        tag = f"job:{job_id}"
+        return [self._coord.key(tag, "job"), self._coord.key(tag, "steps")]
+
+    async def claim(self, job_id: str, fingerprint: str, *, owner: str, ttl: float) -> Claim:
+        """See :meth:`ccasync.journal.Journal.claim` (expiry on the Redis server's clock)."""
+        check_claim_args(job_id, fingerprint, owner, ttl)
+        keys = self._keys(job_id)[:1]
+        status, who, expires, now = await self._call(
+            self._claim(keys=keys, args=[fingerprint, owner, repr(float(ttl))])
+        )
+        status = _text(status)
+        if status == "mismatch":
+            raise mismatch(job_id)
+        if status == "held":
+            raise claimed_elsewhere(job_id, _text(who), float(expires), float(now))
+        return Claim(job_id, owner, int(who), float(expires))
+
+    async def release(self, claim: Claim) -> None:
+        """See :meth:`ccasync.journal.Journal.release`."""
+        keys = self._keys(claim.job_id)[:1]
+        await self._call(self._release(keys=keys, args=[claim.owner, str(claim.token)]))
+
+    async def write(self, claim: Claim, steps: Sequence[StepWrite]) -> None:
+        """See :meth:`ccasync.journal.Journal.write` (one script: fence check + all steps)."""
+        args: list[str] = [claim.owner, str(claim.token)]
+        for step in steps:
+            data = json.dumps(dict(step.data), separators=(",", ":"), allow_nan=False)
+            args += [step.name, step.phase, data]
+        if not await self._call(self._write(keys=self._keys(claim.job_id), args=args)):
+            raise lost(claim)
+
+    async def steps(self, job_id: str) -> dict[str, Step]:
+        """See :meth:`ccasync.journal.Journal.steps`."""
+        raw = await self._call(self._coord.client.hgetall(self._keys(job_id)[1]))
+        out: dict[str, Step] = {}
+        for name, value in raw.items():
+            phase, data, at = json.loads(value)
+            out[_text(name)] = Step(_text(name), phase, data, float(at))
+        return out
+
+    @staticmethod
+    async def _call(awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except redis.exceptions.RedisError as exc:
+            raise CoordinationError(f"Redis journal: {type(exc).__name__}: {exc}") from exc
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,46 @@
+"""The Redis job journal (``coord.journal()``) keeps the Journal rules; expiry on Redis' clock."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests import journal_contract as contract
+
+
+async def test_steps_round_trip(coordinator: Any) -> None:
+    """Steps written under a claim read back with their phase and data."""
+    await contract.check_steps_round_trip(coordinator.journal())
+
+
+async def test_fingerprint_mismatch(coordinator: Any) -> None:
+    """A job id reused with another input is a ValidationError."""
+    await contract.check_fingerprint_mismatch(coordinator.journal())
+
+
+async def test_claims_exclude_and_fence(coordinator: Any) -> None:
+    """Two owners never hold one job; a stale owner's writes are refused after a takeover."""
+    await contract.check_claim_excludes_and_fences(coordinator.journal(), asyncio.sleep)
+
+
+async def test_release_frees(coordinator: Any) -> None:
+    """A released job is claimable at once and keeps its steps."""
+    await contract.check_release_frees(coordinator.journal())
+
+
+async def test_jobrun_merges(coordinator: Any) -> None:
+    """JobRun merges a step's outcome over its intent and reads steps back on the next run."""
+    await contract.check_jobrun_merges(coordinator.journal())
+
+
+async def test_namespaces_do_not_mix(coordinator: Any, redis_url: str) -> None:
+    """The same job id in two namespaces is two jobs."""
+    from ccasync.redis import RedisCoordinator
+
+    other = RedisCoordinator.from_url(redis_url, namespace=coordinator.namespace + "x")
+    try:
+        await other.journal().claim("job", "fp-other", owner="o", ttl=60)
+        claim = await coordinator.journal().claim("job", "fp", owner="o", ttl=60)
+        assert claim.token == 1
+    finally:
+        await other.aclose()
