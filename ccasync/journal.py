@@ -6,7 +6,8 @@ phases: ``intent`` (written **before** a side effect: the effect may or may not 
 and ``done`` (written after it, with what it produced: an activity id, a campaign id, a time).
 
 One process at a time runs a job: :meth:`Journal.claim` gives a :class:`Claim` (an owner, an
-expiry and a fencing ``token``); every write names its claim and is refused with
+expiry and a fencing ``token``; a claim whose owner is a dead process of this host counts as
+expired, so a rerun after a crash starts at once); every write names its claim and is refused with
 :class:`~ccasync.errors.CoordinationError` once another owner has taken the job over (after the
 claim expired), so a stalled process can never overwrite a newer one's steps. Claiming a job
 again with another fingerprint raises :class:`~ccasync.errors.ValidationError`: a rerun never
@@ -118,6 +119,26 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` (a :func:`new_owner` name) is a process of this host that has ended.
+
+    Lets a rerun on the same host take over at once after a crash (SIGKILL) instead of waiting
+    for the dead run's claim to expire. A pid reused by another process keeps the claim until
+    it expires (the safe side).
+    """
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def fingerprint(*parts: object) -> str:
     """A short stable digest of ``parts`` (JSON-able values, or a :class:`~pathlib.Path`).
 
@@ -204,7 +225,8 @@ class MemoryJournal:
         )
         if job["fingerprint"] != fingerprint:
             raise mismatch(job_id)
-        if job["owner"] not in (None, owner) and job["expires_at"] > now:
+        holder = job["owner"]
+        if holder not in (None, owner) and job["expires_at"] > now and not owner_is_dead(holder):
             raise claimed_elsewhere(job_id, job["owner"], job["expires_at"], now)
         if job["owner"] != owner:
             job["token"] += 1
@@ -401,7 +423,7 @@ class SqliteJournal:
             known, holder, token, expires_at = row
             if known != fingerprint:
                 raise mismatch(job_id)
-            if holder not in (None, owner) and expires_at > now:
+            if holder not in (None, owner) and expires_at > now and not owner_is_dead(holder):
                 raise claimed_elsewhere(job_id, holder, expires_at, now)
             token = token if holder == owner else token + 1
             db.execute(

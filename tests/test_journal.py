@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ import pytest
 
 import ccasync
 from ccasync.errors import CoordinationError, ValidationError
-from ccasync.journal import JobRun, StepWrite, fingerprint
+from ccasync.journal import JobRun, StepWrite, fingerprint, new_owner
 from tests import journal_contract as contract
 
 
@@ -147,3 +148,14 @@ async def test_sqlite_steps_survive_sigkill(tmp_path: Path) -> None:
         assert {steps[f"step/{i}"].data["i"] for i in range(50)} == set(range(50))
         with pytest.raises(CoordinationError, match="being run by killed"):
             await journal.claim("job", "fp", owner="next", ttl=60)
+
+
+async def test_dead_local_owner_is_taken_over(journal_and_clock: tuple[Any, _Clock]) -> None:
+    """A claim held by a process of this host that has ended is taken over at once."""
+    journal = journal_and_clock[0]
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    dead = f"{socket.gethostname()}:{proc.pid}:gone"
+    first = await journal.claim("job", "fp", owner=dead, ttl=600)
+    taken = await journal.claim("job", "fp", owner=new_owner(), ttl=600)
+    assert taken.token == first.token + 1

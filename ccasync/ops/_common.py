@@ -1,8 +1,10 @@
 """Shared by the bulk operations: the per-item outcome scheme, one item's problem, which errors
-are fatal, the raise helper."""
+are fatal, the raise helper, and what a job stopped by the daily quota still needs."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Literal, Protocol, get_args, runtime_checkable
 
 import attrs
@@ -120,3 +122,38 @@ def is_fatal(exc: BaseException) -> bool:
     if isinstance(exc, RateLimitError):
         return exc.kind is RateLimitKind.DAILY_QUOTA
     return isinstance(exc, AuthenticationError | ForbiddenError | QuotaExhaustedError)
+
+
+def is_quota(exc: BaseException | None) -> bool:
+    """True for the errors that mean "the daily budget is spent" (local or server-side)."""
+    if isinstance(exc, RateLimitError):
+        return exc.kind is RateLimitKind.DAILY_QUOTA
+    return isinstance(exc, QuotaExhaustedError)
+
+
+@attrs.frozen(kw_only=True)
+class QuotaStop:
+    """A job stopped because the API key's daily budget is spent: rerun it after ``resets_at``.
+
+    ``resets_at`` is the next 00:00 UTC (from the limiter when it refused locally, else from this
+    machine's clock); ``calls_needed`` is an ESTIMATE of the calls the rest of the job costs
+    (polls and retries vary); ``note`` says how it was counted. With a journal the rerun
+    resumes exactly where this run stopped.
+    """
+
+    resets_at: dt.datetime
+    calls_needed: int
+    note: str
+
+
+def quota_stop(errors: Iterable[BaseException | None], calls_needed: int, note: str) -> QuotaStop:
+    """The :class:`QuotaStop` for a job whose ``errors`` include a quota error."""
+    resets: dt.datetime | None = None
+    for exc in errors:
+        at = getattr(exc, "resets_at", None)
+        if isinstance(at, dt.datetime) and (resets is None or at > resets):
+            resets = at
+    if resets is None:
+        now = dt.datetime.now(dt.UTC)
+        resets = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return QuotaStop(resets_at=resets, calls_needed=max(0, calls_needed), note=note)

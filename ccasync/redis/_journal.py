@@ -24,6 +24,7 @@ from ccasync.journal import (
     claimed_elsewhere,
     lost,
     mismatch,
+    owner_is_dead,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 """
 
-# KEYS[1] job hash; ARGV fingerprint, owner, ttl. Returns {status, token|owner, expires_at, now}.
+# KEYS[1] job hash; ARGV fingerprint, owner, ttl, a holder known dead ('' if none).
+# Returns {status, token|owner, expires_at, now}.
 _CLAIM = (
     _NOW
     + """
@@ -45,7 +47,7 @@ if not job[1] then
 end
 if job[1] ~= ARGV[1] then return {'mismatch', '', '0', tostring(now)} end
 local owner = job[2]
-if owner and owner ~= '' and owner ~= ARGV[2] and tonumber(job[4]) > now then
+if owner and owner ~= '' and owner ~= ARGV[2] and owner ~= ARGV[4] and tonumber(job[4]) > now then
   return {'held', owner, job[4], tostring(now)}
 end
 local token = tonumber(job[3])
@@ -102,15 +104,19 @@ class RedisJournal:
         """See :meth:`ccasync.journal.Journal.claim` (expiry on the Redis server's clock)."""
         check_claim_args(job_id, fingerprint, owner, ttl)
         keys = self._keys(job_id)[:1]
-        status, who, expires, now = await self._call(
-            self._claim(keys=keys, args=[fingerprint, owner, repr(float(ttl))])
-        )
-        status = _text(status)
-        if status == "mismatch":
-            raise mismatch(job_id)
-        if status == "held":
-            raise claimed_elsewhere(job_id, _text(who), float(expires), float(now))
-        return Claim(job_id, owner, int(who), float(expires))
+        dead = ""
+        while True:
+            status, who, expires, now = await self._call(
+                self._claim(keys=keys, args=[fingerprint, owner, repr(float(ttl)), dead])
+            )
+            status, who = _text(status), _text(who)
+            if status == "mismatch":
+                raise mismatch(job_id)
+            if status == "ok":
+                return Claim(job_id, owner, int(who), float(expires))
+            if dead or not owner_is_dead(who):
+                raise claimed_elsewhere(job_id, who, float(expires), float(now))
+            dead = who  # a crashed process of this host: take over if it still holds the job
 
     async def release(self, claim: Claim) -> None:
         """See :meth:`ccasync.journal.Journal.release`."""

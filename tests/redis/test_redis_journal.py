@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 from typing import Any
 
+from ccasync.journal import new_owner
 from tests import journal_contract as contract
 
 
@@ -44,3 +47,13 @@ async def test_namespaces_do_not_mix(coordinator: Any, redis_url: str) -> None:
         assert claim.token == 1
     finally:
         await other.aclose()
+
+
+async def test_dead_local_owner_is_taken_over(coordinator: Any) -> None:
+    """A claim held by a process of this host that has ended is taken over at once."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    journal = coordinator.journal()
+    first = await journal.claim("job", "fp", owner=f"{socket.gethostname()}:{proc.pid}:x", ttl=600)
+    taken = await journal.claim("job", "fp", owner=new_owner(), ttl=600)
+    assert taken.token == first.token + 1

@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from ccasync.errors import BulkError, ValidationError
-from ccasync.ops._common import RowIssue
+from ccasync.errors import BulkError, CCAsyncError, ValidationError
+from ccasync.journal import JobRun, Journal
+from ccasync.ops._common import QuotaStop, RowIssue, is_fatal, is_quota, quota_stop
 from ccasync.ops.imports._encoder import FULL, Chunk, PayloadBuilder
+from ccasync.ops.imports._listing import find_accepted
 from ccasync.ops.imports._result import ChunkOutcome, ImportProgress, ImportResult
+from ccasync.ops.imports._resume import ImportSteps, import_fingerprint, posted_at, replay_final
 from ccasync.ops.imports._row_checks import RowChecker, SeenKeys, row_key
 from ccasync.ops.imports._source import read_batches
 from ccasync.ops.imports._submit import ImportStopped, Runner, fail_whole
@@ -75,22 +80,37 @@ def _check_options(
         raise ValidationError("max_rows", f"must be within 1..{API_MAX_ROWS:,}")
 
 
-async def _custom_fields(client: Client) -> tuple[dict[str, str], dict[str, str]]:
+async def _custom_fields(
+    client: Client, steps: ImportSteps | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    recorded = steps.fields() if steps is not None else None
+    if recorded is not None:
+        return recorded  # the names the job's payloads were built with: same rows, no call
     by_name: dict[str, str] = {}
     by_id: dict[str, str] = {}
     async for field in client.custom_fields.iter_all():
         name = field.name or field.label
         by_name[name.casefold()] = name
         by_id[field.custom_field_id] = name
+    if steps is not None:
+        await steps.record_fields(by_name, by_id)
     return by_name, by_id
 
 
 class _Import:
     """The state of one import run: the result being filled and the pipeline parts."""
 
-    def __init__(self, result: ImportResult, progress: ProgressCallback | None) -> None:
+    def __init__(
+        self,
+        result: ImportResult,
+        progress: ProgressCallback | None,
+        client: Client,
+        steps: ImportSteps | None,
+    ) -> None:
         self.result = result
         self.progress = progress
+        self.client = client
+        self.steps = steps
         self.runner: Runner | None = None
         self.sending: tuple[Chunk, ChunkOutcome] | None = None
         self.posting: asyncio.Task[None] | None = None
@@ -129,8 +149,53 @@ class _Import:
         """Start submitting ``chunk`` in the background (after the previous one is through)."""
         await self.flush()
         outcome = self.outcome_for(chunk)
+        if self.steps is not None and await self._resumed(chunk, outcome, self.steps):
+            self.report()
+            return
         self.sending = (chunk, outcome)
         self.posting = asyncio.create_task(self._submit(chunk, outcome))
+
+    async def _resumed(self, chunk: Chunk, outcome: ChunkOutcome, steps: ImportSteps) -> bool:
+        """Reuse what an earlier run of the job did with ``chunk``; False: POST it (again)."""
+        assert self.runner is not None
+        data = steps.earlier(chunk)
+        if data is None:
+            return False
+        if data.get("final") is not None:
+            chunk.payload = None
+            outcome.activity_id = data.get("activity_id")
+            outcome.resume = "journal"
+            replay_final(self.result, chunk, outcome, data["final"])
+            self.runner.done += 1
+            return True
+        activity_id = data.get("activity_id")
+        if activity_id is None:
+            activity_id = await self._look_up(chunk, data, steps)
+            if activity_id is None:
+                outcome.resume = "resent"
+                return False
+            await steps.accepted(chunk, activity_id)
+            outcome.resume = "found"
+        else:
+            outcome.resume = "polled"
+        self.runner.track(chunk, outcome, str(activity_id))
+        return True
+
+    async def _look_up(self, chunk: Chunk, data: Any, steps: ImportSteps) -> str | None:
+        """The activity of a payload whose POST may have landed (intent, no answer recorded)."""
+        try:
+            found = await find_accepted(
+                self.client,
+                chunk.count,
+                steps.known_ids(),
+                steps.anchor(chunk.index),
+                posted_at(data),
+            )
+        except CCAsyncError as exc:
+            if is_fatal(exc):
+                raise ImportStopped(str(exc)) from exc
+            return None  # sending again is safe (an upsert); it only costs a call
+        return found.activity_id if found is not None else None
 
     async def _submit(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
         assert self.runner is not None
@@ -182,6 +247,8 @@ async def import_contacts(
     sms_permission_to_send: Literal["explicit", "not_set"] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> ImportResult:
     """Import contacts from ``source`` into ``list_ids`` and account for every input row.
 
@@ -202,27 +269,95 @@ async def import_contacts(
     API calls: 1 to list custom fields per 100 of them, 1 POST per payload, about 1 status GET
     per payload at the simulator's speed (adaptive). ``clock``/``sleep`` are injectable for tests.
 
-    Raises :class:`ValidationError` for bad options or a CSV header with an unknown column
-    (before any request), and :class:`BulkError` (``.result`` = the partial result) when a
-    fatal error (401, 403, daily quota) stops the import. Row problems never raise: see the
-    result and :meth:`ImportResult.raise_for_failures`.
+    Resume: with a ``journal`` (e.g. :class:`ccasync.SqliteJournal`) and a ``job_id``, each
+    payload's rows are recorded before its POST and its activity id after the 201; rerunning
+    the job sends no payload the API accepted, polls the activities still running, and goes on
+    from the first payload not sent (payloads are cut the same way from the same input). A
+    payload whose POST got no answer is looked up in ``GET /activities`` before it is sent
+    again (:attr:`ChunkOutcome.resume` says which happened). A finished job's rerun costs no
+    call. Without a journal a rerun sends every row again (safe: the import is an upsert).
+
+    Raises :class:`ValidationError` for bad options, a CSV header with an unknown column, or a
+    ``job_id`` rerun with another input (before any request), :class:`CoordinationError` when
+    another process runs the same job, and :class:`BulkError` (``.result`` = the partial
+    result) when a fatal error (401, 403, daily quota) stops the import; after the daily quota,
+    ``result.quota_stop`` says when it resets and estimates the calls still needed. Row
+    problems never raise: see the result and :meth:`ImportResult.raise_for_failures`.
     """
     _check_options(list_ids, on_duplicate, concurrency, max_payload_bytes, max_rows)
+    if (journal is None) != (job_id is None):
+        raise ValidationError("job_id", "give journal= and job_id= together")
+    shape = {
+        "list_ids": list(list_ids),
+        "on_duplicate": on_duplicate,
+        "max_payload_bytes": max_payload_bytes,
+        "max_rows": max_rows,
+        "sms_permission_to_send": sms_permission_to_send,
+    }
+    job = (
+        JobRun(journal, job_id, await _fingerprint(source, shape))
+        if journal is not None and job_id is not None
+        else None
+    )
+    async with job if job is not None else contextlib.nullcontext():
+        return await _import(
+            client,
+            source,
+            list_ids=list_ids,
+            seen=SeenKeys() if on_duplicate == "reject" else None,
+            concurrency=concurrency,
+            progress=progress,
+            max_payload_bytes=max_payload_bytes,
+            max_rows=max_rows,
+            sms_permission_to_send=sms_permission_to_send,
+            clock=clock,
+            sleep=sleep,
+            steps=ImportSteps(job) if job is not None else None,
+        )
+
+
+async def _fingerprint(source: Any, shape: dict[str, Any]) -> str:
+    # Reads two blocks of a file: off the event loop.
+    return await asyncio.to_thread(import_fingerprint, source, shape)
+
+
+async def _import(
+    client: Client,
+    source: Any,
+    *,
+    list_ids: Sequence[str],
+    seen: SeenKeys | None,
+    concurrency: int,
+    progress: ProgressCallback | None,
+    max_payload_bytes: int,
+    max_rows: int,
+    sms_permission_to_send: str | None,
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+    steps: ImportSteps | None,
+) -> ImportResult:
     calls_before = client.calls
     result = ImportResult()
-    run = _Import(result, progress)
-    by_name, by_id = await _custom_fields(client)
+    run = _Import(result, progress, client, steps)
+    by_name, by_id = await _custom_fields(client, steps)
     checker = RowChecker(by_name)
-    seen = SeenKeys() if on_duplicate == "reject" else None
-    builder = PayloadBuilder(
+    make_builder = functools.partial(
+        PayloadBuilder,
         list_ids,
         max_bytes=max_payload_bytes,
         max_rows=max_rows,
         merge_duplicates=seen is None,
         sms_permission_to_send=sms_permission_to_send,
     )
+    builder = make_builder()
     runner = Runner(
-        client, result, concurrency=concurrency, clock=clock, sleep=sleep, on_change=run.report
+        client,
+        result,
+        concurrency=concurrency,
+        clock=clock,
+        sleep=sleep,
+        on_change=run.report,
+        steps=steps,
     )
     run.runner = runner
     poller = asyncio.create_task(runner.poll_forever())
@@ -231,6 +366,9 @@ async def import_contacts(
         await runner.finish()
     except ImportStopped as stop:
         run.stop(builder, stop)
+        if is_quota(stop.__cause__):
+            total = await _count_payloads(source, (by_name, by_id), make_builder, seen is not None)
+            result.quota_stop = _quota_stop(result, total, steps, stop)
         raise BulkError(f"contact import stopped: {stop}", result=result) from stop.__cause__
     finally:
         await run.cancel()
@@ -288,3 +426,60 @@ async def _pipeline(
     if last is not None:
         await run.send(last)
     await run.flush()
+
+
+def _quota_stop(
+    result: ImportResult, total: int | None, steps: ImportSteps | None, stop: ImportStopped
+) -> QuotaStop:
+    """What the rest of a quota-stopped import costs: an estimate of 1 POST + 1 poll per
+    payload not accepted, 1 poll per accepted payload not finished (journal), or the whole
+    import again (no journal: the rerun starts from row 1)."""
+    known = len(result.chunks)
+    payloads = max(total or 0, known)
+    where = "" if total is not None else " at least (the source cannot be read again to count)"
+    if steps is None:
+        needed = 1 + 2 * payloads
+        note = (
+            f"estimate{where}: without a journal the rerun sends all {payloads} payloads again "
+            "(1 POST + ~1 poll each) plus 1 custom-field listing"
+        )
+    else:
+        accepted = [c for c in result.chunks if c.activity_id]
+        running = sum(
+            1 for c in accepted if steps.run.data(f"payload/{c.index}").get("final") is None
+        )
+        needed = 2 * (payloads - len(accepted)) + running
+        note = (
+            f"estimate{where}: {payloads - len(accepted)} payloads to send (1 POST + ~1 poll "
+            f"each) and {running} accepted activities to poll again; none is sent twice"
+        )
+    return quota_stop([stop.__cause__], needed, note)
+
+
+async def _count_payloads(
+    source: Any,
+    fields: tuple[dict[str, str], dict[str, str]],
+    make_builder: Callable[[], PayloadBuilder],
+    reject: bool,
+) -> int | None:
+    """Payloads the whole input makes (a local pass over a file: no call), None for a stream."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    checker = RowChecker(fields[0])
+    seen = SeenKeys() if reject else None
+    builder = make_builder()
+    count = 0
+    async for batch in read_batches(source, fields[1]):
+        for row, record in batch:
+            clean = checker.check(row, record)
+            if isinstance(clean, RowIssue):
+                continue
+            key = row_key(clean)
+            if seen is not None and not seen.add(key):
+                continue
+            if builder.offer(row, clean, key) is FULL:
+                builder.close_full()
+                count += 1
+                builder.offer(row, clean, key)
+        await asyncio.sleep(0)
+    return count + (builder.close() is not None)

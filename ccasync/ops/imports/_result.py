@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from typing import Literal
 
 import attrs
 
-from ccasync.ops._common import Outcome, RowIssue, raise_bulk_error
+from ccasync.ops._common import Outcome, QuotaStop, RowIssue, raise_bulk_error
 
 TERMINAL_OK: Outcome = "completed"
+Resume = Literal["journal", "polled", "found", "resent"]
+"""How a payload was handled without (or before) a plain POST; see :attr:`ChunkOutcome.resume`."""
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -26,6 +29,12 @@ class ChunkOutcome:
     unsubscribed). ``reason`` is set whenever something failed: rows, the whole payload, or
     activity errors that name no row (then the payload is not ``ok`` though no row counts as
     failed).
+
+    ``resume`` says how an earlier run's work was reused (None: posted normally): ``journal``
+    (the journal held its final outcome: no call), ``polled`` (the journal held its activity id:
+    polled, not sent again), ``found`` (its POST's answer was lost; the activity was found in
+    ``GET /activities``: not sent again), ``resent`` (a lost POST was not found there, so the
+    payload was sent again: safe, the import is an upsert, but it spent a call).
     """
 
     index: int
@@ -40,6 +49,7 @@ class ChunkOutcome:
     unmapped_failures: int = 0
     not_added_to_lists: int = 0
     polls: int = 0
+    resume: Resume | None = None
     reason: str | None = None
     error: Exception | None = None
     whole_chunk_rows: array[int] | None = attrs.field(default=None, repr=False)
@@ -96,6 +106,9 @@ class ImportResult:
     calls: int = 0
     stopped: str | None = None
     """Why the import stopped early (a fatal error), or None when it ran to the end."""
+    quota_stop: QuotaStop | None = None
+    """Set when the daily quota stopped the import: when it resets and an estimate of the calls
+    the rest needs (rerun with the same journal and job id to resume where it stopped)."""
 
     @property
     def activity_ids(self) -> list[str]:

@@ -9,6 +9,7 @@ Errors that no retry can cure (401, 403, daily quota) stop the whole import.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from array import array
 from collections.abc import Awaitable, Callable
@@ -16,19 +17,23 @@ from typing import TYPE_CHECKING
 
 from ccasync.errors import (
     CCAsyncError,
+    ConnectError,
     NotFoundError,
     RateLimitError,
     RateLimitKind,
     RequestTimeoutError,
+    TransportError,
 )
 from ccasync.models.activities import Activity, ActivityStatus
 from ccasync.ops._common import Outcome, RowIssue, activity_outcome, is_fatal
 from ccasync.ops.imports._encoder import Chunk
+from ccasync.ops.imports._listing import find_accepted
 from ccasync.ops.imports._poll import Estimator, Tracked
 from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
 
 if TYPE_CHECKING:
     from ccasync.client import Client
+    from ccasync.ops.imports._resume import ImportSteps
 
 QUEUE_WAIT_LIMIT = 900.0
 NAP = 0.25
@@ -130,7 +135,11 @@ class Runner:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         on_change: Callable[[], None],
+        steps: ImportSteps | None = None,
     ) -> None:
+        self._client = client
+        self._steps = steps
+        self._posted = self.now()
         self._activities = client.activities
         self._result = result
         self._limit = concurrency
@@ -148,8 +157,11 @@ class Runner:
         """Wait for a free slot, then create the activity for ``chunk`` and track it."""
         waited = 0.0
         backoff = 5.0
+        if self._steps is not None:
+            await self._steps.before_post(chunk, outcome, self.now())
         while True:
             await self._wait_for_slot()
+            self._posted = self.now()
             try:
                 assert chunk.payload is not None
                 activity = await self._activities.import_contacts_payload(chunk.payload)
@@ -167,16 +179,56 @@ class Runner:
                 waited += backoff
                 backoff = min(backoff * 2, 60.0)
                 continue
+            except TransportError as exc:
+                if isinstance(exc, ConnectError):  # never reached the server
+                    self._not_sent(chunk, outcome, exc)
+                    return
+                found = await self._look_up(chunk, outcome, exc)
+                if found is None:
+                    return
+                activity = found
             except CCAsyncError as exc:
                 self._not_sent(chunk, outcome, exc)
                 return
             break
         # A lowered bound stays lowered: the account's queue is shared with other jobs, and
         # raising it again would just meet the same 429 once per payload.
+        if self._steps is not None:
+            await self._steps.accepted(chunk, activity.activity_id)
+        self.track(chunk, outcome, activity.activity_id)
+
+    def now(self) -> dt.datetime:
+        """The client's "now" (aware, ``client.campaigns.clock``), compared with activities'
+        ``created_at``; the wall clock for a client stand-in without it."""
+        campaigns = getattr(self._client, "campaigns", None)
+        clock = getattr(campaigns, "clock", None)
+        return clock() if callable(clock) else dt.datetime.now(dt.UTC)
+
+    async def _look_up(
+        self, chunk: Chunk, outcome: ChunkOutcome, exc: TransportError
+    ) -> Activity | None:
+        """A POST may have landed (timeout, cut answer, retries spent): look for its activity in
+        ``GET /activities`` before reporting the payload's outcome as unknown."""
+        known = {c.activity_id for c in self._result.chunks if c.activity_id}
+        anchor = next((c.activity_id for c in reversed(self._result.chunks) if c.activity_id), None)
+        try:
+            found = await find_accepted(self._client, chunk.count, known, anchor, self._posted)
+        except CCAsyncError as lookup:
+            if is_fatal(lookup):
+                raise ImportStopped(str(lookup)) from lookup
+            found = None
+        if found is None:
+            self._not_sent(chunk, outcome, exc)
+            return None
+        outcome.resume = "found"
+        return found
+
+    def track(self, chunk: Chunk, outcome: ChunkOutcome, activity_id: str) -> None:
+        """Poll ``activity_id`` (the payload's activity) until it ends."""
         chunk.payload = None
-        outcome.activity_id = activity.activity_id
+        outcome.activity_id = activity_id
         outcome.outcome = "submitted"
-        tracked = Tracked(activity.activity_id, chunk.count, 0.0, payload=(chunk, outcome))
+        tracked = Tracked(activity_id, chunk.count, 0.0, payload=(chunk, outcome))
         self.estimator.plan(tracked, self._clock())
         self.queue.append(tracked)
         self._changed.set()
@@ -262,7 +314,10 @@ class Runner:
             self.estimator.replan(self.queue, item)
             return
         self.estimator.learned(item, activity.started_at, activity.completed_at)
+        named = len(self._result.failed_rows)
         record_activity(self._result, chunk, outcome, activity)
+        if self._steps is not None:
+            await self._steps.finished(outcome, self._result.failed_rows[named:])
         self._finish(item)
 
     def _finish(self, item: Tracked) -> None:
