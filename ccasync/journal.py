@@ -549,13 +549,13 @@ class JobRun:
         step = self.steps.get(name)
         return step is not None and step.phase == "done"
 
-    async def intend(self, name: str, **data: Any) -> None:
-        """Record, before a side effect, that step ``name`` is about to happen (durably)."""
-        await self.write([(name, "intent", data)])
+    async def intend(self, step: str, /, **data: Any) -> None:
+        """Record, before a side effect, that ``step`` is about to happen (durably)."""
+        await self.write([(step, "intent", data)])
 
-    async def record(self, name: str, **data: Any) -> None:
-        """Record that step ``name`` happened, with what it produced."""
-        await self.write([(name, "done", data)])
+    async def record(self, step: str, /, **data: Any) -> None:
+        """Record that ``step`` happened, with what it produced."""
+        await self.write([(step, "done", data)])
 
     async def write(self, entries: Sequence[tuple[str, Phase, Mapping[str, Any]]]) -> None:
         """Write several steps in one transaction (each merged over its earlier data)."""

@@ -6,7 +6,7 @@ described once in :class:`ItemOutcome`.
 """
 
 from ccasync.errors import ListPoolExhaustedError, ScheduleTimeError
-from ccasync.ops._common import ItemOutcome, Outcome
+from ccasync.ops._common import ItemOutcome, Outcome, QuotaStop
 from ccasync.ops.campaigns.audience import (
     AudienceResult,
     ListPool,
@@ -85,6 +85,7 @@ __all__ = [
     "MembershipResult",
     "Outcome",
     "OverlapPolicy",
+    "QuotaStop",
     "RowIssue",
     "ScheduleItem",
     "ScheduleTimeError",

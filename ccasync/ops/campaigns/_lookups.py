@@ -18,17 +18,25 @@ class CampaignIndex:
     here is reused instead of created again.
     """
 
-    def __init__(self, by_name: dict[str, str]) -> None:
+    def __init__(self, by_name: dict[str, str], statuses: dict[str, str] | None = None) -> None:
         self._by_name = by_name
+        self._statuses = statuses or {}
 
     @classmethod
     async def load(cls, cc: Client) -> CampaignIndex:
-        """Page through the account's campaigns (one call per 500)."""
+        """Page through the account's campaigns (one call per 500), keeping their status."""
         by_name: dict[str, str] = {}
+        statuses: dict[str, str] = {}
         async for campaign in cc.campaigns.iter_all():
             if campaign.name and not campaign.removed:
                 by_name[campaign.name] = campaign.campaign_id
-        return cls(by_name)
+                statuses[campaign.name] = campaign.current_status or ""
+        return cls(by_name, statuses)
+
+    def status(self, name: str) -> str:
+        """The listed ``current_status`` of the campaign called ``name`` (title case: Draft,
+        Scheduled, Executing, Done, Error), or "" when unknown or created by this run."""
+        return self._statuses.get(name, "")
 
     def get(self, name: str) -> str | None:
         """The id of the live campaign called ``name``, or None."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import attrs
 
 from ccasync.errors import BulkError
-from ccasync.ops._common import Outcome
+from ccasync.ops._common import Outcome, QuotaStop
 
 __all__ = ["CampaignResult", "FanoutResult"]
 
@@ -63,11 +63,15 @@ class FanoutResult:
     """All items of one fan-out run, in input order, plus per-account setup calls.
 
     ``setup_calls`` maps an account name (``""`` for a single Client) to the requests spent
-    once per account (the campaign-name index and the list-name lookup).
+    once per account (the campaign-name index and the list-name lookup; 0 when a journal
+    shows the account's work finished).
     """
 
     items: tuple[CampaignResult, ...]
     setup_calls: dict[str, int] = attrs.field(factory=dict)
+    quota_stop: QuotaStop | None = attrs.field(default=None, kw_only=True)
+    """Set when the daily quota stopped the run: when the budget resets and an estimate of the
+    calls still needed (rerun after the reset, with the same journal and job id)."""
 
     def __iter__(self) -> Iterator[CampaignResult]:
         return iter(self.items)

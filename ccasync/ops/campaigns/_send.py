@@ -15,6 +15,7 @@ from ccasync.ops.campaigns.scheduling import LocalTime
 if TYPE_CHECKING:
     from ccasync.client import Client
     from ccasync.models.campaigns import CampaignActivity
+    from ccasync.ops.campaigns._resume import ItemSteps
 
 _SENT_STATES = frozenset({"EXECUTING", "DONE"})
 _SENDABLE_STATES = frozenset({"DRAFT", "ERROR"})
@@ -44,6 +45,8 @@ class SendPlan:
     test_to: Sequence[str] | None = None
     personal_message: str | None = None
     reschedule: bool = False
+    steps: ItemSteps | None = None
+    """The item's journal steps (test sent at most once, schedule intent), when journaled."""
 
 
 async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict[str, Any]:
@@ -65,16 +68,39 @@ async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict
     await _step("recipients", _set_lists(cc, activity, plan.list_ids))
     fields: dict[str, Any] = {}
     if plan.test_to:
-        await _step(
-            "test", cc.campaigns.send_test(activity_id, plan.test_to, plan.personal_message)
-        )
-        fields["test_sent"] = True
+        fields = await _test(cc, activity_id, plan)
+    steps = plan.steps
     if plan.send_now or plan.at is None:
+        if steps is not None:
+            await steps.before_schedule(None)
         await _step("send", cc.campaigns.send_now(activity_id))
+        if steps is not None:
+            await steps.scheduled()
         return {**fields, "outcome": "sent"}
+    if steps is not None:
+        await steps.before_schedule(plan.at.utc)
     entries = await _step("schedule", cc.campaigns.schedule(activity_id, plan.at.utc))
+    if steps is not None:
+        await steps.scheduled()
     utc = _first_date(entries) or plan.at.utc
-    return {**fields, "outcome": "scheduled", **_times(utc, plan.tz), "note": plan.at.note}
+    note = "; ".join(n for n in (fields.pop("note", None), plan.at.note) if n) or None
+    return {**fields, "outcome": "scheduled", **_times(utc, plan.tz), "note": note}
+
+
+async def _test(cc: Client, activity_id: str, plan: SendPlan) -> dict[str, Any]:
+    """Send the test unless the job's journal shows an earlier run sent (or may have sent) it."""
+    assert plan.test_to
+    state = plan.steps.test_state() if plan.steps is not None else None
+    if state == "done":
+        return {"test_sent": True, "note": "test sent by an earlier run of this job"}
+    if state == "intent":
+        return {"note": "an earlier run of this job may have sent the test; not sent again"}
+    if plan.steps is not None:
+        await plan.steps.before_test()
+    await _step("test", cc.campaigns.send_test(activity_id, plan.test_to, plan.personal_message))
+    if plan.steps is not None:
+        await plan.steps.tested()
+    return {"test_sent": True}
 
 
 async def _step(name: str, awaitable: Any) -> Any:

@@ -36,6 +36,7 @@ which also makes each location's call count exact; accounts of a pool run concur
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ccasync.errors import ValidationError
+from ccasync.journal import JobRun, Journal, fingerprint
+from ccasync.ops._common import QuotaStop, is_quota, quota_stop
 from ccasync.ops.campaigns._lookups import (
     CampaignIndex,
     create_or_find,
@@ -51,6 +54,7 @@ from ccasync.ops.campaigns._lookups import (
     resolve_lists,
 )
 from ccasync.ops.campaigns._results import CampaignResult, FanoutResult
+from ccasync.ops.campaigns._resume import FanoutSteps, ItemSteps
 from ccasync.ops.campaigns._send import SendPlan, StepFailed, finish
 from ccasync.ops.campaigns._targets import group_by_account, run_accounts
 from ccasync.ops.campaigns.scheduling import (
@@ -168,6 +172,7 @@ class _Run:
     overlap: OverlapPolicy
     clock: Callable[[], dt.datetime] | None
     on_progress: Progress | None
+    steps: FanoutSteps | None = None
 
 
 async def create_campaigns_for_locations(
@@ -185,6 +190,8 @@ async def create_campaigns_for_locations(
     clock: Callable[[], dt.datetime] | None = None,
     concurrency: int | None = None,
     on_progress: Progress | None = None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> FanoutResult:
     """Create, address, test and schedule one campaign per location; safe to rerun.
 
@@ -199,28 +206,69 @@ async def create_campaigns_for_locations(
     - ``concurrency``: pool accounts run at once (default: all); ``on_progress`` is called with
       each finished :class:`CampaignResult`.
 
+    - ``journal``/``job_id``: record each location's campaign, activity, test and schedule as
+      they happen (:mod:`ccasync.journal`). A rerun of the job then costs 0 calls for finished
+      locations (reported from the journal), resumes unfinished ones at their last step, and
+      never sends a location's test twice. The job's input is its locations' keys (and
+      accounts); another set under the same ``job_id`` is a :class:`ValidationError`. Without
+      a journal a rerun costs about one ``GET /emails`` page per account for finished work
+      (the listing's ``current_status`` shows it; their scheduled times are then not reported).
+    - A daily quota stop (``QuotaExhaustedError`` or the API's quota 429) ends each account's
+      run at the location it reached (the others fail as not tried, with the same error);
+      ``result.quota_stop`` says when the budget resets and estimates the calls still needed.
+
     Returns a :class:`FanoutResult` in input order; failures are recorded per location, never
     raised (call ``raise_for_failures()``). Raises :class:`ValidationError` before any call for
     a repeated location key, an unknown time zone, a malformed ``when`` or more than 5 test
-    addresses.
+    addresses, or a ``job_id`` rerun with other locations; :class:`CoordinationError` when
+    another process runs the same job.
     """
-    run = _Run(
-        template=template,
-        when=when,
-        send_now=send_now,
-        test_to=tuple(send_test_to) if send_test_to else None,
-        personal_message=personal_message,
-        min_lead=min_lead,
-        gap=gap,
-        overlap=overlap,
-        clock=clock,
-        on_progress=on_progress,
-    )
     _check_locations(locations)
     if send_test_to is not None and not 1 <= len(send_test_to) <= 5:
         raise ValidationError("send_test_to", "give 1 to 5 addresses (API limit per test)")
     if isinstance(when, str):
         parse_when(when)
+    job = _job(journal, job_id, "create_campaigns_for_locations", locations)
+    async with job if job is not None else contextlib.nullcontext():
+        return await _fan_out(
+            target,
+            locations,
+            _Run(
+                template=template,
+                when=when,
+                send_now=send_now,
+                test_to=tuple(send_test_to) if send_test_to else None,
+                personal_message=personal_message,
+                min_lead=min_lead,
+                gap=gap,
+                overlap=overlap,
+                clock=clock,
+                on_progress=on_progress,
+                steps=FanoutSteps(job) if job is not None else None,
+            ),
+            concurrency,
+        )
+
+
+def _job(
+    journal: Journal | None, job_id: str | None, kind: str, items: Sequence[Any]
+) -> JobRun | None:
+    """The job run for ``journal``/``job_id`` (None without a journal); the input is the
+    items' keys and accounts."""
+    if (journal is None) != (job_id is None):
+        raise ValidationError("job_id", "give journal= and job_id= together")
+    if journal is None or job_id is None:
+        return None
+    keys = sorted([str(item.account or ""), str(item.key)] for item in items)
+    return JobRun(journal, job_id, fingerprint(kind, keys))
+
+
+async def _fan_out(
+    target: Client | AccountPool,
+    locations: Sequence[Location],
+    run: _Run,
+    concurrency: int | None,
+) -> FanoutResult:
     setup: dict[str, int] = {}
     groups, orphans = group_by_account(target, locations, lambda loc: loc.account)
 
@@ -232,7 +280,24 @@ async def create_campaigns_for_locations(
     )
     results += [_failed(loc.key, loc.account, "account", exc) for loc, exc in orphans]
     order = {loc.key: n for n, loc in enumerate(locations)}
-    return FanoutResult(tuple(sorted(results, key=lambda r: order[r.key])), setup)
+    items = tuple(sorted(results, key=lambda r: order[r.key]))
+    return FanoutResult(items, setup, quota_stop=_quota_stop(items, run.test_to is not None))
+
+
+def _quota_stop(items: Sequence[CampaignResult], tests: bool) -> QuotaStop | None:
+    """When a daily quota stopped the run: its reset and an estimate of the calls still needed."""
+    errors = [item.error for item in items if not item.ok and is_quota(item.error)]
+    if not errors:
+        return None
+    pending = [item for item in items if not item.ok]
+    per = 4 + tests
+    accounts = len({item.account for item in pending})
+    note = (
+        f"estimate: ~{per} calls for each of the {len(pending)} unfinished items plus 1 "
+        f"campaign listing for each of their {accounts} accounts; finished items cost nothing "
+        "with a journal, and are covered by that listing without one"
+    )
+    return quota_stop(errors, per * len(pending) + accounts, note)
 
 
 def _check_locations(locations: Sequence[Location]) -> None:
@@ -262,19 +327,50 @@ async def _run_account(
     cc: Client, account: str, locations: list[Location], run: _Run, setup: dict[str, int]
 ) -> list[CampaignResult]:
     before = cc.calls
-    index = await CampaignIndex.load(cc)
-    names = await load_list_names(cc) if any(loc.list_names for loc in locations) else {}
+    recorded = {loc.key: run.steps.finished(loc.key) for loc in locations} if run.steps else {}
+    todo = [loc for loc in locations if recorded.get(loc.key) is None]
+    index = CampaignIndex({})
+    if any(run.steps is None or run.steps.item(loc.key).campaign() is None for loc in todo):
+        index = await CampaignIndex.load(cc)
+    names: dict[str, str] = {}
+    if any(loc.list_names and not _listed_finished(run, loc, index) for loc in todo):
+        names = await load_list_names(cc)
     setup[account] = cc.calls - before
     seen: set[str] = set()
     results = []
+    stop: Exception | None = None
     for loc in locations:
-        start = cc.calls
-        got = await _one_location(cc, account or None, loc, run, index, names, seen)
-        result = CampaignResult(**got, calls=cc.calls - start)
+        earlier = recorded.get(loc.key)
+        if earlier is not None:
+            result = attrs.evolve(earlier, account=account or None)
+        elif stop is not None:
+            result = _failed(loc.key, account or None, "quota", stop)  # not tried: no call
+        else:
+            start = cc.calls
+            got = await _one_location(cc, account or None, loc, run, index, names, seen)
+            result = CampaignResult(**got, calls=cc.calls - start)
+            if run.steps is not None:
+                await run.steps.item(loc.key).finished(result, loc.timezone)
+            if not result.ok and is_quota(result.error):
+                stop = result.error
         if run.on_progress is not None:
             run.on_progress(result)
         results.append(result)
     return results
+
+
+_FINISHED = {"Scheduled": "already_scheduled", "Executing": "already_sent", "Done": "already_sent"}
+"""Campaign ``current_status`` values (``GET /emails``) of work that is finished.
+UNCONFIRMED for the real API: that a campaign's listed status follows its primary activity's
+(the reference says so of ``current_status``; the simulator does it)."""
+
+
+def _listed_finished(run: _Run, loc: Location, index: CampaignIndex) -> bool:
+    try:
+        name = run.template.render({"key": loc.key, **loc.values})["name"]
+    except ValidationError:
+        return False
+    return index.status(str(name)) in _FINISHED
 
 
 async def _one_location(
@@ -289,14 +385,24 @@ async def _one_location(
     """One location's :class:`CampaignResult` fields (all but ``calls``)."""
     # Fields gathered as the steps go, so that a failure still reports what was reached.
     got: dict[str, Any] = {"key": loc.key, "account": account}
+    item = run.steps.item(loc.key) if run.steps is not None else None
     try:
         fields = _render(run.template, loc, seen)
+        name = str(fields["name"])
+        got["name"] = name
+        known = item.campaign() if item is not None else None
+        listed = _FINISHED.get(index.status(name)) if known is None else None
+        if listed is not None:
+            # The listing shows it finished: no GET of the campaign, its activity or schedule.
+            return {**got, "campaign_id": index.get(name), "outcome": listed}
         lists = _step_sync("lists", lambda: resolve_lists(loc.list_ids, loc.list_names, names))
         at = _send_time(run, loc, cc)
-        got["name"] = fields["name"]
-        if isinstance(at, Exception) and index.get(str(fields["name"])) is None:
-            raise StepFailed("time", at)  # nothing to resume: create nothing
-        got["campaign_id"], hint, got["created"] = await _campaign(cc, index, fields)
+        if known is not None:
+            got["campaign_id"], hint = known
+        else:
+            if isinstance(at, Exception) and index.get(name) is None:
+                raise StepFailed("time", at)  # nothing to resume: create nothing
+            got["campaign_id"], hint, got["created"] = await _campaign(cc, index, fields, item)
         activity = await _activity(cc, got["campaign_id"], hint)
         got["activity_id"] = activity.campaign_activity_id
         plan = SendPlan(
@@ -306,6 +412,7 @@ async def _one_location(
             send_now=run.send_now,
             test_to=run.test_to,
             personal_message=run.personal_message,
+            steps=item,
         )
         got.update(await finish(cc, activity, plan))
     except StepFailed as failed:
@@ -345,13 +452,17 @@ def _send_time(run: _Run, loc: Location, cc: Client) -> LocalTime | Exception | 
 
 
 async def _campaign(
-    cc: Client, index: CampaignIndex, fields: dict[str, str | None]
+    cc: Client, index: CampaignIndex, fields: dict[str, str | None], item: ItemSteps | None
 ) -> tuple[str, str | None, bool]:
     """``(campaign_id, primary activity id if already known, created)``."""
     name = str(fields["name"])
     existing = index.get(name)
     if existing is not None:
+        if item is not None:
+            await item.created(existing, None)
         return existing, None, False
+    if item is not None:
+        await item.before_create(name)
     try:
         campaign, created = await create_or_find(cc, fields)
         # The create answer names the activity: no extra GET of the campaign is needed.
@@ -360,6 +471,8 @@ async def _campaign(
         raise StepFailed("create", exc) from exc
     campaign_id = campaign.campaign_id
     index.add(name, campaign_id)
+    if item is not None:
+        await item.created(campaign_id, activity_id)
     return campaign_id, activity_id, created
 
 
@@ -400,6 +513,8 @@ async def schedule_campaigns(
     clock: Callable[[], dt.datetime] | None = None,
     concurrency: int | None = None,
     on_progress: Progress | None = None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> FanoutResult:
     """Schedule many existing activities across accounts, each at its own time; safe to rerun.
 
@@ -407,20 +522,52 @@ async def schedule_campaigns(
     note when it differs) unless ``reschedule`` (unschedule + schedule: 2 more calls); one
     already EXECUTING or DONE is never scheduled again (that would resend to new list
     members). Costs 2 calls per item (GET activity, POST schedule), +1 with ``list_ids``.
-    Failures (past time, 404, wrong status...) are recorded per item.
+    Failures (past time, 404, wrong status...) are recorded per item. With ``journal`` and
+    ``job_id`` (input: the items' keys and accounts), a rerun reports items that ended ok from
+    the journal at no call; a daily quota stop sets ``result.quota_stop`` as in
+    :func:`create_campaigns_for_locations`.
     """
     rows = [attrs.evolve(item, key=item.key or item.activity_id) for item in items]
+    job = _job(journal, job_id, "schedule_campaigns", rows)
+    async with job if job is not None else contextlib.nullcontext():
+        steps = FanoutSteps(job) if job is not None else None
+        options = (min_lead, gap, overlap, reschedule, clock)
+        return await _schedule_all(target, rows, options, concurrency, on_progress, steps)
+
+
+async def _schedule_all(
+    target: Client | AccountPool,
+    rows: list[ScheduleItem],
+    options: tuple[dt.timedelta, GapPolicy, OverlapPolicy, bool, Callable[[], dt.datetime] | None],
+    concurrency: int | None,
+    on_progress: Progress | None,
+    steps: FanoutSteps | None,
+) -> FanoutResult:
+    min_lead, gap, overlap, reschedule, clock = options
     setup: dict[str, int] = {}
     groups, orphans = group_by_account(target, rows, lambda item: item.account)
 
     async def work(cc: Client, account: str, batch: list[ScheduleItem]) -> list[CampaignResult]:
         out = []
+        stop: Exception | None = None
         for item in batch:
-            start = cc.calls
-            result = await _schedule_one(
-                cc, account or None, item, min_lead, gap, overlap, reschedule, clock
-            )
-            result = attrs.evolve(result, calls=cc.calls - start)
+            key = str(item.key)
+            earlier = steps.finished(key) if steps is not None else None
+            if earlier is not None:
+                result = attrs.evolve(earlier, account=account or None)
+            elif stop is not None:
+                result = _failed(key, account or None, "quota", stop)  # not tried: no call
+            else:
+                start = cc.calls
+                hooks = steps.item(key) if steps is not None else None
+                result = await _schedule_one(
+                    cc, account or None, item, min_lead, gap, overlap, reschedule, clock, hooks
+                )
+                result = attrs.evolve(result, calls=cc.calls - start)
+                if hooks is not None:
+                    await hooks.finished(result, item.timezone)
+                if not result.ok and is_quota(result.error):
+                    stop = result.error
             if on_progress is not None:
                 on_progress(result)
             out.append(result)
@@ -431,7 +578,8 @@ async def schedule_campaigns(
     )
     results += [_failed(str(item.key), item.account, "account", exc) for item, exc in orphans]
     order = {str(item.key): n for n, item in enumerate(rows)}
-    return FanoutResult(tuple(sorted(results, key=lambda r: order[r.key])), setup)
+    ordered = tuple(sorted(results, key=lambda r: order[r.key]))
+    return FanoutResult(ordered, setup, quota_stop=_quota_stop(ordered, tests=False))
 
 
 async def _schedule_one(
@@ -443,6 +591,7 @@ async def _schedule_one(
     overlap: OverlapPolicy,
     reschedule: bool,
     clock: Callable[[], dt.datetime] | None,
+    hooks: ItemSteps | None = None,
 ) -> CampaignResult:
     base = CampaignResult(key=str(item.key), account=account, activity_id=item.activity_id)
     try:
@@ -456,7 +605,7 @@ async def _schedule_one(
             at = exc
         activity = await _step_async("activity", cc.campaigns.get_activity(item.activity_id))
         base = attrs.evolve(base, campaign_id=activity.campaign_id)
-        plan = SendPlan(list_ids=item.list_ids, at=at, tz=tz, reschedule=reschedule)
+        plan = SendPlan(list_ids=item.list_ids, at=at, tz=tz, reschedule=reschedule, steps=hooks)
         return attrs.evolve(base, **await finish(cc, activity, plan))
     except StepFailed as failed:
         return attrs.evolve(base, outcome="failed", step=failed.step, error=failed.error)

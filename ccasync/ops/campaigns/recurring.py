@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ccasync.errors import ValidationError
+from ccasync.journal import Journal
 from ccasync.ops.campaigns._results import CampaignResult
 from ccasync.ops.campaigns.fanout import DEFAULT_MIN_LEAD, CampaignTemplate, Location
 from ccasync.ops.campaigns.fanout import create_campaigns_for_locations as _fan_out
@@ -53,6 +54,8 @@ async def schedule_next_occurrence(
     gap: GapPolicy = "forward",
     overlap: OverlapPolicy = "earlier",
     clock: Callable[[], dt.datetime] | None = None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> CampaignResult:
     """Copy campaign ``template`` (its id or exact name) for the next weekly occurrence.
 
@@ -62,9 +65,12 @@ async def schedule_next_occurrence(
     again before that occurrence changes nothing.
     Costs: 2-3 calls to read the template, 1 page of ``GET /emails`` per 500 campaigns, then
     4 calls for a new copy (+1 with a test) or 2-3 for an existing one. Failures are in the
-    result (``outcome == "failed"``, ``step``, ``error``). Raises :class:`ValidationError`
-    before any call for a bad rule, zone or ``name_format``, and ValidationError,
-    NotFoundError or other APIErrors when the template cannot be read.
+    result (``outcome == "failed"``, ``step``, ``error``). With ``journal``/``job_id`` (one job
+    id per occurrence, e.g. ``"newsletter-2026-12-07"``: the job's input is the dated name) the
+    copy's steps are journaled as in :func:`create_campaigns_for_locations`: its test is never
+    sent twice, and a rerun after it is scheduled costs the template reads only.
+    Raises :class:`ValidationError` before any call for a bad rule, zone or ``name_format``,
+    and ValidationError, NotFoundError or other APIErrors when the template cannot be read.
     """
     rule = parse_when(when) if isinstance(when, str) else when
     if rule.weekday is None:
@@ -94,6 +100,8 @@ async def schedule_next_occurrence(
         gap=gap,
         overlap=overlap,
         clock=lambda: now,
+        journal=journal,
+        job_id=job_id,
     )
     return result.items[0]
 
