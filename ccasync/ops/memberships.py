@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ccasync.errors import CCAsyncError, ValidationError
+from ccasync.journal import JobRun, Journal, fingerprint
 from ccasync.ops._common import Outcome, activity_outcome, is_fatal, raise_bulk_error
 
 if TYPE_CHECKING:
@@ -122,10 +123,53 @@ def list_groups(list_ids: Sequence[str]) -> list[tuple[str, ...]]:
     return [unique[i : i + MAX_LISTS_PER_CALL] for i in range(0, len(unique), MAX_LISTS_PER_CALL)]
 
 
+class _Journaled:
+    """A membership job's journal: ``chunk/<k>`` holds the ids' digest (intent, before the
+    POST), the activity id (after the 201) and the final outcome (after the wait)."""
+
+    def __init__(self, run: JobRun) -> None:
+        self.run = run
+
+    def earlier(self, chunk: MembershipChunk, contact_ids: list[str]) -> Mapping[str, Any]:
+        """What an earlier run recorded for ``chunk`` (checked to be the same ids), or {}."""
+        data = self.run.data(f"chunk/{chunk.index}")
+        if data and data.get("digest") != _digest(chunk, contact_ids):
+            raise ValidationError(
+                "job_id",
+                f"call {chunk.index} (contacts {chunk.first}..) holds other ids than when this "
+                "job ran before: the input changed; use a new job_id",
+                value=self.run.job_id,
+            )
+        return data
+
+    async def before(self, chunk: MembershipChunk, contact_ids: list[str]) -> None:
+        await self.run.intend(f"chunk/{chunk.index}", digest=_digest(chunk, contact_ids))
+
+    async def accepted(self, chunk: MembershipChunk) -> None:
+        await self.run.record(f"chunk/{chunk.index}", activity_id=chunk.activity_id)
+
+    async def finished(self, chunk: MembershipChunk) -> None:
+        if chunk.outcome in ("completed", "failed", "cancelled", "timed_out"):
+            final = {"outcome": chunk.outcome, "reason": chunk.reason}
+            await self.run.record(f"chunk/{chunk.index}", final=final)
+
+
+def _digest(chunk: MembershipChunk, contact_ids: list[str]) -> str:
+    return fingerprint(list(chunk.list_ids), contact_ids)
+
+
 class _Calls:
     """Runs membership calls with at most ``limit`` activities waited on at once."""
 
-    def __init__(self, client: Client, action: Action, limit: int, timeout: float | None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        action: Action,
+        limit: int,
+        timeout: float | None,
+        journaled: _Journaled | None = None,
+    ) -> None:
+        self._journaled = journaled
         activities = client.activities
         self._post = (
             activities.add_list_memberships
@@ -162,10 +206,29 @@ class _Calls:
             chunk.contact_ids = tuple(contact_ids)
 
     async def _call(self, chunk: MembershipChunk, contact_ids: list[str]) -> None:
+        journaled = self._journaled
+        earlier = journaled.earlier(chunk, contact_ids) if journaled is not None else {}
+        final = earlier.get("final")
+        if final is not None:  # an earlier run of the job saw it end: no call
+            chunk.activity_id = earlier.get("activity_id")
+            chunk.outcome, chunk.reason = final["outcome"], final["reason"]
+            return
+        if earlier.get("activity_id"):
+            chunk.activity_id = str(earlier["activity_id"])
+            await self._wait_for(chunk, chunk.activity_id)
+        else:
+            # An intent without an answer is sent again: memberships are upserts.
+            await self._post_and_wait(chunk, contact_ids)
+        if journaled is not None:
+            await journaled.finished(chunk)
+
+    async def _post_and_wait(self, chunk: MembershipChunk, contact_ids: list[str]) -> None:
         if self.stopped is not None:
             chunk.outcome = "not_sent"
             chunk.reason = f"not sent after a fatal error: {self.stopped}"
             return
+        if self._journaled is not None:
+            await self._journaled.before(chunk, contact_ids)
         try:
             activity = await self._post(list(chunk.list_ids), contact_ids=contact_ids)
         except CCAsyncError as exc:
@@ -175,8 +238,13 @@ class _Calls:
             chunk.outcome, chunk.reason, chunk.error = "not_sent", str(exc), exc
             return
         chunk.activity_id = activity.activity_id
+        if self._journaled is not None:
+            await self._journaled.accepted(chunk)
+        await self._wait_for(chunk, activity.activity_id)
+
+    async def _wait_for(self, chunk: MembershipChunk, activity_id: str) -> None:
         try:
-            done = await self._wait(activity, timeout=self._timeout)
+            done = await self._wait(activity_id, timeout=self._timeout)
         except CCAsyncError as exc:  # WaitTimeoutError included
             chunk.outcome, chunk.reason, chunk.error = "unknown", f"status unknown: {exc}", exc
             return
@@ -194,6 +262,28 @@ async def _run(
     list_ids: Sequence[str],
     concurrency: int,
     timeout: float | None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
+) -> MembershipResult:
+    if (journal is None) != (job_id is None):
+        raise ValidationError("job_id", "give journal= and job_id= together")
+    if journal is None or job_id is None:
+        return await _run_calls(client, action, contact_ids, list_ids, concurrency, timeout, None)
+    # The ids may be a stream: the job is its action and lists; each call's ids are checked.
+    async with JobRun(journal, job_id, fingerprint(action, list(list_ids))) as run:
+        return await _run_calls(
+            client, action, contact_ids, list_ids, concurrency, timeout, _Journaled(run)
+        )
+
+
+async def _run_calls(
+    client: Client,
+    action: Action,
+    contact_ids: Iterable[str] | AsyncIterable[str],
+    list_ids: Sequence[str],
+    concurrency: int,
+    timeout: float | None,
+    journaled: _Journaled | None,
 ) -> MembershipResult:
     if isinstance(list_ids, str) or not list_ids:
         raise ValidationError("list_ids", "give at least one list id (a sequence)")
@@ -202,7 +292,7 @@ async def _run(
     groups = list_groups(list_ids)
     result = MembershipResult(action=action, lists=sum(len(g) for g in groups))
     calls_before = client.calls
-    calls = _Calls(client, action, concurrency, timeout)
+    calls = _Calls(client, action, concurrency, timeout, journaled)
     try:
         async for batch in _batches(contact_ids):
             first = result.contacts + 1
@@ -229,6 +319,8 @@ async def add_to_lists(
     *,
     concurrency: int = 4,
     timeout: float | None = None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> MembershipResult:
     """Add every contact in ``contact_ids`` to every list in ``list_ids``; one result per call.
 
@@ -237,8 +329,13 @@ async def add_to_lists(
     each activity (None = no limit). Previously unsubscribed contacts are not added (API rule),
     and a contact can be on at most 50 lists. Failures never raise: see
     :meth:`MembershipResult.raise_for_failures`. Raises ValidationError for empty ``list_ids``.
+
+    With ``journal``/``job_id`` each call is journaled (its ids' digest before the POST, its
+    activity id after, its outcome at the end): a rerun makes no call for calls that ended,
+    waits on activities still running, and sends again only calls whose answer was lost (an
+    upsert: safe). A call whose ids differ from the earlier run's is a ValidationError.
     """
-    return await _run(client, "add", contact_ids, list_ids, concurrency, timeout)
+    return await _run(client, "add", contact_ids, list_ids, concurrency, timeout, journal, job_id)
 
 
 async def remove_from_lists(
@@ -248,9 +345,13 @@ async def remove_from_lists(
     *,
     concurrency: int = 4,
     timeout: float | None = None,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> MembershipResult:
     """Remove every contact in ``contact_ids`` from every list in ``list_ids``; one result per call.
 
-    Same chunking, limits and failure reporting as :func:`add_to_lists`.
+    Same chunking, limits, failure reporting and journal resume as :func:`add_to_lists`.
     """
-    return await _run(client, "remove", contact_ids, list_ids, concurrency, timeout)
+    return await _run(
+        client, "remove", contact_ids, list_ids, concurrency, timeout, journal, job_id
+    )

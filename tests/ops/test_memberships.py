@@ -113,3 +113,22 @@ async def test_a_refused_chunk_is_reported_with_its_ids() -> None:
         with pytest.raises(BulkError) as caught:
             result.raise_for_failures()
         assert caught.value.result is result
+
+
+async def test_journaled_rerun_makes_no_call_and_changed_ids_are_refused() -> None:
+    """With a journal, a finished membership job's rerun makes no call; other ids are refused."""
+    from ccasync import MemoryJournal, ValidationError
+
+    async with virtual_sim() as (sim, cc):
+        ids = await _contacts(sim, cc, 1_200)
+        target = await cc.lists.create("journaled")
+        journal = MemoryJournal()
+        first = await add_to_lists(cc, ids, [target.list_id], journal=journal, job_id="m1")
+        again = await add_to_lists(cc, ids, [target.list_id], journal=journal, job_id="m1")
+        assert first.ok
+        assert again.ok
+        assert len(again.chunks) == 3
+        assert again.calls == 0
+        assert [c.activity_id for c in again.chunks] == [c.activity_id for c in first.chunks]
+        with pytest.raises(ValidationError, match="other ids"):
+            await add_to_lists(cc, ids[::-1], [target.list_id], journal=journal, job_id="m1")

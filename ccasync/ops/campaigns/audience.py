@@ -40,6 +40,7 @@ from ccasync.errors import (
     ValidationError,
     WaitTimeoutError,
 )
+from ccasync.journal import JobRun, Journal, fingerprint
 from ccasync.ops.campaigns._lookups import create_or_find
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 
@@ -158,6 +159,8 @@ async def send_to_audience(
     timeout: float = 3600.0,
     poll_interval: float = 15.0,
     sleep: Sleep = asyncio.sleep,
+    journal: Journal | None = None,
+    job_id: str | None = None,
 ) -> AudienceResult:
     """Email every contact of ``rows`` (import keys, ``cf:<field>`` for custom fields) now.
 
@@ -166,14 +169,42 @@ async def send_to_audience(
     when missing. ``timeout``: seconds to wait for the import and for the send to be DONE;
     ``poll_interval`` seconds between status checks (``sleep`` is injectable).
 
-    Raises :class:`ValidationError` (no rows, a name without ``$batch``),
-    :class:`ListPoolExhaustedError`, :class:`WaitTimeoutError` past ``timeout`` (the list then
-    stays leased: rerun with the same ``batch_id`` to finish), APIErrors.
+    With ``journal``/``job_id`` (input: ``batch_id`` and the rows' emails) a finished
+    batch's rerun returns its recorded result at no call (``resumed`` True, ``calls`` 0);
+    an unfinished one resumes as without a journal (the campaign found by name).
+
+    Raises :class:`ValidationError` (no rows, a name without ``$batch``, a ``job_id`` rerun
+    with other rows), :class:`ListPoolExhaustedError`, :class:`WaitTimeoutError` past
+    ``timeout`` (the list then stays leased: rerun with the same ``batch_id`` to finish),
+    APIErrors.
     """
     if not rows:
         raise ValidationError("rows", "a batch needs at least one contact")
     if "$batch" not in template.name and "${batch}" not in template.name:
         raise ValidationError("template.name", "must contain $batch (names are unique)")
+    if (journal is None) != (job_id is None):
+        raise ValidationError("job_id", "give journal= and job_id= together")
+    if journal is not None and job_id is not None:
+        emails = [str(row.get("email")) for row in rows]
+        job = JobRun(journal, job_id, fingerprint("send_to_audience", batch_id, emails))
+        async with job:
+            if job.is_done("batch"):
+                return AudienceResult(**job.data("batch"), calls=0, resumed=True)
+            result = await send_to_audience(
+                cc,
+                rows,
+                template,
+                batch_id=batch_id,
+                pool=pool,
+                values=values,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                sleep=sleep,
+            )
+            kept = attrs.asdict(result)
+            del kept["calls"], kept["resumed"]
+            await job.record("batch", **kept)
+            return result
     before = cc.calls
     waits = _Waits(timeout=timeout, interval=poll_interval, sleep=sleep)
     fields = template.render({**(values or {}), "batch": batch_id})

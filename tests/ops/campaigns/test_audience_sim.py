@@ -148,3 +148,45 @@ async def test_send_not_done_in_time_raises_wait_timeout(vsim: Any, cc: Client) 
         )
     with pytest.raises(ListPoolExhaustedError):
         await ListPool(size=1).acquire(cc)
+
+
+async def test_journaled_batch_rerun_costs_no_call(vsim: Any, cc: Client) -> None:
+    """With a journal, rerunning a finished batch returns its recorded result at no call."""
+    from ccasync import MemoryJournal
+
+    journal = MemoryJournal()
+    pool = ListPool(size=2)
+    first = await send_to_audience(
+        cc,
+        ROWS,
+        TEMPLATE,
+        batch_id="b9",
+        pool=pool,
+        sleep=_advance(vsim),
+        journal=journal,
+        job_id="audience-b9",
+    )
+    calls = cc.calls
+    again = await send_to_audience(
+        cc,
+        ROWS,
+        TEMPLATE,
+        batch_id="b9",
+        pool=pool,
+        sleep=_advance(vsim),
+        journal=journal,
+        job_id="audience-b9",
+    )
+    assert cc.calls == calls
+    assert (again.calls, again.resumed) == (0, True)
+    assert (again.campaign_id, again.sent) == (first.campaign_id, first.sent)
+    with pytest.raises(ValidationError, match="another input"):
+        await send_to_audience(
+            cc,
+            ROWS[:1],
+            TEMPLATE,
+            batch_id="b9",
+            pool=pool,
+            journal=journal,
+            job_id="audience-b9",
+        )
