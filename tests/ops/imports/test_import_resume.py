@@ -229,3 +229,26 @@ async def _forget_answer(journal: MemoryJournal, job_id: str, name: str, **extra
 async def _claim_any(journal: MemoryJournal, job_id: str) -> Any:
     fingerprint = journal._jobs[job_id]["fingerprint"]
     return await journal.claim(job_id, fingerprint, owner="doctor", ttl=60)
+
+
+async def test_cut_answer_is_found_in_the_listing_during_the_run(tmp_path: Path) -> None:
+    """A POST whose answer is cut (no retry left) is looked up, found, and not sent again."""
+    from ccasync import NO_RETRY
+
+    faults = f"nth:2:reset@POST {IMPORT_POST}"
+    config = SimConfig(per_second=None, per_day=None, time_scale=0, faults=faults)
+    async with serve(config) as sim:
+        async with Client(
+            access_token=sim.token,
+            base_url=sim.base_url,
+            rate_limiter=RateLimiter.unlimited(),
+            retry=NO_RETRY,
+        ) as cc:
+            cc.campaigns.clock = sim.clock.now
+            rig = Rig(sim, cc)
+            target = await cc.lists.create("t")
+            result = await rig.run(_csv(tmp_path / "in.csv", 1_200), target.list_id)
+        assert sim.state.faults.injected == 1
+        assert [c.resume for c in result.chunks] == [None, "found", None]
+        assert rig.accepted_posts() == 3
+        assert (result.imported, result.failed) == (1_200, 0)
