@@ -6,6 +6,7 @@ Steps, for an item ``<key>`` (a location key, or a :class:`ScheduleItem` key):
   campaign and activity ids;
 - ``loc/<key>/test``: ``intent`` before the test send, ``done`` after: a test is never sent
   twice for one item of one job, even when the first try's answer was lost;
+- ``loc/<key>/lists``: ``done`` with the list ids set (written with the schedule's intent);
 - ``loc/<key>/schedule``: ``intent`` (the UTC time, or ``now``) before the schedule or send,
   ``done`` after;
 - ``loc/<key>``: ``done`` once the item ended ok, with its whole result: a rerun reports it
@@ -15,10 +16,11 @@ Steps, for an item ``<key>`` (a location key, or a :class:`ScheduleItem` key):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ccasync.journal import JobRun
+from ccasync.journal import JobRun, Phase
 from ccasync.ops.campaigns._results import CampaignResult
 
 _KEPT = ("account", "campaign_id", "activity_id", "name", "outcome", "created", "test_sent", "note")
@@ -86,9 +88,15 @@ class ItemSteps:
         """Record that the test was sent."""
         await self.run.record(f"{self.prefix}/test")
 
-    async def before_schedule(self, utc: dt.datetime | None) -> None:
-        """Record the schedule (``None``: send now) about to be asked for."""
-        await self.run.intend(f"{self.prefix}/schedule", at=utc.isoformat() if utc else "now")
+    async def before_schedule(self, utc: dt.datetime | None, lists: Sequence[str] | None) -> None:
+        """Record the lists set (if this run set them) and the schedule (``None``: send now)
+        about to be asked for, in one transaction."""
+        entries: list[tuple[str, Phase, Mapping[str, Any]]] = [
+            (f"{self.prefix}/schedule", "intent", {"at": utc.isoformat() if utc else "now"})
+        ]
+        if lists is not None:
+            entries.append((f"{self.prefix}/lists", "done", {"list_ids": list(lists)}))
+        await self.run.write(entries)
 
     async def scheduled(self) -> None:
         """Record that the schedule (or send) was accepted."""

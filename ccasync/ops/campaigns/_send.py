@@ -72,13 +72,13 @@ async def finish(cc: Client, activity: CampaignActivity, plan: SendPlan) -> dict
     steps = plan.steps
     if plan.send_now or plan.at is None:
         if steps is not None:
-            await steps.before_schedule(None)
+            await steps.before_schedule(None, plan.list_ids)
         await _step("send", cc.campaigns.send_now(activity_id))
         if steps is not None:
             await steps.scheduled()
         return {**fields, "outcome": "sent"}
     if steps is not None:
-        await steps.before_schedule(plan.at.utc)
+        await steps.before_schedule(plan.at.utc, plan.list_ids)
     entries = await _step("schedule", cc.campaigns.schedule(activity_id, plan.at.utc))
     if steps is not None:
         await steps.scheduled()

@@ -85,6 +85,10 @@ async def test_finished_job_rerun_costs_no_call(vsim: Any) -> None:
     assert [i.scheduled_local for i in again] == [i.scheduled_local for i in first]
     assert [i.campaign_id for i in again] == [i.campaign_id for i in first]
     assert _tests_sent(vsim) == 4
+    steps = await journal.steps("w1")
+    assert steps["loc/loc0/lists"].data == {"list_ids": list(locations[0].list_ids)}
+    assert steps["loc/loc0/create"].data["campaign_id"] == first.items[0].campaign_id
+    assert steps["loc/loc0/test"].phase == steps["loc/loc0/schedule"].phase == "done"
 
 
 async def test_test_is_never_sent_twice(vsim: Any) -> None:
