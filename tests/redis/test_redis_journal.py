@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ccasync.journal import new_owner
+from ccasync.ops import create_campaigns_for_locations
 from tests import journal_contract as contract
 
 
@@ -57,3 +58,29 @@ async def test_dead_local_owner_is_taken_over(coordinator: Any) -> None:
     first = await journal.claim("job", "fp", owner=f"{socket.gethostname()}:{proc.pid}:x", ttl=600)
     taken = await journal.claim("job", "fp", owner=new_owner(), ttl=600)
     assert taken.token == first.token + 1
+
+
+async def test_fanout_rerun_through_the_redis_journal_costs_no_call(coordinator: Any) -> None:
+    """A fan-out journaled in Redis is resumed (here: found finished) at no call."""
+    from ccasync import Client, RateLimiter
+    from ccasync.sim import SimConfig, serve
+    from tests.chaos_job import TEMPLATE, locations
+
+    journal = coordinator.journal()
+    async with (
+        serve(SimConfig(per_second=None, per_day=None)) as sim,
+        Client(
+            access_token=sim.token, base_url=sim.base_url, rate_limiter=RateLimiter.unlimited()
+        ) as cc,
+    ):
+        target = await cc.lists.create("redis journal")
+        places = locations(3, target.list_id)
+        first = await create_campaigns_for_locations(
+            cc, TEMPLATE, places, journal=journal, job_id="redis-fanout"
+        )
+        again = await create_campaigns_for_locations(
+            cc, TEMPLATE, places, journal=journal, job_id="redis-fanout"
+        )
+    assert first.ok
+    assert again.calls == 0
+    assert [i.scheduled_utc for i in again] == [i.scheduled_utc for i in first]
