@@ -153,10 +153,20 @@ def _details(data: Any) -> list[APIErrorDetail]:
     if not isinstance(data, dict):
         return []
     if "error_key" in data or "error_message" in data:
-        return [APIErrorDetail(str(data.get("error_key", "")), str(data.get("error_message", "")))]
+        return [_detail(data, "error_key", "error_message")]
     if "error" in data:
-        return [APIErrorDetail(str(data["error"]), str(data.get("error_description", "")))]
+        return [_detail(data, "error", "error_description")]
     return []
+
+
+def _detail(data: dict[str, Any], key: str, message: str) -> APIErrorDetail:
+    # A null reads as "" (never the text "None"); keys beyond the pair are kept in ``extra``.
+    extra = {k: v for k, v in data.items() if k not in (key, message)}
+    return APIErrorDetail(_text(data.get(key)), _text(data.get(message)), extra)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 def rate_limit_kind(

@@ -10,7 +10,13 @@ from types import TracebackType
 from ccasync._requestor import Limiter, Requestor, TokenSource
 from ccasync._version import __version__
 from ccasync.auth import StaticToken
-from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
+from ccasync.config import (
+    DEFAULT_BASE_URL,
+    MAX_SECONDS,
+    RetryPolicy,
+    check_base_url,
+    check_number,
+)
 from ccasync.errors import ConfigError
 from ccasync.events import EventHook
 from ccasync.limiter import RateLimiter
@@ -31,11 +37,6 @@ def _token_source(access_token: str | None, token_provider: TokenSource | None) 
     if token_provider is not None:
         return token_provider
     return StaticToken(access_token or "")
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise ConfigError(f"{name} must be > 0, got {value!r}")
 
 
 class Client:
@@ -59,7 +60,8 @@ class Client:
 
     Raises :class:`ConfigError` for an empty token, both or neither of ``access_token`` and
     ``token_provider``, a non-https ``base_url`` to a non-loopback host, a non-positive
-    timeout, or both ``session`` and ``transport``. The client is one-shot: entering it twice
+    timeout (or one that is not a finite number of seconds up to 86,400), or both ``session``
+    and ``transport``. The client is one-shot: entering it twice
     raises ``RuntimeError``.
     """
 
@@ -80,7 +82,7 @@ class Client:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         tokens = _token_source(access_token, token_provider)
-        _check_positive("timeout", timeout)
+        check_number("timeout", timeout, low=0, high=MAX_SECONDS)
         if max_connections < 1:
             raise ConfigError(f"max_connections must be >= 1, got {max_connections!r}")
         if session is not None and transport is not None:

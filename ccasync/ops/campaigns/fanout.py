@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -119,7 +119,9 @@ class CampaignTemplate:
     def render(self, values: Mapping[str, Any]) -> dict[str, str | None]:
         """The campaign fields with ``values`` substituted.
 
-        Raises :class:`ValidationError` naming the field and the missing placeholder.
+        Raises :class:`ValidationError` naming the field and the placeholder that has no value
+        or whose value is None (it would render as the text "None"). Other values render as
+        ``str(value)``.
         """
         out: dict[str, str | None] = {}
         for field in _TEMPLATE_FIELDS:
@@ -129,9 +131,29 @@ class CampaignTemplate:
         return out
 
 
+class _Values(Mapping[str, Any]):
+    """Template values as ``string.Template`` reads them: a None value is refused, not "None"."""
+
+    def __init__(self, field: str, values: Mapping[str, Any]) -> None:
+        self._field = field
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values[key]
+        if value is None:
+            raise ValidationError(self._field, f"value for ${key} is None")
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 def _substitute(field: str, text: str, values: Mapping[str, Any]) -> str:
     try:
-        return string.Template(text).substitute(values)
+        return string.Template(text).substitute(_Values(field, values))
     except KeyError as exc:
         raise ValidationError(field, f"no value for placeholder ${exc.args[0]}") from exc
     except ValueError as exc:
