@@ -137,12 +137,18 @@ def base_path(base_url: str) -> str:
     return urlsplit(base_url).path.rstrip("/")
 
 
-def parse_errors(body: bytes) -> list[APIErrorDetail]:
-    """The API's error list from any of its body shapes (array, object, OAuth object)."""
+def parse_errors(body: bytes, *, quote: bool = True) -> list[APIErrorDetail]:
+    """The API's error list from any of its body shapes (array, object, OAuth object).
+
+    A body that is not JSON is quoted (its first 200 characters) unless ``quote`` is False: a
+    token endpoint's page may echo the form it got, refresh token included.
+    """
     try:
         data = loads(body) if body else None
-    except Exception:  # a non-JSON error page (proxy, HTML) still deserves a readable error
-        text = body[:200].decode("utf-8", "replace").strip()
+    except DecodeError:  # a non-JSON error page (proxy, HTML) still deserves a readable error
+        text = body[:200].decode("utf-8", "replace").strip() if quote else ""
+        if not quote and body:
+            text = f"<{len(body)} bytes that are not JSON, not shown>"
         return [APIErrorDetail("unparsed_body", text)] if text else []
     return _details(data)
 
@@ -239,7 +245,7 @@ def error_for(
     token_endpoint: bool = False,
 ) -> APIError:
     """Build the specific :class:`APIError` for an error response (pure)."""
-    errors = parse_errors(body)
+    errors = parse_errors(body, quote=not token_endpoint)
     common: dict[str, Any] = {"method": method, "url": url, "headers": dict(headers)}
     if status == 429:
         kind = rate_limit_kind(errors, token_endpoint=token_endpoint, url=url)
@@ -284,11 +290,13 @@ def decipher(
 
 
 def _load_secret(body: bytes) -> Any:
-    # A token answer cut short still holds tokens: the error must not quote it (nor chain it).
+    # A token answer cut short still holds tokens: the error must not quote it, nor chain the
+    # error that does (``from None`` inside the handler would still keep it as __context__).
     try:
         return loads(body)
     except DecodeError:
-        raise DecodeError(f"token endpoint answer is not valid JSON ({len(body)} bytes)") from None
+        pass
+    raise DecodeError(f"token endpoint answer is not valid JSON ({len(body)} bytes)")
 
 
 def next_page_url(body: Any, *, request_url: str, base_url: str) -> str | None:

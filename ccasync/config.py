@@ -24,6 +24,13 @@ MAX_SECONDS = 86_400.0
 """The longest duration (seconds) any setting accepts: one day. Longer waits are mistakes, and
 ``inf`` or ``1e308`` would overflow the event loop's clock arithmetic."""
 
+DEFAULT_WAIT_TIMEOUT = 3600.0
+"""The default bound (seconds) of every wait for server-side work (activities, exports,
+membership calls): a job stuck in ``processing`` fails clearly instead of being polled forever."""
+
+DEFAULT_MAX_PAGES = 10_000
+"""The default bound of the pages one paginated listing follows (a day's API budget)."""
+
 MAX_ATTEMPTS = 10_000
 """The most tries a :class:`RetryPolicy` may allow for one call."""
 

@@ -21,7 +21,7 @@ from ccasync.errors import (
     RequestTimeoutError,
     ServerError,
 )
-from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
+from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
 THROTTLED = {"error_key": "throttled", "error_message": "Too Many Requests"}
 QUOTA = {"error_key": "quota_exceeded", "error_message": "Limit Exceeded"}
@@ -291,7 +291,7 @@ async def test_pagination_stops_on_a_next_link_to_the_same_page(fake_sleep: Any)
     ft = FakeTransport(lambda r: json_response(page))
     async with _client(ft, fake_sleep) as cc:
         pages = cc._requestor.iter_pages("/things", params={"cursor": "c1"})
-        with pytest.raises(DecodeError, match="same page"):
+        with pytest.raises(DecodeError, match="leads back to a page read"):
             await _take(pages, 5)
     assert len(ft.requests) == 1
 
@@ -434,3 +434,45 @@ def test_logged_path_matches_urlsplit(url: str) -> None:
     from ccasync._requestor import _path
 
     assert _path(url) == urlsplit(url).path
+
+
+async def test_pagination_detects_a_cycle_of_two_pages(fake_sleep: Any) -> None:
+    """Next links A→B→A raise DecodeError after two GETs instead of looping forever."""
+    base = "https://api.cc.email/v3/things"
+    pages = {
+        f"{base}?cursor=a": {"_links": {"next": {"href": "/v3/things?cursor=b"}}},
+        f"{base}?cursor=b": {"_links": {"next": {"href": "/v3/things?cursor=a"}}},
+    }
+    ft = FakeTransport(lambda r: json_response(pages[r.url]))
+    async with _client(ft, fake_sleep) as cc:
+        walk = cc._requestor.iter_pages("/things", params={"cursor": "a"})
+        with pytest.raises(DecodeError, match="leads back"):
+            await _take(walk, 10)
+    assert len(ft.requests) == 2
+
+
+async def test_pagination_stops_at_max_pages(fake_sleep: Any) -> None:
+    """Endless fresh cursors stop at Client(max_pages=) pages with a DecodeError naming it."""
+
+    def answer(request: Any) -> Any:
+        cursor = int(query_of(request).get("cursor", "0"))
+        return json_response({"_links": {"next": {"href": f"/v3/things?cursor={cursor + 1}"}}})
+
+    ft = FakeTransport(answer)
+    async with Client(access_token="t", transport=ft, sleep=fake_sleep, max_pages=7) as cc:
+        walk = cc._requestor.iter_pages("/things")
+        with pytest.raises(DecodeError, match="max_pages=7"):
+            await _take(walk, 100)
+    assert len(ft.requests) == 7
+
+
+async def test_segment_pages_share_the_cycle_check(fake_sleep: Any) -> None:
+    """A segment contacts page linking to itself stops after one GET (it made 4,062 in 3 s)."""
+    href = "/v3/contacts?segment_id=5&limit=500"
+    page = {"contacts": [], "_links": {"next": {"href": href}}}
+    ft = FakeTransport(lambda r: json_response(page))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(DecodeError, match="leads back"):
+            async for _ in cc.contacts.iter_all(segment_id=5, limit=500):
+                pass
+    assert len(ft.requests) == 1

@@ -283,16 +283,16 @@ def _key(item: Any) -> str:
 async def _run_account(
     cc: Client, account: str, locations: list[Location], run: _Run, setup: dict[str, int]
 ) -> list[CampaignResult]:
-    before = cc.calls
-    index = await CampaignIndex.load(cc)
-    names = await load_list_names(cc) if any(loc.list_names for loc in locations) else {}
-    setup[account] = cc.calls - before
+    with cc.count_calls() as setup_count:
+        index = await CampaignIndex.load(cc)
+        names = await load_list_names(cc) if any(loc.list_names for loc in locations) else {}
+    setup[account] = setup_count.calls
     seen: set[str] = set()
     results = []
     for loc in locations:
-        start = cc.calls
-        got = await _one_location(cc, account or None, loc, run, index, names, seen)
-        result = CampaignResult(**got, calls=cc.calls - start)
+        with cc.count_calls() as count:
+            got = await _one_location(cc, account or None, loc, run, index, names, seen)
+        result = CampaignResult(**got, calls=count.calls)
         if run.on_progress is not None:
             run.on_progress(result)
         results.append(result)
@@ -438,11 +438,11 @@ async def schedule_campaigns(
     async def work(cc: Client, account: str, batch: list[ScheduleItem]) -> list[CampaignResult]:
         out = []
         for item in batch:
-            start = cc.calls
-            result = await _schedule_one(
-                cc, account or None, item, min_lead, gap, overlap, reschedule, clock
-            )
-            result = attrs.evolve(result, calls=cc.calls - start)
+            with cc.count_calls() as count:
+                result = await _schedule_one(
+                    cc, account or None, item, min_lead, gap, overlap, reschedule, clock
+                )
+            result = attrs.evolve(result, calls=count.calls)
             if on_progress is not None:
                 on_progress(result)
             out.append(result)

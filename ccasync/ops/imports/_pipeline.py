@@ -208,38 +208,38 @@ async def import_contacts(
     result and :meth:`ImportResult.raise_for_failures`.
     """
     _check_options(list_ids, on_duplicate, concurrency, max_payload_bytes, max_rows)
-    calls_before = client.calls
     result = ImportResult()
-    run = _Import(result, progress)
-    by_name, by_id = await _custom_fields(client)
-    checker = RowChecker(by_name)
-    seen = SeenKeys() if on_duplicate == "reject" else None
-    builder = PayloadBuilder(
-        list_ids,
-        max_bytes=max_payload_bytes,
-        max_rows=max_rows,
-        merge_duplicates=seen is None,
-        sms_permission_to_send=sms_permission_to_send,
-    )
-    runner = Runner(
-        client, result, concurrency=concurrency, clock=clock, sleep=sleep, on_change=run.report
-    )
-    run.runner = runner
-    poller = asyncio.create_task(runner.poll_forever())
-    try:
-        await _pipeline(run, source, by_id, checker, seen, builder)
-        await runner.finish()
-    except ImportStopped as stop:
-        run.stop(builder, stop)
-        raise BulkError(f"contact import stopped: {stop}", result=result) from stop.__cause__
-    finally:
-        await run.cancel()
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        result.calls = client.calls - calls_before
-    run.report()
-    return result
+    with client.count_calls() as count:
+        run = _Import(result, progress)
+        by_name, by_id = await _custom_fields(client)
+        checker = RowChecker(by_name)
+        seen = SeenKeys() if on_duplicate == "reject" else None
+        builder = PayloadBuilder(
+            list_ids,
+            max_bytes=max_payload_bytes,
+            max_rows=max_rows,
+            merge_duplicates=seen is None,
+            sms_permission_to_send=sms_permission_to_send,
+        )
+        runner = Runner(
+            client, result, concurrency=concurrency, clock=clock, sleep=sleep, on_change=run.report
+        )
+        run.runner = runner
+        poller = asyncio.create_task(runner.poll_forever())
+        try:
+            await _pipeline(run, source, by_id, checker, seen, builder)
+            await runner.finish()
+        except ImportStopped as stop:
+            run.stop(builder, stop)
+            raise BulkError(f"contact import stopped: {stop}", result=result) from stop.__cause__
+        finally:
+            await run.cancel()
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            result.calls = count.calls
+        run.report()
+        return result
 
 
 async def _pipeline(
