@@ -102,8 +102,9 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 def check_base_url(base_url: str) -> str:
     """Return ``base_url`` without a trailing slash; refuse non-https unless the host is loopback.
 
-    Raises :class:`ConfigError` for an unparsable URL or plain http to a non-loopback host
-    (a bearer token must never cross a network in clear text).
+    Raises :class:`ConfigError` for an unparsable URL, credentials in it (``user:pw@``), or
+    plain http to a non-loopback host (a bearer token must never cross a network in clear
+    text). Messages show the URL through :func:`redact_url`.
     """
     try:
         parts = urlsplit(base_url)
@@ -112,6 +113,10 @@ def check_base_url(base_url: str) -> str:
         valid = False
     if not valid:
         raise ConfigError(f"base_url must be an absolute http(s) URL, got {_shown(base_url)!r}")
+    if parts.username is not None or parts.password is not None:
+        # The token travels in the Authorization header; credentials in the URL would clash
+        # with it (aiohttp refuses the pair) and end up in logs.
+        raise ConfigError(f"base_url {redact_url(base_url)!r} must not carry user:password@")
     if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         raise ConfigError(
             f"base_url {redact_url(base_url)!r} is not https; "
