@@ -214,8 +214,25 @@ def resolve_when(
 
     A weekly rule picks the next occurrence after ``now + min_lead``. A dated rule or a callable
     whose time is not after ``now + min_lead`` raises :class:`ScheduleTimeError` (field
-    ``when``) naming the local and UTC times, as do DST edges whose policy is ``"raise"``.
+    ``when``) naming the local and UTC times, as do DST edges whose policy is ``"raise"``,
+    and a time whose local or UTC form falls outside years 1-9999.
     """
+    try:
+        return _resolve_when(when, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
+    except OverflowError:
+        pass  # raised below, outside the handler: the datetime arithmetic is no useful context
+    raise ScheduleTimeError("when", "the send time is outside the years 1-9999 in UTC or locally")
+
+
+def _resolve_when(
+    when: When,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    *,
+    min_lead: dt.timedelta,
+    gap: GapPolicy,
+    overlap: OverlapPolicy,
+) -> LocalTime:
     earliest = now + min_lead
     rule = parse_when(when) if isinstance(when, str) else when
     if isinstance(rule, WallClock):

@@ -168,6 +168,8 @@ class CsvSource:
             reason = f"a line longer than {MAX_LINE_CHARS:,} characters; reading stopped"
         except csv.Error as exc:
             reason = f"not readable as CSV ({exc}); reading stopped"
+        except UnicodeError as exc:
+            reason = f"not decodable ({exc}); reading stopped"
         raise ValidationError("source", reason, row=row + 1)
 
     def batches(self) -> Iterator[Numbered]:
@@ -248,6 +250,8 @@ def _check_sample(sample: bytes, encoding: str, guessed: bool) -> None:
             f"the file is not {encoding}: byte 0x{sample[exc.start]:02x} at offset "
             f"{exc.start}{hint}",
         ) from None
+    except UnicodeError as exc:  # e.g. UTF-16 without a byte order mark
+        raise ValidationError("encoding", f"the file is not {encoding}: {exc}") from None
     except LookupError:
         raise ValidationError("encoding", "unknown encoding", value=encoding) from None
 
@@ -305,9 +309,12 @@ def _check_encoding(encoding: str | None) -> None:
     if encoding is None:
         return
     try:
-        codecs.lookup(encoding)
+        info = codecs.lookup(encoding)
     except (LookupError, TypeError, ValueError):
-        raise ValidationError("encoding", "unknown encoding", value=str(encoding)[:100]) from None
+        info = None
+    # Bytes-to-bytes codecs (base64, zlib) are known to codecs but decode no text.
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValidationError("encoding", "unknown text encoding", value=str(encoding)[:100])
 
 
 def open_source(source: Any, *, encoding: str | None, columns: ColumnMap | None) -> ImportSource:
