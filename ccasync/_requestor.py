@@ -31,6 +31,7 @@ from ccasync.errors import (
     DecodeError,
     RateLimitError,
     RateLimitKind,
+    ValidationError,
 )
 from ccasync.events import EventHook, RequestEvent
 from ccasync.transport import Transport
@@ -267,7 +268,10 @@ class Requestor:
     def _url(self, path: str, params: _protocol.Params | None) -> str:
         if path.startswith(("http://", "https://")):
             if not path.startswith(_protocol.origin(self.base_url) + "/"):
-                raise ValueError(f"refusing to send the token to a foreign URL: {_path(path)}")
+                # A ValidationError (a ValueError too): every error ccasync raises is its own.
+                raise ValidationError(
+                    "url", f"refusing to send the token to another origin: {_path(path)}"
+                )
             return path
         return _protocol.build_url(self.base_url, path, params)
 

@@ -20,6 +20,7 @@ from ccasync.errors import (
     RateLimitKind,
     RequestTimeoutError,
     ServerError,
+    ValidationError,
 )
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
@@ -308,10 +309,10 @@ async def _take(pages: Any, n: int) -> list[Any]:
 
 
 async def test_foreign_next_link_is_refused(fake_sleep: Any) -> None:
-    """A next link on another origin is never followed with our token."""
+    """A link on another origin is never followed with our token: ValidationError (url)."""
     ft = FakeTransport(lambda r: json_response({}))
     async with _client(ft, fake_sleep) as cc:
-        with pytest.raises(ValueError, match="foreign"):
+        with pytest.raises(ValidationError, match="another origin"):
             await cc._requestor.request("GET", "https://evil.example/v3/contacts")
     assert ft.requests == []
 
