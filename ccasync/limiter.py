@@ -49,7 +49,7 @@ from collections.abc import Callable
 
 import attrs
 
-from ccasync.config import check_number
+from ccasync.config import MAX_SECONDS, check_number
 from ccasync.errors import ConfigError, QuotaExhaustedError
 
 Clock = Callable[[], dt.datetime]
@@ -115,15 +115,12 @@ def _check_config(
 ) -> None:
     if per_second is not None:
         check_number("per_second", per_second, low=0, high=MAX_PER_SECOND)
-    if per_day is not None and (
-        isinstance(per_day, bool) or not isinstance(per_day, int) or per_day < 1
-    ):
-        raise ConfigError(f"per_day must be an integer >= 1 or None, got {per_day!r}")
-    if not (isinstance(margin, int | float) and math.isfinite(margin) and 0 < margin < 1):
-        raise ConfigError(f"margin must be > 0 and < 1, got {margin!r}")
+    if per_day is not None:
+        check_number("per_day", per_day, low=0, high=10**12, integer=True)
+    check_number("margin", margin, low=0, high=0.999)
     throttle_pause, max_pause = pauses
-    if not (math.isfinite(throttle_pause) and throttle_pause > 0):
-        raise ConfigError(f"throttle_pause must be > 0 seconds, got {throttle_pause!r}")
+    check_number("throttle_pause", throttle_pause, low=0, high=MAX_SECONDS)
+    check_number("max_pause", max_pause, low=0, high=MAX_SECONDS)
     if not max_pause >= throttle_pause:
         raise ConfigError(f"max_pause must be >= throttle_pause, got {max_pause!r}")
 

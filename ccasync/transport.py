@@ -25,7 +25,7 @@ from typing import Protocol, TypeAlias
 import aiohttp
 
 from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
-from ccasync.config import check_number, redact_url
+from ccasync.config import MAX_SECONDS, check_number, redact_url
 from ccasync.errors import (
     ConnectError,
     DecodeError,
@@ -92,7 +92,8 @@ class AiohttpTransport:
     far above any API answer): a larger one raises :class:`DecodeError` (not retried) without
     being read further. Streamed bodies (:meth:`stream`) are bounded by their reader.
     A ``session`` passed in is borrowed and never closed here. Raises :class:`ConfigError` for
-    a ``max_body_bytes`` that is not an integer in 1..2**40.
+    a ``timeout`` that is not a finite number of seconds in (0, 86,400], or a
+    ``max_connections``/``max_body_bytes`` that is not a positive integer (≤ 100,000 / 2**40).
     """
 
     def __init__(
@@ -103,6 +104,8 @@ class AiohttpTransport:
         session: AiohttpSession | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        check_number("timeout", timeout, low=0, high=MAX_SECONDS)
+        check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
         check_number("max_body_bytes", max_body_bytes, low=0, high=2**40, integer=True)
         self._max_body = max_body_bytes
         self._timeout = aiohttp.ClientTimeout(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from ccasync.config import MAX_SECONDS, RetryPolicy, check_base_url, check_numbe
 from ccasync.errors import ValidationError
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 from ccasync.ops.campaigns.scheduling import zone_info
+from ccasync.transport import AiohttpTransport
 
 BAD_NUMBERS = [math.nan, math.inf, -math.inf, 1e308, True, "5", None]
 
@@ -95,3 +97,19 @@ def test_redact_url_keeps_what_identifies_the_endpoint() -> None:
     assert redact_url("https://u:p@h:8443/v3/x?q=1#f") == "https://u:***@h:8443/v3/x"
     assert redact_url("https://h/v3") == "https://h/v3"
     assert redact_url("not a url ?q") == "not a url "
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: AiohttpTransport(timeout=math.inf),
+        lambda: AiohttpTransport(max_connections=0),
+        lambda: RateLimiter(max_pause=math.inf),
+        lambda: RateLimiter(margin=math.nan),
+        lambda: RateLimiter(per_day=1.5),  # type: ignore[arg-type]
+    ],
+)
+def test_every_numeric_setting_shares_the_rule(build: Any) -> None:
+    """The transport's and the limiter's numbers go through the same finite-number check."""
+    with pytest.raises(ConfigError, match="must be"):
+        build()
