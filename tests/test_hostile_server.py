@@ -13,6 +13,7 @@ import asyncio
 import base64
 import gzip
 import logging
+import math
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,7 +25,14 @@ import pytest
 from ccasync import Client, RateLimiter
 from ccasync.auth import MemoryTokenStore, OAuth2Refresher, OAuth2Token
 from ccasync.config import RetryPolicy, check_base_url
-from ccasync.errors import CCAsyncError, ConfigError, DecodeError, TransportError
+from ccasync.errors import (
+    CCAsyncError,
+    ConfigError,
+    DecodeError,
+    TransportError,
+    ValidationError,
+    WaitTimeoutError,
+)
 
 ACCESS = "SECRET-ACCESS-TOKEN-7d1f"
 CLIENT_SECRET = "SECRET-CLIENT-9c2e"
@@ -301,3 +309,35 @@ async def test_next_link_cycle_through_a_real_server_stops() -> None:
             async for _ in cc.lists.iter_all():
                 pass
     assert len(served) == 3  # the first page (no cursor), a, b; then b→a is refused
+
+
+ACTIVITY_ID = "0f2c9a4e-5b1d-4c3e-9a7f-1e2d3c4b5a69"
+
+
+async def test_stuck_activity_wait_stops_at_the_default_timeout() -> None:
+    """An activity stuck in 'processing' (polled 91 simulated hours before) stops after 3,600 s."""
+    polls = 0
+    slept = 0.0
+
+    async def stuck(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal polls
+        while True:
+            await _read_request(reader)
+            polls += 1
+            body = orjson.dumps(
+                {"activity_id": ACTIVITY_ID, "state": "processing", "percent_done": 1}
+            )
+            writer.write(_answer(200, body, "Content-Type: application/json"))
+            await writer.drain()
+
+    async def virtual(seconds: float) -> None:
+        nonlocal slept
+        slept += seconds
+
+    async with hostile(stuck) as base, _client(base, sleep=virtual) as cc:
+        with pytest.raises(WaitTimeoutError, match="after 3600 s"):
+            await cc.activities.wait(ACTIVITY_ID)
+        with pytest.raises(ValidationError, match="timeout"):
+            await cc.activities.wait(ACTIVITY_ID, timeout=math.nan)
+    assert slept <= 3_600
+    assert polls < 200
