@@ -379,9 +379,23 @@ class Requestor:
         opened = stack.enter_async_context(self.transport.stream(request))
         resp = await self._observed("GET", path, attempt, opened)
         if resp.status >= 300:
-            body = b"".join([c async for c in resp.chunks])
+            body = await _error_body(resp.chunks)
             raise _protocol.error_for(resp.status, resp.headers, body, method="GET", url=path)
         return resp.chunks
+
+
+_MAX_ERROR_BODY = 1024 * 1024
+"""The most bytes of a streamed error answer kept for its message (error bodies are small)."""
+
+
+async def _error_body(chunks: AsyncIterator[bytes]) -> bytes:
+    # An error status on a download may come with an endless body: keep the start only.
+    kept = bytearray()
+    async for chunk in chunks:
+        kept += chunk[: _MAX_ERROR_BODY - len(kept)]
+        if len(kept) >= _MAX_ERROR_BODY:
+            break
+    return bytes(kept)
 
 
 def _bearer(headers: dict[str, str], token: str) -> dict[str, str]:

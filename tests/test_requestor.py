@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from ccasync import Client, RateLimiter, RequestEvent
+from ccasync._protocol import HTTPStream
 from ccasync._retry import Replay
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
     ConnectError,
     DecodeError,
+    NotFoundError,
     QuotaExhaustedError,
     RateLimitError,
     RateLimitKind,
@@ -477,3 +480,26 @@ async def test_segment_pages_share_the_cycle_check(fake_sleep: Any) -> None:
             async for _ in cc.contacts.iter_all(segment_id=5, limit=500):
                 pass
     assert len(ft.requests) == 1
+
+
+async def test_stream_error_body_is_bounded(fake_sleep: Any) -> None:
+    """An error status on a download with an endless body keeps 1 MiB of it, then raises."""
+    pulled = 0
+
+    async def endless() -> Any:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield b"x" * 65_536
+
+    class Streaming(FakeTransport):
+        @asynccontextmanager
+        async def stream(self, request: HTTPRequest) -> Any:
+            yield HTTPStream(404, {"Content-Type": "text/plain"}, endless())
+
+    ft = Streaming(lambda r: json_response({}))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(NotFoundError):
+            async with cc._requestor.stream("/contact_exports/x"):
+                pass
+    assert pulled == 16
