@@ -23,6 +23,7 @@ from .contacts.custom_fields import register_custom_field_routes
 from .contacts.lists import register_list_routes
 from .contacts.routes import register_contact_routes
 from .contacts.tags import register_tag_routes
+from .contacts.xrefs import register_xref_routes
 from .oauth.bearer import admit, bearer_grant
 from .oauth.routes import register_oauth_routes
 from .reports.routes import register_report_routes
@@ -41,6 +42,7 @@ def build_app(state: SimState) -> web.Application:
     for register in (
         register_oauth_routes,
         register_account_routes,
+        register_xref_routes,
         register_contact_routes,
         register_list_routes,
         register_custom_field_routes,
@@ -109,6 +111,9 @@ async def _serve(
         response = failure.response()
     except web.HTTPException as exc:
         response = _http_error(exc)
+    except Exception as exc:  # the last line of defence: answer, keep serving
+        state.handler_errors.append(f"{request.method} {request.path[:200]}: {exc!r}"[:700])
+        response = error_array(500, "server_error", "An unexpected error occurred.")
     if fault is not None and fault.kind == "reset":
         return await _reset(request, response)
     return response

@@ -313,6 +313,8 @@ class SimState:
         self.keys: dict[str, ApiKey] = {}
         self.accounts: dict[str, Account] = {}
         self.truncations: list[Truncation] = []
+        self.handler_errors: list[str] = []
+        """Unexpected exceptions the app middleware turned into 500s (method, path, repr)."""
         self.shutdown = asyncio.Event()
         self.add_api_key(config.client_id, client_secret=config.client_secret)
         self.default_account = self.add_account(config.client_id, name="Sim Account")
@@ -357,6 +359,15 @@ class SimState:
         self.accounts[account_id] = account
         key.account_ids.append(account_id)
         return account
+
+    def internal_errors(self) -> list[str]:
+        """Every unexpected exception the simulator contained (handlers, jobs, sends), in order
+        of kind; empty in a healthy run (tests assert it after fuzzing)."""
+        found = list(self.handler_errors)
+        for account in self.accounts.values():
+            found += [f"activity {a}: {e}" for a, e in account.activities.failures]
+            found += [f"campaign {k} {r}: {e}" for k, r, e in account.campaigns.failures]
+        return found
 
     def _run_all_due(self) -> None:
         """After a clock advance: everything due runs now, unsliced (tests step the clock)."""

@@ -81,6 +81,8 @@ class CampaignBook:
         self._jobs: list[tuple[dt.datetime, int, _Job]] = []
         self._seq = itertools.count()
         self._resend_numbers = itertools.count(_FIRST_RESEND_NUMBER)
+        self.failures: list[tuple[str, str, str]] = []
+        """(job kind, activity id, exception repr) of every due job that raised."""
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -362,16 +364,22 @@ class CampaignBook:
         """Run every job due at or before ``now``, each at its own due time, in time order."""
         while self._jobs and self._jobs[0][0] <= now:
             due, _, job = heapq.heappop(self._jobs)
-            if job.kind == "start":
-                self._start(job, due)
-            elif job.kind == "finish":
-                self._finish(job, due)
-            elif job.kind == "resend":
-                self._fire_resend(job, due)
-            elif job.kind == "winner":
-                self._send_winner(job, due)
-            else:
-                self._opt_out(job)
+            try:
+                self._run(job, due)
+            except Exception as exc:  # one failing job must not stop the others
+                self.failures.append((job.kind, job.ref, repr(exc)[:500]))
+
+    def _run(self, job: _Job, due: dt.datetime) -> None:
+        if job.kind == "start":
+            self._start(job, due)
+        elif job.kind == "finish":
+            self._finish(job, due)
+        elif job.kind == "resend":
+            self._fire_resend(job, due)
+        elif job.kind == "winner":
+            self._send_winner(job, due)
+        else:
+            self._opt_out(job)
 
     def next_due(self) -> dt.datetime | None:
         """When the next job falls due (None when idle)."""
