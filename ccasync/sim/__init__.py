@@ -6,6 +6,14 @@ both the client and the simulator. In process::
     async with serve(SimConfig(per_second=None, per_day=None)) as sim:
         sim.base_url    # http://127.0.0.1:PORT/v3
         sim.token       # development token of the default account
+        sim.outbox      # every delivered message, merge tags filled (ccasync.sim.outbox)
+
+The outbox holds one :class:`OutboxMessage` per delivered message (campaign sends, non-opener
+resends, test sends, automation emails): recipient, activity, and the rendered subject, preheader
+and HTML, with Constant Contact's ``[[FirstName]]``-style tags (``[[FirstName OR "Friend"]]``
+fallbacks, custom fields by name) filled from the contact's fields; test sends get the account
+owner's details. ``sim.outbox.find(to=..., activity_id=..., kind=...)`` filters it; the tag list
+and what is UNCONFIRMED are in :mod:`ccasync.sim.outbox.render`.
 
 Command line: ``python -m ccasync.sim --port 8080`` (see ``--help``; the fault grammar is in
 :mod:`ccasync.sim._faults`).
@@ -26,6 +34,7 @@ from ._faults import FaultSpecError
 from ._log import LogEntry, RequestLog
 from ._server import AccountHandle, Sim, serve
 from ._state import Account, ApiKey, SimState
+from .outbox.records import Outbox, OutboxMessage
 
 __all__ = [
     "Account",
@@ -33,6 +42,8 @@ __all__ = [
     "ApiKey",
     "FaultSpecError",
     "LogEntry",
+    "Outbox",
+    "OutboxMessage",
     "RequestLog",
     "Sim",
     "SimConfig",

@@ -16,6 +16,7 @@ from ._config import SimConfig
 from ._log import RequestLog
 from ._state import SLICE_UNITS, Account, ApiKey, SimState
 from .oauth.tokens import DEFAULT_SCOPES
+from .outbox.records import Outbox
 
 
 @attrs.frozen
@@ -61,6 +62,15 @@ class Sim:
     def account_id(self) -> str:
         """The default account's id."""
         return self.state.default_account.account_id
+
+    @property
+    def outbox(self) -> Outbox:
+        """Every message delivered (campaign sends, resends, tests, automations), rendered.
+
+        ``sim.outbox.find(to="a@example.com")`` gives :class:`OutboxMessage` records with the
+        recipient, the activity, and the subject and HTML with merge tags filled in.
+        """
+        return self.state.outbox
 
     @property
     def clock(self) -> VirtualClock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -20,6 +20,8 @@ from .activities.queue import ActivityQueue
 from .campaigns.book import CampaignBook
 from .contacts.records import SimContact, SimCustomField, SimList, SimTag
 from .oauth.tokens import TokenStore
+from .outbox import post
+from .outbox.records import Outbox
 from .segments.store import SegmentBook
 
 MAX_LISTS_PER_CONTACT = 50
@@ -175,6 +177,16 @@ class Account:
         contact.opt_out_reason = reason
         contact.updated_at = at
 
+    def mail(self, kind: str, draft: Any, contact_ids: Iterable[str], at: dt.datetime) -> None:
+        """Record ``draft`` delivered to contacts in the outbox (merge tags filled per contact)."""
+        post.to_contacts(self, kind, draft, contact_ids, at)
+
+    def mail_test(
+        self, draft: Any, addresses: Sequence[str], message: str | None, at: dt.datetime
+    ) -> None:
+        """Record a test send in the outbox (merge tags filled with the owner's details)."""
+        post.to_addresses(self, draft, addresses, message, at)
+
     def custom_field_label(self, custom_field_id: str) -> str | None:
         """The label of a custom field, or None if unknown."""
         found = self.custom_fields.get(custom_field_id)
@@ -313,6 +325,7 @@ class SimState:
         self.keys: dict[str, ApiKey] = {}
         self.accounts: dict[str, Account] = {}
         self.truncations: list[Truncation] = []
+        self.outbox = Outbox()
         self.handler_errors: list[str] = []
         """Unexpected exceptions the app middleware turned into 500s (method, path, repr)."""
         self.shutdown = asyncio.Event()

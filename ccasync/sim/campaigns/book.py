@@ -43,6 +43,7 @@ from .records import (
     Campaign,
     CampaignAccount,
     Event,
+    MailingAccount,
     NonOpenerResend,
     RecordedTestSend,
     SendRecord,
@@ -52,6 +53,7 @@ from .send import (
     begin_send,
     close_send,
     finish_send,
+    mail_send,
     send_resend,
 )
 
@@ -269,6 +271,8 @@ class CampaignBook:
             )
         sent = RecordedTestSend(activity.activity_id, addresses, message, now)
         self.test_sends.append(sent)
+        if isinstance(self._account, MailingAccount):
+            self._account.mail_test(activity, addresses, message, now)
         return sent
 
     # -- non-opener resends -------------------------------------------------------------------
@@ -410,6 +414,7 @@ class CampaignBook:
         self, campaign: Campaign, activity: Activity, due: dt.datetime, select: Select | None
     ) -> None:
         started = begin_send(self._account, activity, due, select)
+        mail_send(self._account, activity, started.recipients, due, campaign.abtest)
         campaign.updated_at = due
         for event in started.optouts:
             self._push(event.at, _Job("optout", event.contact_id, 0, event))
