@@ -18,6 +18,7 @@ from ._http import LOG_NOTES_KEY, PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_
 from ._log import LogEntry
 from ._state import SLICE_UNITS, SimState
 from .activities.routes import register_bulk_routes
+from .automations.routes import register_automation_routes
 from .campaigns.routes import register_campaign_routes
 from .contacts.custom_fields import register_custom_field_routes
 from .contacts.lists import register_list_routes
@@ -51,6 +52,7 @@ def build_app(state: SimState) -> web.Application:
         register_bulk_routes,
         register_campaign_routes,
         register_report_routes,
+        register_automation_routes,
     ):
         register(app)
     return app

@@ -17,6 +17,7 @@ from ._http import bind_rng, iso, new_id
 from ._limits import KeyLimits, PerSecond
 from ._log import RequestLog
 from .activities.queue import ActivityQueue
+from .automations.book import AutomationBook
 from .campaigns.book import CampaignBook
 from .contacts.records import SimContact, SimCustomField, SimList, SimTag
 from .oauth.tokens import TokenStore
@@ -119,6 +120,7 @@ class Account:
         self.exports: dict[str, str] = {}
         self.campaigns = CampaignBook(self)
         self.segments = SegmentBook()
+        self.automations = AutomationBook(self)
 
     # -- contract for the campaign side -------------------------------------------------------
 
@@ -222,6 +224,7 @@ class Account:
             return False
         contact.list_ids[list_id] = None
         self.lists[list_id].members[contact.contact_id] = None
+        self.automations.joined(contact.contact_id, list_id, self.state.clock.now())
         return True
 
     def remove_membership(self, contact: SimContact, list_id: str) -> None:
@@ -380,6 +383,7 @@ class SimState:
         for account in self.accounts.values():
             found += [f"activity {a}: {e}" for a, e in account.activities.failures]
             found += [f"campaign {k} {r}: {e}" for k, r, e in account.campaigns.failures]
+            found += [f"automation {a}: {e}" for a, e in account.automations.failures]
         return found
 
     def _run_all_due(self) -> None:
@@ -403,4 +407,5 @@ class SimState:
             if moment is None:
                 moment = dt.datetime.fromtimestamp(now, dt.UTC)
             account.campaigns.tick(moment)
+            account.automations.tick(moment)
         return backlog
