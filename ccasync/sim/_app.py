@@ -25,6 +25,7 @@ from .contacts.lists import register_list_routes
 from .contacts.routes import register_contact_routes
 from .contacts.tags import register_tag_routes
 from .contacts.xrefs import register_xref_routes
+from .events.routes import register_event_routes
 from .oauth.bearer import admit, bearer_grant
 from .oauth.routes import register_oauth_routes
 from .reports.routes import register_report_routes
@@ -53,6 +54,7 @@ def build_app(state: SimState) -> web.Application:
         register_campaign_routes,
         register_report_routes,
         register_automation_routes,
+        register_event_routes,
     ):
         register(app)
     return app

@@ -20,6 +20,7 @@ from .activities.queue import ActivityQueue
 from .automations.book import AutomationBook
 from .campaigns.book import CampaignBook
 from .contacts.records import SimContact, SimCustomField, SimList, SimTag
+from .events.book import EventBook
 from .oauth.tokens import TokenStore
 from .outbox import post
 from .outbox.records import Outbox
@@ -121,6 +122,7 @@ class Account:
         self.campaigns = CampaignBook(self)
         self.segments = SegmentBook()
         self.automations = AutomationBook(self)
+        self.events = EventBook(self)
 
     # -- contract for the campaign side -------------------------------------------------------
 
