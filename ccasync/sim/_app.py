@@ -28,8 +28,10 @@ from .contacts.xrefs import register_xref_routes
 from .events.routes import register_event_routes
 from .oauth.bearer import admit, bearer_grant
 from .oauth.routes import register_oauth_routes
+from .reports.channels import register_channel_routes
 from .reports.routes import register_report_routes
 from .segments.routes import register_segment_routes
+from .social.routes import register_social_routes
 
 STATE_KEY = web.AppKey("ccasync_sim_state", SimState)
 PRIMED_KEY = web.AppKey("ccasync_sim_primed_request_keys", set[str])
@@ -55,6 +57,8 @@ def build_app(state: SimState) -> web.Application:
         register_report_routes,
         register_automation_routes,
         register_event_routes,
+        register_channel_routes,
+        register_social_routes,
     ):
         register(app)
     return app

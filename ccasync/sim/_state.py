@@ -25,6 +25,7 @@ from .oauth.tokens import TokenStore
 from .outbox import post
 from .outbox.records import Outbox
 from .segments.store import SegmentBook
+from .social.book import SocialBook
 
 MAX_LISTS_PER_CONTACT = 50
 
@@ -123,6 +124,7 @@ class Account:
         self.segments = SegmentBook()
         self.automations = AutomationBook(self)
         self.events = EventBook(self)
+        self.social = SocialBook(self)
 
     # -- contract for the campaign side -------------------------------------------------------
 

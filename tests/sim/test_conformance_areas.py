@@ -184,3 +184,75 @@ async def test_event_operations_match_the_spec(api: Api, fsim: Sim) -> None:
     )
     await check_error(api, "GET", base, "/events/" + "1" * 36, 404)
     await check_error(api, "POST", base + "/copy", f"{path}/copy", 400, json={})
+
+
+LANDING = "/reports/landing_pages/campaign_details/{campaign_activity_id}/"
+
+
+async def test_landing_page_and_sms_reports_match_the_spec(api: Api) -> None:
+    """Landing-page and SMS reports answer their (empty) schemas and check their parameters."""
+    activity = "/reports/landing_pages/campaign_details/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    for kind in (
+        "p_contact_opens",
+        "p_unique_contact_adds",
+        "p_unique_contact_clicks",
+        "p_unique_contact_opens",
+        "p_unique_contact_sms_optins",
+        "p_unique_contact_updates",
+    ):
+        body = await check(
+            api,
+            "GET",
+            LANDING + kind,
+            f"{activity}/{kind}",
+            200,
+            params={"limit": "10", "contacts_filter": "Jo"},
+        )
+        assert body["tracking_activities"] == []
+        await check_error(
+            api, "GET", LANDING + kind, f"{activity}/{kind}", 400, params={"limit": "501"}
+        )
+    summaries = "/reports/summary_reports/sms_campaign_summaries"
+    await check(api, "GET", summaries, summaries, 200, params={"start_at": "2026-01-01"})
+    await check_error(api, "GET", summaries, summaries, 400)
+    status, contact = await api.post(
+        "/contacts", {"email_address": {"address": "sms@example.org"}, "create_source": "Account"}
+    )
+    assert status == 201, contact
+    history = "/contacts/sms_engagement_history/{contact_id}"
+    await check(api, "GET", history, history.format(contact_id=contact["contact_id"]), 200)
+    await check_error(api, "GET", history, history.format(contact_id="nope"), 404)
+
+
+async def test_social_operations_match_the_spec(api: Api, fsim: Sim) -> None:
+    """Profiles, connections, hashtag groups and post creation answer their schemas."""
+    profiles = await check(
+        api, "GET", "/social/profiles", "/social/profiles", 200, params={"include": "accessible"}
+    )
+    assert profiles[0]["accessible"] is True
+    await check(api, "GET", "/social/connections", "/social/connections", 200)
+    fsim.state.default_account.social.hashtag_groups.extend(
+        {"hashtag_group_id": str(n), "hashtag_group_name": f"G{n}", "hashtag_names": ["sale"]}
+        for n in range(7)
+    )
+    groups = "/social/hashtags/groups"
+    first = await check(api, "GET", groups, groups, 200)
+    assert (len(first["hashtag_groups"]), first["page"]["total_pages"]) == (5, 2)
+    second = await check(api, "GET", groups, groups, 200, params={"page": "1"})
+    assert len(second["hashtag_groups"]) == 2
+    assert "next" not in second["_links"]
+    await check_error(api, "GET", groups, groups, 400, params={"limit": "6"})
+    target = {"profiles": [{"profile_id": profiles[0]["profile_id"]}], "text": "Hello"}
+    post = await check(
+        api,
+        "POST",
+        "/social/posts",
+        "/social/posts",
+        201,
+        json={"status": "DRAFT", "profile_posts": [target]},
+    )
+    assert post["profile_posts"][0]["profiles"][0]["network"] == "FACEBOOK"
+    bad = {"status": "SCHEDULED", "profile_posts": [target]}
+    await check_error(api, "POST", "/social/posts", "/social/posts", 400, json=bad)
+    unknown = {"status": "DRAFT", "profile_posts": [{"profiles": [{"profile_id": "x"}]}]}
+    await check_error(api, "POST", "/social/posts", "/social/posts", 400, json=unknown)
