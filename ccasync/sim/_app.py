@@ -28,6 +28,10 @@ from .contacts.xrefs import register_xref_routes
 from .events.routes import register_event_routes
 from .oauth.bearer import admit, bearer_grant
 from .oauth.routes import register_oauth_routes
+from .partner.accounts import register_partner_account_routes
+from .partner.auth import TOKEN_PATH, partner_token
+from .partner.sync import register_partner_sync_routes
+from .partner.webhooks import register_partner_webhook_routes
 from .reports.channels import register_channel_routes
 from .reports.routes import register_report_routes
 from .segments.routes import register_segment_routes
@@ -59,8 +63,12 @@ def build_app(state: SimState) -> web.Application:
         register_event_routes,
         register_channel_routes,
         register_social_routes,
+        register_partner_sync_routes,
+        register_partner_account_routes,
+        register_partner_webhook_routes,
     ):
         register(app)
+    app.router.add_post(TOKEN_PATH, partner_token)
     return app
 
 
@@ -108,7 +116,11 @@ async def _serve(
             return await _hang(request, state)
     try:
         state.tick(SLICE_UNITS)
-        if request.path.startswith("/v3/"):
+        if request.path.startswith("/v3/partner/"):
+            partner = state.partners.grant(request, state.now())
+            notes["client_id"] = partner.api_key
+            _store(request, "partner", partner)
+        elif request.path.startswith("/v3/"):
             grant = bearer_grant(request, state)
             notes["client_id"], notes["account_id"] = grant.client_id, grant.account_id
             _store(request, "grant", grant)

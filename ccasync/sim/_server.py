@@ -64,6 +64,26 @@ class Sim:
         return self.state.default_account.account_id
 
     @property
+    def partner_token_url(self) -> str:
+        """The partner token endpoint (client credentials -> a partner JWT, 1 h by default)."""
+        return f"{self.url}/partner/oauth2/token"
+
+    @property
+    def partner_api_key(self) -> str:
+        """The default partner's ``x-api-key`` value."""
+        return self.state.config.partner_api_key
+
+    @property
+    def partner_client_id(self) -> str:
+        """The default partner's client id for the token endpoint."""
+        return self.state.config.partner_client_id
+
+    @property
+    def partner_client_secret(self) -> str:
+        """The default partner's client secret for the token endpoint."""
+        return self.state.config.partner_client_secret
+
+    @property
     def outbox(self) -> Outbox:
         """Every message delivered (campaign sends, resends, tests, automations), rendered.
 

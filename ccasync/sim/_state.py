@@ -24,6 +24,7 @@ from .events.book import EventBook
 from .oauth.tokens import TokenStore
 from .outbox import post
 from .outbox.records import Outbox
+from .partner.auth import PartnerRegistry
 from .segments.store import SegmentBook
 from .social.book import SocialBook
 
@@ -333,6 +334,7 @@ class SimState:
         self.accounts: dict[str, Account] = {}
         self.truncations: list[Truncation] = []
         self.outbox = Outbox()
+        self.partners = PartnerRegistry(config)
         self.handler_errors: list[str] = []
         """Unexpected exceptions the app middleware turned into 500s (method, path, repr)."""
         self.shutdown = asyncio.Event()

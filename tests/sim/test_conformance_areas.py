@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
 from ccasync.sim import Sim
 from tests.sim.conftest import Api
+from tests.sim.partner.partner_api import PROVISION, PartnerApi
 from tests.sim.spec_schema import assert_matches_spec, response_schema
 
 pytestmark = pytest.mark.spec
@@ -256,3 +258,66 @@ async def test_social_operations_match_the_spec(api: Api, fsim: Sim) -> None:
     await check_error(api, "POST", "/social/posts", "/social/posts", 400, json=bad)
     unknown = {"status": "DRAFT", "profile_posts": [{"profiles": [{"profile_id": "x"}]}]}
     await check_error(api, "POST", "/social/posts", "/social/posts", 400, json=unknown)
+
+
+async def test_partner_operations_match_the_spec(fsim: Sim) -> None:
+    """Every partner operation answers its documented status and schema."""
+    async with aiohttp.ClientSession() as session:
+        partner = PartnerApi(session, fsim)
+
+        async def ok(method: str, template: str, path: str, status: int, **kwargs: Any) -> Any:
+            got, body = await partner.call(method, path, **kwargs)
+            assert got == status, (method, path, got, body)
+            assert_matches_spec(method, template, got, body)
+            return body
+
+        async def error(method: str, template: str, path: str, status: int, **kwargs: Any) -> None:
+            got, body = await partner.call(method, path, **kwargs)
+            assert got == status, (method, path, got, body)
+            response_schema(method, template, got)
+            assert_matches_spec(method, template, got, body)
+
+        accounts = "/partner/accounts"
+        one = accounts + "/{encoded_account_id}"
+        created = await ok("POST", accounts, accounts, 201, json=PROVISION)
+        base = f"{accounts}/{created['encoded_account_id']}"
+        await ok("GET", accounts, accounts, 200)
+        await ok("GET", one + "/plan", f"{base}/plan", 200)
+        await ok("PUT", one + "/plan", f"{base}/plan", 200, json={"plan_type": "GOLD"})
+        await ok(
+            "POST",
+            one + "/users/sso",
+            f"{base}/users/sso",
+            201,
+            json={
+                "contact_email": "s@example.com",
+                "external_id": "9",
+                "external_provider": "X",
+                "first_name": "S",
+                "last_name": "O",
+                "login_name": "s_o_user",
+                "role_name": "campaign_creator",
+            },
+        )
+        await ok(
+            "POST",
+            one + "/contacts/unsubscribe",
+            f"{base}/contacts/unsubscribe",
+            200,
+            json={"email_addresses": ["client@example.com"], "update_source": "Account"},
+        )
+        sync = {"account_operation_method": "GET", "account_operation_url": "/account/emails"}
+        got, _ = await partner.call("POST", f"{base}/account_operations/sync", json=sync)
+        assert got == 200
+        response_schema("POST", one + "/account_operations/sync", 200)
+        await ok("PUT", one + "/status/cancel", f"{base}/status/cancel", 200, json={})
+        hooks = "/partner/webhooks/subscriptions"
+        topic = hooks + "/{topic_id}"
+        await ok("PUT", topic, f"{hooks}/1", 200, json={"hook_uri": "https://h.example/x"})
+        await ok("GET", hooks, hooks, 200)
+        await ok("GET", topic, f"{hooks}/1", 200)
+        await ok("POST", topic + "/tests", f"{hooks}/1/tests", 201)
+        await ok("DELETE", topic, f"{hooks}/1", 204)
+        await error("POST", accounts, accounts, 400, json={"login_name": "x"})
+        await error("GET", one + "/plan", f"{accounts}/a07e00000000/plan", 404)
+        await error("PUT", topic, f"{hooks}/2", 400, json={"hook_uri": "ftp://x"})
