@@ -13,8 +13,9 @@ from aiohttp import web
 from ._app import build_app
 from ._clock import VirtualClock
 from ._config import SimConfig
+from ._identity import ApiKey
 from ._log import RequestLog
-from ._state import SLICE_UNITS, Account, ApiKey, SimState
+from ._state import SLICE_UNITS, Account, SimState
 from .oauth.tokens import DEFAULT_SCOPES
 from .outbox.records import Outbox
 

@@ -13,8 +13,8 @@ import attrs
 from ._clock import VirtualClock
 from ._config import SimConfig
 from ._faults import FaultPlan
-from ._http import bind_rng, iso, new_id
-from ._limits import KeyLimits, PerSecond
+from ._http import bind_rng, new_id
+from ._identity import ApiKey, default_emails
 from ._log import RequestLog
 from .activities.queue import ActivityQueue
 from .automations.book import AutomationBook
@@ -29,56 +29,6 @@ from .segments.store import SegmentBook
 from .social.book import SocialBook
 
 MAX_LISTS_PER_CONTACT = 50
-
-
-class ApiKey:
-    """One application (``client_id``): its secret, refresh-token mode, limits and accounts."""
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        refresh_tokens: str,
-        per_second: float | None,
-        per_day: int | None,
-        rate_rule: str,
-        token_per_second: float | None,
-    ) -> None:
-        """Limits ``None`` = off; ``refresh_tokens`` is "rotating" or "long_lived"."""
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.refresh_tokens = refresh_tokens
-        self.limits = KeyLimits(per_second, per_day, rate_rule)
-        self.token_limit = PerSecond(token_per_second, "sliding") if token_per_second else None
-        self.account_ids: list[str] = []
-
-
-def _default_emails(now: dt.datetime) -> list[dict[str, Any]]:
-    def confirmed(email_id: int, address: str, roles: list[str]) -> dict[str, Any]:
-        """One CONFIRMED account email entry."""
-        return {
-            "email_address": address,
-            "email_id": email_id,
-            "confirm_status": "CONFIRMED",
-            "confirm_time": iso(now),
-            "confirm_source_type": "SITE_OWNER",
-            "roles": roles,
-            "pending_roles": [],
-        }
-
-    return [
-        confirmed(1, "owner@example.com", ["CONTACT", "BILLING", "REPLY_TO"]),
-        confirmed(2, "marketing@example.com", ["OTHER"]),
-        confirmed(3, "support@example.com", ["REPLY_TO"]),
-        {
-            "email_address": "pending@example.org",
-            "email_id": 4,
-            "confirm_status": "UNCONFIRMED",
-            "roles": [],
-            "pending_roles": ["OTHER"],
-        },
-    ]
 
 
 class Account:
@@ -103,7 +53,7 @@ class Account:
             "time_zone_id": "America/New_York",
             "website": "https://example.com",
         }
-        self.emails: list[dict[str, Any]] = _default_emails(now)
+        self.emails: list[dict[str, Any]] = default_emails(now)
         self.physical_address: dict[str, Any] | None = {
             "address_line1": "123 Main Street",
             "city": "Waltham",
@@ -229,7 +179,8 @@ class Account:
             return False
         contact.list_ids[list_id] = None
         self.lists[list_id].members[contact.contact_id] = None
-        self.automations.joined(contact.contact_id, list_id, self.state.clock.now())
+        if self.automations.flows:  # a join may start a flow; skip the clock read on bulk paths
+            self.automations.joined(contact.contact_id, list_id, self.state.clock.now())
         return True
 
     def remove_membership(self, contact: SimContact, list_id: str) -> None:

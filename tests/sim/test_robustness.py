@@ -14,6 +14,7 @@ from ccasync.sim.activities.import_rows import RowApplier
 from ccasync.sim.campaigns.book import CampaignBook
 from tests.sim.campaigns.test_campaign_routes import campaign_json, new_list, put_json
 from tests.sim.conftest import Api
+from tests.sim.partner.partner_api import PROVISION, PartnerApi
 
 
 async def _still_serving(api: Api) -> None:
@@ -359,4 +360,86 @@ async def test_failing_campaign_job_stays_inside_the_book(
     failures = fsim.state.default_account.campaigns.failures
     assert [(kind, ref) for kind, ref, _ in failures] == [("start", activity_id)]
     failures.clear()
+    await _still_serving(api)
+
+
+async def test_wrong_types_in_new_area_bodies_are_4xx(api: Api, fsim: Sim) -> None:
+    """The same battery on automations, events, social and partner routes: never a 500."""
+    list_id = await new_list(api, "Typed areas", [])
+    trigger = {
+        "type": "Action",
+        "action_name": "list_join",
+        "parameters": [{"parameter_name": "list_ids", "parameter_value": [list_id]}],
+    }
+    status, flow = await api.post("/automations/workflows", trigger)
+    assert status == 201, flow
+    status, event = await api.post("/events/default", None)
+    assert status == 201, event
+    ev = f"/events/{event['event_id']}"
+    regs = f"{ev}/tracks/{event['default_track']['track_id']}/registrations"
+    weird: list[Any] = [None, 1, "x", [], {}, [[]], [{}], {"a": []}, True, 1.5, 10**40]
+    keys = (
+        "type",
+        "parameters",
+        "automation_flow",
+        "name",
+        "status",
+        "target_event_name",
+        "order_ticket_keys",
+        "registration_ids",
+        "registration_status",
+        "payment_status",
+        "profile_posts",
+        "event_start",
+        "address",
+        "unique_by",
+    )
+    routes = [
+        ("POST", "/automations/workflows"),
+        ("PUT", f"/automations/workflows/{flow['id']}"),
+        ("PATCH", ev),
+        ("POST", f"{ev}/copy"),
+        ("POST", f"{ev}/check_in/tickets"),
+        ("POST", f"{ev}/undo_check_in/tickets"),
+        ("PUT", regs),
+        ("PUT", f"{regs}/payment_status"),
+        ("POST", "/social/posts"),
+    ]
+    for method, path in routes:
+        for value in weird:
+            for body in (value, dict.fromkeys(keys, value)):
+                status, answer, _ = await api.call(method, path, json=body)
+                assert status < 500, (method, path, body, answer)
+    async with aiohttp.ClientSession() as session:
+        partner = PartnerApi(session, fsim)
+        _, created = await partner.call("POST", "/partner/accounts", json=PROVISION)
+        base = f"/partner/accounts/{created['encoded_account_id']}"
+        partner_keys = (
+            "contact_email",
+            "login_name",
+            "plan_type",
+            "billing_day_of_month",
+            "effective_date",
+            "email_addresses",
+            "update_source",
+            "hook_uri",
+            "account_operation_method",
+            "account_operation_url",
+            "account_operation_payload",
+            "account_operation_path_parameters",
+        )
+        partner_routes = [
+            ("POST", "/partner/accounts"),
+            ("PUT", f"{base}/plan"),
+            ("PUT", f"{base}/status/cancel"),
+            ("POST", f"{base}/users/sso"),
+            ("POST", f"{base}/contacts/unsubscribe"),
+            ("POST", f"{base}/account_operations/sync"),
+            ("PUT", "/partner/webhooks/subscriptions/1"),
+        ]
+        for method, path in partner_routes:
+            for value in weird:
+                for body in (value, dict.fromkeys(partner_keys, value)):
+                    status, answer = await partner.call(method, path, json=body)
+                    assert status < 500, (method, path, body, answer)
     await _still_serving(api)
