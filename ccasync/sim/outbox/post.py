@@ -97,7 +97,7 @@ def to_addresses(
     is not processed in test sends. The simulator fills the personalization tags with the owner's
     details, as the knowledge base describes.
     """
-    values = owner_values(account.summary)
+    values = owner_values(account.summary, (f.name for f in account.custom_fields.values()))
     outbox = account.state.outbox
     for address in addresses:
         outbox.add(_message(account, "test", draft, values, address, None, at, personal_message))

@@ -21,7 +21,7 @@ The scanner is linear (``str.find``, no regular expression): bodies reach 150,00
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ..contacts.records import SimContact
 
@@ -68,14 +68,21 @@ def contact_values(contact: SimContact, custom_names: Mapping[str, str]) -> dict
     return values
 
 
-def owner_values(summary: Mapping[str, object]) -> dict[str, str]:
-    """Tag values for a test send or preview: the account owner's own details (per the KB)."""
-    return {
+def owner_values(summary: Mapping[str, object], custom_names: Iterable[str] = ()) -> dict[str, str]:
+    """Tag values for a test send or preview: the account owner's own details (per the KB).
+
+    The owner has no custom field values: the account's custom fields (``custom_names``) are
+    known tags that render empty (or their fallback).
+    """
+    values = {
         "firstname": str(summary.get("first_name") or ""),
         "lastname": str(summary.get("last_name") or ""),
         "emailaddress": str(summary.get("contact_email") or ""),
         "companyname": str(summary.get("organization_name") or ""),
     }
+    for name in custom_names:
+        values[name.lower()] = values["cf:" + name.lower()] = ""
+    return values
 
 
 def fill(text: str, values: Mapping[str, str], *, as_html: bool, tracking: str = "") -> str:

@@ -141,3 +141,15 @@ async def test_abtest_halves_get_their_subjects(api: Api, fsim: Sim) -> None:
     fsim.clock.advance(7 * 3600)
     assert len(fsim.outbox.find(activity_id=activity_id)) == 200
     assert len({m.to for m in fsim.outbox}) == 200
+
+
+async def test_preview_fills_tags_with_owner_details(api: Api) -> None:
+    """``GET …/previews`` renders personalization tags with the account owner's details."""
+    list_id, _ = await _people(api)
+    activity_id = await _campaign(api, list_id, "For [[FirstName]]")
+    status, preview = await api.get(f"/emails/activities/{activity_id}/previews")
+    assert status == 200, preview
+    assert preview["subject"] == "For Sam"
+    assert "Hello Sam," in preview["preview_html_content"]
+    assert 'href=""' in preview["preview_html_content"]  # the owner has no custom field value
+    assert preview["preview_text_content"].startswith("Hello Sam,")
