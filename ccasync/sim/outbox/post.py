@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from .records import OutboxMessage
-from .render import contact_values, fill, owner_values
+from .records import OutboxMessage, Template
+from .render import contact_values, owner_values
 
 if TYPE_CHECKING:
     from .._state import Account
@@ -34,21 +34,21 @@ class Draft(Protocol):
     def preheader(self) -> str | None: ...
 
 
-def _tracking(draft: Draft, recipient: str) -> str:
-    return f"https://open.sim.invalid/{draft.activity_id}/{recipient}.gif"
+def _template(draft: Draft) -> Template:
+    return Template(draft.subject, draft.preheader, draft.html_content)
 
 
 def _message(
     account: Account,
     kind: str,
     draft: Draft,
+    template: Template,
     values: dict[str, str],
     to: str,
     contact_id: str | None,
     at: dt.datetime,
     personal_message: str | None = None,
 ) -> OutboxMessage:
-    preheader = draft.preheader
     return OutboxMessage(
         kind=kind,
         account_id=account.account_id,
@@ -59,12 +59,9 @@ def _message(
         from_name=draft.from_name,
         from_email=draft.from_email,
         reply_to_email=draft.reply_to_email,
-        subject=fill(draft.subject, values, as_html=False),
-        preheader=None if preheader is None else fill(preheader, values, as_html=False),
-        html=fill(
-            draft.html_content, values, as_html=True, tracking=_tracking(draft, contact_id or to)
-        ),
         sent_at=at,
+        template=template,
+        values=values,
         personal_message=personal_message,
     )
 
@@ -75,12 +72,14 @@ def to_contacts(
     """Record ``draft`` delivered to each contact, merge tags filled from its own fields."""
     names = {f.custom_field_id: f.name for f in account.custom_fields.values()}
     outbox = account.state.outbox
+    template = _template(draft)
     for contact_id in contact_ids:
         contact = account.contacts.get(contact_id)
         if contact is None or not contact.email:
             continue
         values = contact_values(contact, names)
-        outbox.add(_message(account, kind, draft, values, contact.email, contact_id, at))
+        message = _message(account, kind, draft, template, values, contact.email, contact_id, at)
+        outbox.add(message)
 
 
 def to_addresses(
@@ -99,5 +98,9 @@ def to_addresses(
     """
     values = owner_values(account.summary, (f.name for f in account.custom_fields.values()))
     outbox = account.state.outbox
+    template = _template(draft)
     for address in addresses:
-        outbox.add(_message(account, "test", draft, values, address, None, at, personal_message))
+        message = _message(
+            account, "test", draft, template, values, address, None, at, personal_message
+        )
+        outbox.add(message)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from ccasync.sim import OutboxMessage, Sim
+from ccasync.sim import Outbox, OutboxMessage, Sim
+from ccasync.sim.outbox.records import Template
 from tests.sim.campaigns.test_campaign_routes import campaign_json, put_json
 from tests.sim.conftest import Api
 
+T0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 HTML = (
     '<html><body>[[trackingImage]]<p>Hello [[FirstName OR "friend"]],</p>'
     '<a href="[[Activation_Link]]">Activate</a></body></html>'
@@ -153,3 +156,40 @@ async def test_preview_fills_tags_with_owner_details(api: Api) -> None:
     assert "Hello Sam," in preview["preview_html_content"]
     assert 'href=""' in preview["preview_html_content"]  # the owner has no custom field value
     assert preview["preview_text_content"].startswith("Hello Sam,")
+
+
+async def test_rendering_uses_send_time_values(api: Api, fsim: Sim) -> None:
+    """A contact changed after the send does not change the message it received."""
+    list_id, ids = await _people(api)
+    activity_id = await _campaign(api, list_id, "Hi [[FirstName]]")
+    await _send_now(api, fsim, activity_id)
+    contact = fsim.state.default_account.contacts[ids["ann@example.org"]]
+    contact.first_name = "Changed"
+    assert fsim.outbox.find(to="ann@example.org")[0].subject == "Hi Ann"
+
+
+def test_outbox_keeps_the_newest_messages() -> None:
+    """Past its limit the outbox lets the oldest message go and counts it."""
+    template = Template("s", None, "<p>[[FirstName]]</p>")
+    outbox = Outbox(limit=2)
+    for n in range(3):
+        outbox.add(
+            OutboxMessage(
+                kind="send",
+                account_id="a",
+                activity_id="x",
+                campaign_id=None,
+                contact_id=str(n),
+                to=f"{n}@example.org",
+                from_name="f",
+                from_email="f@example.org",
+                reply_to_email="f@example.org",
+                sent_at=T0,
+                template=template,
+                values={"firstname": str(n)},
+            )
+        )
+    assert [m.html for m in outbox] == ["<p>1</p>", "<p>2</p>"]
+    assert (len(outbox), outbox.dropped) == (2, 1)
+    outbox.clear()
+    assert (len(outbox), outbox.dropped) == (0, 0)
