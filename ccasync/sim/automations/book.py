@@ -114,7 +114,7 @@ class AutomationBook:
         flow.status = status
 
     def listing(self, query: dict[str, str]) -> list[Automation]:
-        """GET with the spec's filters (name exact, created_from, sort_direction by creation)."""
+        """GET with the filters name (exact), created_from, channel, goals, sort_direction."""
         flows = list(self.flows.values())
         if (name := query.get("name")) is not None:
             flows = [f for f in flows if f.name == name]
@@ -123,6 +123,9 @@ class AutomationBook:
         channel = query.get("channel")
         if channel is not None and channel.lower() != "email":
             flows = []
+        goals = query.get("goals")
+        if goals is not None and "goal_undefined" not in goals.split(","):
+            flows = []  # from-scratch flows carry only the goal_undefined tag
         descending = query.get("sort_direction", "DESC") == "DESC"
         return sorted(flows, key=lambda f: f.created_at, reverse=descending)
 

@@ -140,9 +140,10 @@ async def test_list_get_and_errors(api: Api) -> None:
     assert status == 200, body
     assert [f["id"] for f in body["flow_summaries"]] == [flow_id]
     assert body["flow_summaries"][0]["active_state"] == "ACTIVE"
-    assert (await api.get("/automations/workflows", params={"name": "x"}))[1] == {
-        "flow_summaries": []
-    }
+    for query in ({"name": "x"}, {"goals": "post_purchase_followup"}, {"channel": "sms"}):
+        assert (await api.get("/automations/workflows", params=query))[1] == {"flow_summaries": []}
+    status, body = await api.get("/automations/workflows", params={"goals": "goal_undefined"})
+    assert [f["id"] for f in body["flow_summaries"]] == [flow_id]
     assert (await api.get(f"/automations/workflows/{flow_id}"))[0] == 200
     assert (await api.get("/automations/workflows/" + "9" * 40))[0] == 404
     bad = [
