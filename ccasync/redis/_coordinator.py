@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from ccasync.errors import ConfigError
+from ccasync.redis._tokens import RedisTokenStore
 
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _SCHEMES = ("redis", "rediss", "unix")
@@ -86,6 +87,16 @@ class RedisCoordinator:
     def client(self) -> aioredis.Redis:
         """The underlying ``redis.asyncio.Redis`` (shared by every object handed out)."""
         return self._redis
+
+    def token_store(self, name: str, *, lease_ttl: float = 60.0) -> RedisTokenStore:
+        """One account's token pair (a :class:`~ccasync.auth.SharedTokenStore`) named ``name``.
+
+        Give every account its own ``name`` (letters, digits, ``_.@-``; e.g. the account id).
+        ``lease_ttl``: seconds a refresh lease lives unless its holder extends it (the
+        refresher extends it to cover its token request). Raises :class:`~ccasync.ConfigError`
+        for a bad name or TTL. Nothing is sent to Redis here.
+        """
+        return RedisTokenStore(self, name, lease_ttl=lease_ttl)
 
     def key(self, tag: str, *parts: str) -> str:
         """The Redis key ``<namespace>:{<tag>}:<parts…>``; ``tag`` is the Cluster hash tag."""
