@@ -67,10 +67,10 @@ return {1, version + 1}
 """
 
 
-def check_store_name(name: object) -> str:
-    """``name`` as a safe key part; :class:`ConfigError` otherwise."""
+def check_key_part(name: object, what: str) -> str:
+    """``name`` as a safe key part; :class:`ConfigError` naming ``what`` otherwise."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"token store name must be 1-128 letters, digits or '_.@-', got {name!r}")
+        raise ConfigError(f"{what} must be 1-128 letters, digits or '_.@-', got {name!r}")
     return name
 
 
@@ -101,7 +101,7 @@ class RedisTokenStore:
     ) -> None:
         if not (isinstance(lease_ttl, int | float) and 0.001 <= lease_ttl <= 86_400):
             raise ConfigError(f"lease_ttl must be within 0.001..86400 seconds, got {lease_ttl!r}")
-        self.name = check_store_name(name)
+        self.name = check_key_part(name, "token store name")
         self.lease_ttl = float(lease_ttl)
         client = coordinator.client
         tag = f"tok.{self.name}"
