@@ -255,7 +255,7 @@ class OAuth2Refresher:
             self._adopt(stored, fresh=False)
             return stored
         for attempt in range(1, _LEASE_RESTARTS + 1):
-            renewed = await self._leased_refresh(stored or current, rejected)
+            renewed = await self._leased_refresh(current or stored, rejected)
             if renewed is not None:
                 return renewed
             logger.debug("token refresh lease expired before sending (try %d)", attempt)

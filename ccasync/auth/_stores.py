@@ -237,10 +237,13 @@ class _FileLease:
 def _decode(raw: bytes, path: Path) -> OAuth2Token:
     if len(raw) > _MAX_TOKEN_FILE:
         raise DecodeError(f"token file {path} is larger than {_MAX_TOKEN_FILE} bytes")
+    valid = True
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise DecodeError(f"token file {path} is not valid JSON") from None
+        valid = False  # raised below, outside the except: its chain would carry the file text
+    if not valid:
+        raise DecodeError(f"token file {path} is not valid JSON")
     if not isinstance(data, dict):
         raise DecodeError(f"token file {path} does not hold a token object")
     return OAuth2Token.from_json(data)

@@ -80,7 +80,21 @@ async def redis_call(what: str, call: Awaitable[_T]) -> _T:
         return await call
     except redis.exceptions.RedisError as exc:
         # The message names the failure (refused, timeout, NOAUTH, script error), never a secret.
-        raise CoordinationError(f"Redis {what} failed: {type(exc).__name__}: {exc}") from None
+        message = f"Redis {what} failed: {type(exc).__name__}: {exc}"
+    # Raised outside the except block: no __context__ keeps redis-py's exception and its locals.
+    raise CoordinationError(message)
+
+
+_INVALID = object()
+
+
+def _json_or_invalid(raw: bytes | str) -> object:
+    # _INVALID for invalid JSON, so the caller raises outside any except block and no
+    # exception chain keeps the token text (orjson's error carries the whole document).
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _INVALID
 
 
 class RedisTokenStore:
@@ -168,10 +182,9 @@ class RedisTokenStore:
         number = int(version) if version is not None else 0
         if raw is None:
             return None, number
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise DecodeError(f"token store {self.name!r} holds invalid JSON") from None
+        data = _json_or_invalid(raw)
+        if data is _INVALID:
+            raise DecodeError(f"token store {self.name!r} holds invalid JSON")
         if not isinstance(data, dict):
             raise DecodeError(f"token store {self.name!r} does not hold a token object")
         return OAuth2Token.from_json(data), number

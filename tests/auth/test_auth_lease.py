@@ -231,3 +231,20 @@ def test_expiry_in_the_past_is_not_adopted_as_fresh() -> None:
     )
     known = OAuth2Token(access_token="y", refresh_token="r0")
     assert not refresher._adoptable(expired, known, rejected="y")
+
+
+async def test_short_lived_pair_refreshed_elsewhere_is_adopted(
+    server: FakeAuthServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A new pair living less than the margin, refreshed by one worker, is adopted by the other."""
+    path = tmp_path / "token.json"
+    await FileTokenStore(path).save(server.initial())
+    first, _, _ = make_refresher(server, clock, store=FileTokenStore(path))  # type: ignore[arg-type]
+    second, _, _ = make_refresher(server, clock, store=FileTokenStore(path))  # type: ignore[arg-type]
+    old = await first.token()
+    assert await second.token() == old
+    clock.now += 86_400 - 100  # both now inside the 300 s refresh margin
+    server.lifetime = 60  # and the endpoint starts issuing pairs shorter than the margin
+    new = await first.token()
+    assert await second.token() == new != old
+    assert len(server.token_requests) == 1

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from ccasync import ConfigError, CoordinationError
+from ccasync import ConfigError, CoordinationError, DecodeError
 from ccasync.auth import OAuth2Token, SharedTokenStore
 from ccasync.redis import RedisCoordinator
 
@@ -95,5 +95,29 @@ async def test_unreachable_redis_is_a_coordination_error() -> None:
     try:
         with pytest.raises(CoordinationError, match="Redis token load failed"):
             await coord.token_store("acct-1").load()
+    finally:
+        await coord.aclose()
+
+
+async def test_garbage_in_redis_is_a_decode_error_without_a_chain(
+    coordinator: RedisCoordinator,
+) -> None:
+    """A stored value that is not JSON raises DecodeError that carries no chained exception."""
+    store = coordinator.token_store("acct-1")
+    key = coordinator.key("tok.acct-1", "state")
+    await coordinator.client.hset(key, "pair", '{"access_token": "secret-abc"')
+    with pytest.raises(DecodeError) as info:
+        await store.load()
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+
+
+async def test_redis_failure_is_not_chained() -> None:
+    """A Redis failure's CoordinationError keeps no redis-py exception in its chain."""
+    coord = RedisCoordinator.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    try:
+        with pytest.raises(CoordinationError) as info:
+            await coord.token_store("acct-1").save(pair(1))
+        assert info.value.__context__ is None
     finally:
         await coord.aclose()

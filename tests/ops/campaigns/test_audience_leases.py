@@ -133,3 +133,35 @@ async def test_file_leases_refuse_symlinks_and_odd_ids(tmp_path: Path) -> None:
         await FileListLeases(tmp_path).try_lease("list-1")
     with pytest.raises(CoordinationError, match="cannot name a lease"):
         await FileListLeases(tmp_path).try_lease("../x")
+
+
+async def test_resumed_batch_is_checked_before_sending(
+    vsim: Any, cc: Client, tmp_path: Path
+) -> None:
+    """A rerun of a refused batch sends when the list holds just its rows, refuses otherwise."""
+    lost = ListPool(size=1, leases=GrantAll(1, held=False))
+    with pytest.raises(ListMembershipError) as info:
+        await send_to_audience(
+            cc, person(1), TEMPLATE, batch_id="b1", pool=lost, sleep=_advance(vsim)
+        )
+    list_id = info.value.result.list_id
+    good = ListPool(size=1, leases=FileListLeases(tmp_path))
+    again = await send_to_audience(
+        cc, person(1), TEMPLATE, batch_id="b1", pool=good, sleep=_advance(vsim)
+    )
+    assert again.resumed
+    assert again.sent == 1
+    with pytest.raises(ListMembershipError):
+        await send_to_audience(
+            cc, person(2), TEMPLATE, batch_id="b2", pool=lost, sleep=_advance(vsim)
+        )
+    stranger = await cc.activities.import_contacts(person(3), [list_id])
+    await cc.activities.wait(stranger, initial=0.1)
+    with pytest.raises(ListMembershipError, match="holds 2 contacts, the batch 1"):
+        await send_to_audience(
+            cc, person(2), TEMPLATE, batch_id="b2", pool=good, sleep=_advance(vsim)
+        )
+    assert deliveries(vsim) == {
+        "Your orders b1": {"customer1@example.net"},
+        "Your orders b2": set(),
+    }
