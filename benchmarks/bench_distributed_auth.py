@@ -10,8 +10,8 @@ refresh tokens) and real worker processes (this script re-run with ``--worker``)
   Target: exactly 1 token request and 0 ``invalid_grant`` per round, for both stores.
 - ``baseline``: the ``refresh`` scenario with the file store seen as a plain ``TokenStore``
   (no lease: single-flight inside each process only, the behaviour before issue 10).
-- ``short-lease``: 2 processes, Redis store with a 50 ms lease, ``token_timeout`` 0.5 s (the lease
-  is kept 1 s before the request leaves) and the first saver frozen 1.5 s between the answer and
+- ``short-lease``: 2 processes, Redis store with a 50 ms lease, ``token_timeout`` 1 s (the lease
+  is kept 2 s before the request leaves) and the first saver frozen 2.5 s between the answer and
   the save, so its lease expires and the other process takes over mid-refresh. A watcher reads
   the stored pair every 5 ms. Target: the stored version never goes back, the final pair is the
   one the endpoint issued, nobody is told to re-authorize.
@@ -370,7 +370,7 @@ async def short_lease(redis_url: str) -> dict[str, Any]:
             watcher = asyncio.create_task(watch())
             spec = {
                 "redis": redis_url, "namespace": namespace, "lease_ttl": 0.05,
-                "token_timeout": 0.5, "stall": 1.5, "calls": 5, **worker_base(sim),
+                "token_timeout": 1.0, "stall": 2.5, "calls": 5, **worker_base(sim),
             }  # fmt: skip
             results = await run_workers("refresh", [spec, spec])
             stop.set()

@@ -35,8 +35,14 @@ from ccasync.auth._grants import (
 )
 from ccasync.auth._lease import LeaseGuard, lease_needed, refresh_lease, refreshed_elsewhere
 from ccasync.auth._stores import TokenLease, TokenStore
-from ccasync.auth._token import OAuth2Token, token_from_response
-from ccasync.errors import APIErrorDetail, AuthenticationError, ConfigError, CoordinationError
+from ccasync.auth._token import OAuth2Token, salvaged_pair, token_from_response
+from ccasync.errors import (
+    APIErrorDetail,
+    AuthenticationError,
+    ConfigError,
+    CoordinationError,
+    DecodeError,
+)
 from ccasync.transport import Transport
 
 logger = logging.getLogger("ccasync")
@@ -319,12 +325,27 @@ class OAuth2Refresher:
         if data is _LEASE_LOST:
             return None
         # Total parse (an odd expiry reads as unknown): the answer is saved before anything else.
-        new = token_from_response(data, now=self._clock(), previous=base)
         self.refreshes += 1
+        try:
+            new = token_from_response(data, now=self._clock(), previous=base)
+        except DecodeError as exc:
+            await self._keep_new_refresh_token(data, base, lease, exc)
+            raise
         self._unsaved, self._unsaved_base = new, base
         saved = await self._persist(new, lease)
         logger.debug("OAuth2 access token refreshed; expires at %s", saved.expires_at)
         return saved
+
+    async def _keep_new_refresh_token(
+        self, data: object, base: OAuth2Token, lease: TokenLease, exc: DecodeError
+    ) -> None:
+        """An answer without a usable access token may still carry the only live refresh token."""
+        salvage = salvaged_pair(data, now=self._clock(), previous=base)
+        if salvage is None:
+            return
+        await lease.save(salvage)
+        self._adopt(salvage, fresh=False)
+        exc.add_note("ccasync: the answer's new refresh token was saved; the next call refreshes")
 
     async def _newer_after_invalid_grant(
         self, exc: AuthenticationError, lease: TokenLease, base: OAuth2Token

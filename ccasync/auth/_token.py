@@ -153,3 +153,17 @@ def token_from_response(
         scope=str(scope),
         token_type=str(data.get("token_type") or "Bearer"),
     )
+
+
+def salvaged_pair(data: Any, *, now: float, previous: OAuth2Token) -> OAuth2Token | None:
+    """A pair to save when a refresh answer has a new refresh token but no usable access token.
+
+    The old refresh token is spent once the endpoint answered, so the new one must be kept even
+    though this answer cannot be used: the pair returned carries it with ``previous``'s access
+    token, already expired, so the next call refreshes with it. None when there is nothing new
+    to keep.
+    """
+    refresh = data.get("refresh_token") if isinstance(data, dict) else None
+    if not isinstance(refresh, str) or not refresh or refresh == previous.refresh_token:
+        return None
+    return attrs.evolve(previous, refresh_token=refresh, expires_at=_utc(now - 1))

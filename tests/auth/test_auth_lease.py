@@ -15,7 +15,7 @@ import pytest
 
 from ccasync.auth import FileTokenStore, MemoryTokenStore, OAuth2Refresher, OAuth2Token
 from ccasync.auth._lease import LeaseGuard, lease_needed
-from ccasync.errors import AuthenticationError, ConfigError, RateLimitError
+from ccasync.errors import AuthenticationError, ConfigError, DecodeError, RateLimitError
 from ccasync.testing import FakeTransport, json_response
 from tests.auth.test_auth_refresher import (
     TOKEN_URL,
@@ -248,3 +248,20 @@ async def test_short_lived_pair_refreshed_elsewhere_is_adopted(
     new = await first.token()
     assert await second.token() == new != old
     assert len(server.token_requests) == 1
+
+
+async def test_answer_without_access_token_keeps_its_refresh_token(
+    server: FakeAuthServer, clock: FakeClock
+) -> None:
+    """An unusable answer's new refresh token is saved first; the next call refreshes with it."""
+    refresher, store, _ = make_refresher(server, clock)
+    old = await refresher.token()
+    server.queued.append(json_response({"refresh_token": "refresh-rotated", "expires_in": 60}))
+    server.live_refresh = "refresh-rotated"  # the endpoint spent refresh-0 answering
+    with pytest.raises(DecodeError) as info:
+        await refresher.on_unauthorized(old)
+    assert any("new refresh token was saved" in note for note in info.value.__notes__)
+    assert (await stored(store)).refresh_token == "refresh-rotated"
+    fresh = await refresher.token()
+    assert fresh != old
+    assert [r["refresh_token"] for r in server.token_requests] == ["refresh-0", "refresh-rotated"]

@@ -42,9 +42,10 @@ async def test_too_short_lease_never_goes_back_and_nobody_reconsents(
     store = coordinator.token_store("acct")
     await store.save(rejected_pair(osim))
     where = {"redis": redis_url, "namespace": redis_namespace, "name": "acct", "lease_ttl": 0.05}
-    # token_timeout 0.5 s: the lease is kept for 1 s before sending; the first saver then
-    # freezes 1.5 s, so its lease expires and the other process takes over mid-refresh.
-    stalled = worker_spec(osim, where, calls=5, token_timeout=0.5, stall=1.5)
+    # token_timeout 1 s: the lease is kept for 2 s before sending; the first saver then
+    # freezes 2.5 s, so its lease expires and the other process takes over mid-refresh; its
+    # invalid_grant grace (2 s again) leaves the frozen holder ample time to save.
+    stalled = worker_spec(osim, where, calls=5, token_timeout=1.0, stall=2.5)
     results = await run_workers(WORKER, [stalled, stalled], deadline=90)
     stored = await store.load()
     assert [r["reauthorize"] for r in results] == [0, 0]
