@@ -10,8 +10,8 @@ Other failures are final by default: with rotating refresh tokens a request that
 must not be blindly repeated (the first one already consumed the refresh token). A refresh passes
 ``retry_uncertain=True``: there, repeating is never worse than the alternative (failing the
 caller, whose next call would send the same refresh token again), and it often succeeds.
-A ``Retry-After`` is capped at ``max_retry_after`` seconds (a hostile or broken server cannot
-park a refresh, and every call waiting on it, for days).
+A ``Retry-After`` longer than ``max_retry_after`` seconds is not waited for: the 429 is raised at
+once (a hostile or broken server cannot park a refresh, and every call waiting on it, for days).
 
 Parameters travel in the form body (``application/x-www-form-urlencoded``), as RFC 6749 §4.1.3
 requires. UNCONFIRMED: Constant Contact's own examples put them in the query string (§2.2, §16);
@@ -111,8 +111,8 @@ class TokenEndpoint:
 
     ``client_secret`` None means a public (PKCE/device) client: ``client_id`` goes in the form;
     otherwise HTTP Basic authentication is used. ``max_attempts`` bounds tries per call;
-    ``timeout`` (seconds, None: the transport's own) bounds each exchange; a ``Retry-After`` is
-    honoured up to ``max_retry_after`` seconds.
+    ``timeout`` (seconds, None: the transport's own) bounds each exchange; a ``Retry-After``
+    longer than ``max_retry_after`` seconds fails at once instead of being waited for.
     """
 
     def __init__(
@@ -150,8 +150,8 @@ class TokenEndpoint:
     ) -> Any:
         """POST ``form`` and return the decoded JSON answer.
 
-        ``retry_uncertain`` also retries a 500/501/5xx or a timeout (the request may have
-        landed). ``before_send`` is awaited right before each attempt leaves (after pacing).
+        ``retry_uncertain`` also retries any 5xx and a timeout (the request may have landed).
+        ``before_send`` is awaited right before each attempt leaves (after pacing).
         Raises the specific :class:`APIError` (``invalid_grant`` →
         ``AuthenticationError(reauthorize=True)``, 429 → ``RateLimitError`` once retries are
         spent) or a :class:`TransportError`.

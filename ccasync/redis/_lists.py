@@ -45,7 +45,9 @@ class RedisListLeases:
     :class:`~ccasync.CoordinationError`.
     """
 
-    def __init__(self, coordinator: RedisCoordinator, prefix: str, *, lease_ttl: float = 30.0):
+    def __init__(
+        self, coordinator: RedisCoordinator, prefix: str, *, lease_ttl: float = 30.0
+    ) -> None:
         if not (isinstance(lease_ttl, int | float) and 0.03 <= lease_ttl <= 86_400):
             raise ConfigError(f"lease_ttl must be within 0.03..86400 seconds, got {lease_ttl!r}")
         self._coordinator = coordinator

@@ -16,7 +16,7 @@ import pytest
 from ccasync.auth import FileTokenStore, MemoryTokenStore, OAuth2Refresher, OAuth2Token
 from ccasync.auth._lease import LeaseGuard, lease_needed
 from ccasync.errors import AuthenticationError, ConfigError, DecodeError, RateLimitError
-from ccasync.testing import FakeTransport, json_response
+from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 from tests.auth.test_auth_refresher import (
     TOKEN_URL,
     FakeAuthServer,
@@ -265,3 +265,25 @@ async def test_answer_without_access_token_keeps_its_refresh_token(
     fresh = await refresher.token()
     assert fresh != old
     assert [r["refresh_token"] for r in server.token_requests] == ["refresh-0", "refresh-rotated"]
+
+
+async def test_token_request_without_answer_times_out_and_is_retried(
+    server: FakeAuthServer, clock: FakeClock
+) -> None:
+    """A token request unanswered within token_timeout is abandoned and retried (bounded)."""
+    hung = asyncio.Event()
+
+    async def handler(request: HTTPRequest) -> HTTPResponse:
+        if request.url.startswith(TOKEN_URL) and not hung.is_set():
+            hung.set()
+            await asyncio.Event().wait()  # never answers
+        return await server(request)
+
+    refresher = OAuth2Refresher(
+        "app-key", store=MemoryTokenStore(server.initial()), token_url=TOKEN_URL,
+        transport=FakeTransport(handler), clock=clock, sleep=clock.sleep, token_timeout=0.05,
+    )  # fmt: skip
+    old = await refresher.token()
+    assert await refresher.on_unauthorized(old) is True
+    assert hung.is_set()
+    assert len(server.token_requests) == 1  # the hung one never reached the fake server's log
