@@ -54,8 +54,11 @@ class ListLeases(Protocol):
 
 
 def default_lease_dir() -> Path:
-    """``<tmp>/ccasync-<uid>/list-leases``: private to the user, shared by their processes."""
-    return Path(tempfile.gettempdir()) / f"ccasync-{os.geteuid()}" / "list-leases"
+    """``<tmp>/ccasync-<uid>-list-leases``: private to the user, shared by their processes.
+
+    One level below the (sticky) temporary directory, so nobody else can rename it away.
+    """
+    return Path(tempfile.gettempdir()) / f"ccasync-{os.geteuid()}-list-leases"
 
 
 def check_list_id(list_id: str) -> str:
@@ -68,11 +71,12 @@ def check_list_id(list_id: str) -> str:
 class FileListLeases:
     """:class:`ListLeases` on one host: an exclusive ``flock`` on ``<directory>/<list_id>.lock``.
 
-    ``directory`` (default :func:`default_lease_dir`) is created mode 0700; every process that
-    sends through the same pool on this host must use the same directory (the default does,
-    for one user). A lease lives until released or until its process exits. Not for network
-    file systems. Raises :class:`~ccasync.CoordinationError` when the directory or a lock file
-    is unusable (a symlink, another user's).
+    ``directory`` (default :func:`default_lease_dir`) is created mode 0700 and must belong to the
+    user and not be group/world-writable; every process that sends through the same pool on this
+    host must use the same directory (the default does, for one user). A lease lives until
+    released or until its process exits. Not for network file systems. Raises
+    :class:`~ccasync.CoordinationError` when the directory or a lock file is unusable (a
+    symlink, another user's, writable by others).
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
@@ -97,7 +101,8 @@ class FileListLeases:
 
     def _open(self, path: Path) -> int:
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, exist_ok=True)
+            self._check_directory()
             flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
             fd = os.open(path, flags, 0o600)
         except OSError as exc:
@@ -108,6 +113,18 @@ class FileListLeases:
             os.close(fd)
             raise CoordinationError(f"list lease file {path} is not a regular file of this user")
         return fd
+
+    def _check_directory(self) -> None:
+        # Another user owning (or able to write) the directory could swap lock files under us.
+        info = os.stat(self.directory, follow_symlinks=False)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            raise CoordinationError(
+                f"list lease directory {self.directory} is not a directory of this user"
+            )
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise CoordinationError(
+                f"list lease directory {self.directory} is writable by group or others"
+            )
 
 
 class _FileListLease:

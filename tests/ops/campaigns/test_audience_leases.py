@@ -165,3 +165,12 @@ async def test_resumed_batch_is_checked_before_sending(
         "Your orders b1": {"customer1@example.net"},
         "Your orders b2": set(),
     }
+
+
+async def test_file_leases_refuse_a_directory_others_can_write(tmp_path: Path) -> None:
+    """A lease directory writable by group or others is refused (lock files could be swapped)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(CoordinationError, match="writable by group or others"):
+        await FileListLeases(shared).try_lease("list-1")
