@@ -28,8 +28,10 @@ EXECUTING or DONE is never scheduled again, so a rerun after a crash completes w
 missing and duplicates nothing.
 
 Costs (API calls): per account, one page of ``GET /emails`` per 500 campaigns and (with list
-names) one page of ``GET /contact_lists`` per 1,000 lists; per new location 4 (create, GET and
-PUT of the activity, schedule) plus 1 for a test; per reused location 2-4.
+names) one page of ``GET /contact_lists`` per 1,000 lists; per new location 3 (create, PUT of
+the activity's recipients built from what the create sent, schedule) plus 1 for a test; per
+reused location 2-4. A lost answer (5xx, timeout, dropped connection) to a create or a schedule
+costs a check (the campaign by name, the activity's status) and a retry only if it did not land.
 Locations of one account run one after another (the key's 4/s is the bottleneck anyway),
 which also makes each location's call count exact; accounts of a pool run concurrently.
 """
@@ -44,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ccasync.errors import ValidationError
+from ccasync.models.campaigns import CampaignActivity, EmailCampaign
 from ccasync.ops.campaigns._lookups import (
     CampaignIndex,
     create_or_find,
@@ -251,7 +254,7 @@ def _failed(key: str, account: str | None, step: str, exc: Exception) -> Campaig
 
 
 def _account_failed(account: str, items: list[Any], exc: Exception) -> list[CampaignResult]:
-    return [_failed(_key(item), account, "account", exc) for item in items]
+    return [_failed(_key(item), account or None, "account", exc) for item in items]
 
 
 def _key(item: Any) -> str:
@@ -296,8 +299,8 @@ async def _one_location(
         got["name"] = fields["name"]
         if isinstance(at, Exception) and index.get(str(fields["name"])) is None:
             raise StepFailed("time", at)  # nothing to resume: create nothing
-        got["campaign_id"], hint, got["created"] = await _campaign(cc, index, fields)
-        activity = await _activity(cc, got["campaign_id"], hint)
+        got["campaign_id"], known, got["created"] = await _campaign(cc, index, fields)
+        activity = await _activity(cc, got["campaign_id"], known)
         got["activity_id"] = activity.campaign_activity_id
         plan = SendPlan(
             list_ids=lists,
@@ -310,6 +313,8 @@ async def _one_location(
         got.update(await finish(cc, activity, plan))
     except StepFailed as failed:
         got.update(outcome="failed", step=failed.step, error=failed.error)
+    except Exception as exc:  # anything else in one location is that location's failure only
+        got.update(outcome="failed", step="unexpected", error=exc)
     return got
 
 
@@ -340,31 +345,60 @@ def _send_time(run: _Run, loc: Location, cc: Client) -> LocalTime | Exception | 
         rule = loc.when if loc.when is not None else run.when
         tz = zone_info(loc.timezone)
         return resolve_when(rule, tz, now, min_lead=run.min_lead, gap=run.gap, overlap=run.overlap)
-    except ValidationError as exc:
+    except (ValidationError, OverflowError) as exc:  # e.g. 9999-12-31 23:59 west of UTC
         return exc
 
 
 async def _campaign(
     cc: Client, index: CampaignIndex, fields: dict[str, str | None]
-) -> tuple[str, str | None, bool]:
-    """``(campaign_id, primary activity id if already known, created)``."""
+) -> tuple[str, CampaignActivity | str | None, bool]:
+    """``(campaign_id, what is known of its primary activity, created)``.
+
+    What is known: the DRAFT activity as this run created it (no GET needed), or the primary
+    activity's id (a campaign found after a 409), or None (a campaign from the name index).
+    """
     name = str(fields["name"])
     existing = index.get(name)
     if existing is not None:
         return existing, None, False
     try:
         campaign, created = await create_or_find(cc, fields)
-        # The create answer names the activity: no extra GET of the campaign is needed.
-        activity_id = campaign.primary_activity_id
+        known: CampaignActivity | str = (
+            _as_created(campaign, fields)
+            if created and campaign.current_status in (None, "Draft")
+            else campaign.primary_activity_id
+        )
     except Exception as exc:
         raise StepFailed("create", exc) from exc
-    campaign_id = campaign.campaign_id
-    index.add(name, campaign_id)
-    return campaign_id, activity_id, created
+    index.add(name, campaign.campaign_id)
+    return campaign.campaign_id, known, created
 
 
-async def _activity(cc: Client, campaign_id: str, activity_id: str | None) -> Any:
+def _as_created(campaign: EmailCampaign, fields: dict[str, str | None]) -> CampaignActivity:
+    """The new campaign's DRAFT activity built from what this run sent in ``POST /emails``.
+
+    The recipients PUT is built from it instead of from a GET: a PUT replaces every top-level
+    property (so each one the create set is sent again) and keeps the sub-resources it omits
+    (html_content and the footer stay as created, without sending 150 kB again).
+    """
+    return CampaignActivity(
+        campaign_activity_id=campaign.primary_activity_id,
+        campaign_id=campaign.campaign_id,
+        role="primary_email",
+        current_status="DRAFT",
+        from_name=fields["from_name"],
+        from_email=fields["from_email"],
+        reply_to_email=fields["reply_to_email"],
+        subject=fields["subject"],
+        preheader=fields["preheader"],
+    )
+
+
+async def _activity(cc: Client, campaign_id: str, known: CampaignActivity | str | None) -> Any:
+    if isinstance(known, CampaignActivity):
+        return known
     try:
+        activity_id = known
         if activity_id is None:
             activity_id = (await cc.campaigns.get(campaign_id)).primary_activity_id
         return await cc.campaigns.get_activity(activity_id)
@@ -452,7 +486,7 @@ async def _schedule_one(
         try:
             rule = _as_rule(item.at)
             at = resolve_when(rule, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
-        except ValidationError as exc:
+        except (ValidationError, OverflowError) as exc:
             at = exc
         activity = await _step_async("activity", cc.campaigns.get_activity(item.activity_id))
         base = attrs.evolve(base, campaign_id=activity.campaign_id)
@@ -460,6 +494,8 @@ async def _schedule_one(
         return attrs.evolve(base, **await finish(cc, activity, plan))
     except StepFailed as failed:
         return attrs.evolve(base, outcome="failed", step=failed.step, error=failed.error)
+    except Exception as exc:  # anything else in one item is that item's failure only
+        return attrs.evolve(base, outcome="failed", step="unexpected", error=exc)
 
 
 def _as_rule(at: dt.datetime | When) -> When:
