@@ -416,15 +416,21 @@ async def _no_sleep(_: float) -> None:
 
 
 async def test_an_exception_in_one_location_is_its_failure_only(vsim: Any) -> None:
-    """A send time out of datetime's range (OverflowError) fails that location; others go on."""
+    """OverflowError (a far date) or any bug in one location fails it alone; others go on."""
     async with _client(vsim) as cc:
         nyc, ldn = await _locations(cc, ["nyc", "ldn"])
         far = attrs.evolve(nyc, when="9999-12-31 23:59")
-        result = await create_campaigns_for_locations(cc, TEMPLATE, [far, ldn])
-    failed, scheduled = result.items
+        broken = attrs.evolve(nyc, key="bug", values={"city": "BUG"}, when=_broken_rule)
+        result = await create_campaigns_for_locations(cc, TEMPLATE, [far, broken, ldn])
+    failed, bug, scheduled = result.items
     assert (failed.outcome, failed.step) == ("failed", "time")
     assert isinstance(failed.error, OverflowError)
+    assert (bug.outcome, bug.step, str(bug.error)) == ("failed", "unexpected", "a bug")
     assert scheduled.outcome == "scheduled"
+
+
+def _broken_rule(_zone: Any, _now: dt.datetime) -> dt.datetime:
+    raise RuntimeError("a bug")
 
 
 @pytest.mark.parametrize("seed", [3, 4])
