@@ -49,7 +49,9 @@ class Client:
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
       ``on_quota_exceeded`` methods) to every Client whose token comes from that key.
       ``None`` makes a private one with the API defaults (4/s, 10,000/day).
-    - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
+    - ``timeout``: seconds one HTTP exchange may go unanswered once it holds a connection
+      (see :class:`~ccasync.transport.AiohttpTransport`); ``max_connections``: pool size
+      (waiting for a free connection does not count against ``timeout``).
     - ``session``: an aiohttp session to borrow (never closed here; its own connector sets
       the pool size, ``max_connections`` is not applied); ``transport``: any
       :class:`ccasync.testing.FakeTransport`-like object instead of aiohttp (not with
