@@ -6,10 +6,10 @@ location's local time. With a journal (``ccasync.SqliteJournal``, one sqlite fil
 a rerun after a crash, a deploy or a spent daily quota continues where the last run stopped: no
 campaign is made twice, no test is sent twice, and finished locations cost nothing.
 
-Cost, measured on the simulator: 5 API calls per new location (create, GET + PUT of the
-activity, test, schedule) plus 1 ``GET /emails`` page per account (and 1 ``GET
-/contact_lists`` page when lists are given by name): 16 for three locations here. The rerun of
-the finished job costs 0. The script prints ``result.calls`` per location
+Cost, measured on the simulator: 4 API calls per new location (create, PUT of the activity's
+lists, test, schedule) plus 1 ``GET /emails`` page per account (and 1 ``GET /contact_lists``
+page when lists are given by name): 13 for three locations here. The rerun of the finished job
+costs 0. The script prints ``result.calls`` per location
 and in total, for the run and the rerun.
 
 Run: ``python examples/campaign_per_location.py [--journal jobs.db]`` (embedded simulator),

@@ -8,11 +8,10 @@ days). A second run finds the dated copy and changes nothing, so cron may fire t
 may crash halfway, without two newsletters going out. With ``journal=``/``job_id=`` its test
 send is also never repeated (see ``examples/campaign_per_location.py``).
 
-Cost, measured on the simulator with ``cc.count_calls()``: 8 API calls for the run that makes
-and schedules the copy (template reads, one ``GET /emails`` page, create, GET + PUT of the
-activity, schedule), 4 for each later run that finds it scheduled: a run every 30 minutes is
-192 calls a day. (``result.calls`` says 4 and 0: it counts the copy's steps only, not the
-template reads.)
+Cost, measured on the simulator with ``cc.count_calls()``: 7 API calls for the run that makes
+and schedules the copy (template reads, one ``GET /emails`` page, create, PUT of the activity,
+schedule), 4 for each later run that finds it scheduled: a run every 30 minutes is 192 calls a
+day. (``result.calls`` is smaller: it counts the copy's steps, not the template reads.)
 
 Run: ``python examples/newsletter_cron.py`` (embedded simulator), ``--fast`` (limits off,
 simulated time), or against a real account: ``CCASYNC_ACCESS_TOKEN=...

@@ -8,9 +8,10 @@ from cron (``*/15 * * * *``) with the quarter hour as ``batch_id``: a rerun of t
 resumes and never sends twice. On the simulator the script also prints what each customer
 received (``sim.outbox``), merge tags filled.
 
-Cost, measured on the simulator: 20 API calls for the first batch (it creates the pool list and
-the two custom fields), 16 for each later one, whatever the batch size: 96 batches a day are
-1,536 of the 10,000 daily calls. The script prints each batch's ``result.calls``.
+Cost, measured on the simulator: 18-20 API calls for the first batch (it creates the pool list
+and the two custom fields), 14-16 for each later one (status polls vary), whatever the batch
+size: 96 batches a day are at most 1,536 of the 10,000 daily calls. The script prints each
+batch's ``result.calls``.
 
 Run: ``python examples/order_notifications.py`` (embedded simulator, real limits: about a
 minute, the send is polled every 15 s), ``--fast`` (limits off, simulated time), or against a
