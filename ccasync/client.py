@@ -21,6 +21,7 @@ from ccasync.resources.contacts import ContactsResource
 from ccasync.resources.custom_fields import CustomFieldsResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
+from ccasync.resources.segments import SegmentsResource
 from ccasync.resources.tags import TagsResource
 from ccasync.transport import AiohttpSession, AiohttpTransport, Transport
 
@@ -43,7 +44,7 @@ class Client:
 
     Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
     ``cc.activities``, ``cc.campaigns``, ``cc.reports``, ``cc.account``, ``cc.custom_fields``,
-    ``cc.tags``.
+    ``cc.tags``, ``cc.segments``.
 
     - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
@@ -112,6 +113,7 @@ class Client:
         self.activities = ActivitiesResource(self._requestor)
         self.campaigns = CampaignsResource(self._requestor)
         self.reports = ReportsResource(self._requestor)
+        self.segments = SegmentsResource(self._requestor)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self._requestor.base_url!r})"

@@ -87,6 +87,9 @@ from ccasync.models.reports import (
     TrackingEvent,
     UniqueEmailCounts,
 )
+from ccasync.models.segments import (
+    Segment,
+)
 from ccasync.models.tags import (
     Tag,
 )
@@ -132,6 +135,7 @@ __all__ = [
     "PhysicalAddress",
     "PhysicalAddressInFooter",
     "ScheduleEntry",
+    "Segment",
     "SendHistoryEntry",
     "SignUpFormResult",
     "StatsEmail",
