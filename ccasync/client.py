@@ -19,9 +19,11 @@ from ccasync.resources.activities import ActivitiesResource
 from ccasync.resources.campaigns import CampaignsResource
 from ccasync.resources.contacts import ContactsResource
 from ccasync.resources.custom_fields import CustomFieldsResource
+from ccasync.resources.landing_pages import LandingPagesResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
 from ccasync.resources.segments import SegmentsResource
+from ccasync.resources.sms import SmsResource
 from ccasync.resources.tags import TagsResource
 from ccasync.transport import AiohttpSession, AiohttpTransport, Transport
 
@@ -44,7 +46,7 @@ class Client:
 
     Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
     ``cc.activities``, ``cc.campaigns``, ``cc.reports``, ``cc.account``, ``cc.custom_fields``,
-    ``cc.tags``, ``cc.segments``.
+    ``cc.tags``, ``cc.segments``, ``cc.landing_pages``, ``cc.sms``.
 
     - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
@@ -114,6 +116,8 @@ class Client:
         self.campaigns = CampaignsResource(self._requestor)
         self.reports = ReportsResource(self._requestor)
         self.segments = SegmentsResource(self._requestor)
+        self.landing_pages = LandingPagesResource(self._requestor)
+        self.sms = SmsResource(self._requestor)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self._requestor.base_url!r})"

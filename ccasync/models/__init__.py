@@ -30,6 +30,7 @@ from ccasync.models.account import (
     AccountSummary,
     CompanyLogo,
     PhysicalAddress,
+    UserPrivilege,
 )
 from ccasync.models.activities import (
     Activity,
@@ -37,6 +38,7 @@ from ccasync.models.activities import (
     JsonImportContact,
 )
 from ccasync.models.campaigns import (
+    ABTestData,
     ActivityReference,
     CampaignActivity,
     CampaignIdXref,
@@ -52,6 +54,7 @@ from ccasync.models.contacts import (
     Contact,
     ContactCounts,
     ContactCustomField,
+    ContactXref,
     EmailAddress,
     NewContact,
     Note,
@@ -64,8 +67,13 @@ from ccasync.models.custom_fields import (
     CustomFieldChoice,
     CustomFieldMetadata,
 )
+from ccasync.models.landing_pages import (
+    LandingPageTrackingActivity,
+    TrackingActivitySmsChannel,
+)
 from ccasync.models.lists import (
     ContactList,
+    ListXref,
 )
 from ccasync.models.reports import (
     ActivityStats,
@@ -90,11 +98,20 @@ from ccasync.models.reports import (
 from ccasync.models.segments import (
     Segment,
 )
+from ccasync.models.sms import (
+    BulkCampaignSummary,
+    BulkSmsCampaignSummariesPercents,
+    HistoryDetails,
+    SmsCampaignSummariesPage,
+    SmsEngagementHistory,
+    UniqueSmsCounts,
+)
 from ccasync.models.tags import (
     Tag,
 )
 
 __all__ = [
+    "ABTestData",
     "AccountEmail",
     "AccountSummary",
     "Activity",
@@ -102,6 +119,8 @@ __all__ = [
     "ActivityStats",
     "ActivityStatsReport",
     "ActivityStatus",
+    "BulkCampaignSummary",
+    "BulkSmsCampaignSummariesPercents",
     "CampaignActivity",
     "CampaignIdXref",
     "CampaignPreview",
@@ -118,6 +137,7 @@ __all__ = [
     "ContactCustomField",
     "ContactList",
     "ContactOpenAndClickRates",
+    "ContactXref",
     "CustomField",
     "CustomFieldChoice",
     "CustomFieldMetadata",
@@ -125,8 +145,11 @@ __all__ = [
     "EmailCampaign",
     "EmailCampaignActivity",
     "EmailLinks",
+    "HistoryDetails",
     "JsonImportContact",
+    "LandingPageTrackingActivity",
     "LinkClickCount",
+    "ListXref",
     "NewContact",
     "NonOpenerResend",
     "Note",
@@ -138,11 +161,16 @@ __all__ = [
     "Segment",
     "SendHistoryEntry",
     "SignUpFormResult",
+    "SmsCampaignSummariesPage",
+    "SmsEngagementHistory",
     "StatsEmail",
     "StatsEmailActivity",
     "StreetAddress",
     "SummaryPercents",
     "Tag",
+    "TrackingActivitySmsChannel",
     "TrackingEvent",
     "UniqueEmailCounts",
+    "UniqueSmsCounts",
+    "UserPrivilege",
 ]

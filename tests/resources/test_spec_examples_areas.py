@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from ccasync._serde import structure, unstructure
+from ccasync.models.account import UserPrivilege
+from ccasync.models.campaigns import ABTestData
+from ccasync.models.contacts import ContactXref
+from ccasync.models.landing_pages import LandingPageTrackingActivity
+from ccasync.models.lists import ListXref
 from ccasync.models.segments import Segment
+from ccasync.models.sms import SmsCampaignSummariesPage, SmsEngagementHistory
 from tests.resources import test_spec_examples_core as core
 from tests.spec import coverage
 from tests.spec.official_spec import load_spec
@@ -28,6 +34,24 @@ OPERATIONS: dict[str, tuple[type[Any], str | None, bool]] = {
     "getSegmentDetail": (Segment, None, False),
     "updateSegment": (Segment, None, False),
     "updateSegmentName": (Segment, None, False),
+    "getContactIdXrefs": (ContactXref, "xrefs", False),
+    "getListIdXrefs": (ListXref, "xrefs", False),
+    "getUserPrivileges": (UserPrivilege, None, True),
+    "retrieveEmailCampaignABTestUsingGET": (ABTestData, None, False),
+    "createEmailCampaignABTestUsingPOST": (ABTestData, None, False),
+    "getSmsEngagementHistory": (SmsEngagementHistory, None, True),
+    "getAllBulkSmsCampaignSummaries": (SmsCampaignSummariesPage, None, False),
+    **{
+        op: (LandingPageTrackingActivity, "tracking_activities", False)
+        for op in (
+            "getUniqueContactClicks",
+            "getUniqueContactOpens",
+            "getContactOpens",
+            "getUniqueContactUpdates",
+            "getContactAdds",
+            "getUniqueContactSMSOptIns",
+        )
+    },
 }
 
 
