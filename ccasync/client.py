@@ -16,6 +16,7 @@ from ccasync.events import EventHook
 from ccasync.limiter import RateLimiter
 from ccasync.resources.account import AccountResource
 from ccasync.resources.activities import ActivitiesResource
+from ccasync.resources.automations import AutomationsResource
 from ccasync.resources.campaigns import CampaignsResource
 from ccasync.resources.contacts import ContactsResource
 from ccasync.resources.custom_fields import CustomFieldsResource
@@ -46,7 +47,8 @@ class Client:
 
     Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
     ``cc.activities``, ``cc.campaigns``, ``cc.reports``, ``cc.account``, ``cc.custom_fields``,
-    ``cc.tags``, ``cc.segments``, ``cc.landing_pages``, ``cc.sms``.
+    ``cc.tags``, ``cc.segments``, ``cc.landing_pages``, ``cc.sms``,
+    ``cc.automations``.
 
     - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
@@ -118,6 +120,7 @@ class Client:
         self.segments = SegmentsResource(self._requestor)
         self.landing_pages = LandingPagesResource(self._requestor)
         self.sms = SmsResource(self._requestor)
+        self.automations = AutomationsResource(self._requestor)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self._requestor.base_url!r})"

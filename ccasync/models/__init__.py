@@ -37,6 +37,15 @@ from ccasync.models.activities import (
     ActivityStatus,
     JsonImportContact,
 )
+from ccasync.models.automations import (
+    AutomationCampaign,
+    AutomationFlowSummary,
+    AutomationStructuredTag,
+    AutomationTrigger,
+    AutomationWorkflowDefinition,
+    TriggerDef,
+    TriggerParameter,
+)
 from ccasync.models.campaigns import (
     ABTestData,
     ActivityReference,
@@ -119,6 +128,11 @@ __all__ = [
     "ActivityStats",
     "ActivityStatsReport",
     "ActivityStatus",
+    "AutomationCampaign",
+    "AutomationFlowSummary",
+    "AutomationStructuredTag",
+    "AutomationTrigger",
+    "AutomationWorkflowDefinition",
     "BulkCampaignSummary",
     "BulkSmsCampaignSummariesPercents",
     "CampaignActivity",
@@ -170,6 +184,8 @@ __all__ = [
     "Tag",
     "TrackingActivitySmsChannel",
     "TrackingEvent",
+    "TriggerDef",
+    "TriggerParameter",
     "UniqueEmailCounts",
     "UniqueSmsCounts",
     "UserPrivilege",

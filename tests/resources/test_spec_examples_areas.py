@@ -14,6 +14,7 @@ import pytest
 
 from ccasync._serde import structure, unstructure
 from ccasync.models.account import UserPrivilege
+from ccasync.models.automations import AutomationCampaign, AutomationFlowSummary
 from ccasync.models.campaigns import ABTestData
 from ccasync.models.contacts import ContactXref
 from ccasync.models.landing_pages import LandingPageTrackingActivity
@@ -41,6 +42,10 @@ OPERATIONS: dict[str, tuple[type[Any], str | None, bool]] = {
     "createEmailCampaignABTestUsingPOST": (ABTestData, None, False),
     "getSmsEngagementHistory": (SmsEngagementHistory, None, True),
     "getAllBulkSmsCampaignSummaries": (SmsCampaignSummariesPage, None, False),
+    "listAutomations": (AutomationFlowSummary, "flow_summaries", False),
+    "createAutomationCampaignUsingPost": (AutomationCampaign, None, False),
+    "retrieveAutomationCampaignUsingGet": (AutomationCampaign, None, False),
+    "updateAutomationCampaignUsingPut": (AutomationCampaign, None, False),
     **{
         op: (LandingPageTrackingActivity, "tracking_activities", False)
         for op in (

@@ -123,7 +123,7 @@ CLIENT_METHODS: dict[str, str] = {
     "createEmailCampaignABTestUsingPOST": "cc.campaigns.create_abtest",
     "deleteEmailCampaignABTestUsingDELETE": "cc.campaigns.delete_abtest",
     # Automations
-    "listAutomations": "cc.automations.list",
+    "listAutomations": "cc.automations.list_flows",
     "createAutomationCampaignUsingPost": "cc.automations.create",
     "retrieveAutomationCampaignUsingGet": "cc.automations.get",
     "updateAutomationCampaignUsingPut": "cc.automations.update",
@@ -163,7 +163,7 @@ CLIENT_METHODS: dict[str, str] = {
     "createSSOUser": "partner.accounts.create_sso_user",
     "partnerUnsubscribeContacts": "partner.accounts.unsubscribe_contacts",
     # Technology Partners Webhooks
-    "getWebhooksCollection": "partner.webhooks.list",
+    "getWebhooksCollection": "partner.webhooks.subscriptions",
     "getWebhooksTopic": "partner.webhooks.get",
     "putWebhooksTopic": "partner.webhooks.subscribe",
     "deleteWebhooksSubscriptions": "partner.webhooks.delete",
@@ -188,10 +188,6 @@ CLIENT_PENDING: frozenset[str] = frozenset(
         "getSocialConnectionsUsingGET",
         "getSocialHashtagGroupsUsingGET",
         "createSocialPostUsingPOST",
-        "listAutomations",
-        "createAutomationCampaignUsingPost",
-        "retrieveAutomationCampaignUsingGet",
-        "updateAutomationCampaignUsingPut",
         "getPartnerSiteOwners",
         "provision",
         "getPlan",
