@@ -17,10 +17,18 @@ from ccasync.models.account import UserPrivilege
 from ccasync.models.automations import AutomationCampaign, AutomationFlowSummary
 from ccasync.models.campaigns import ABTestData
 from ccasync.models.contacts import ContactXref
+from ccasync.models.events import (
+    DetailedRegistration,
+    Event,
+    EventListing,
+    RegistrantInformationLite,
+    RegistrationStatusUpdateResponse,
+)
 from ccasync.models.landing_pages import LandingPageTrackingActivity
 from ccasync.models.lists import ListXref
 from ccasync.models.segments import Segment
 from ccasync.models.sms import SmsCampaignSummariesPage, SmsEngagementHistory
+from ccasync.models.social import HashtagGroup, SocialConnection, SocialPost, SocialProfile
 from tests.resources import test_spec_examples_core as core
 from tests.spec import coverage
 from tests.spec.official_spec import load_spec
@@ -42,6 +50,18 @@ OPERATIONS: dict[str, tuple[type[Any], str | None, bool]] = {
     "createEmailCampaignABTestUsingPOST": (ABTestData, None, False),
     "getSmsEngagementHistory": (SmsEngagementHistory, None, True),
     "getAllBulkSmsCampaignSummaries": (SmsCampaignSummariesPage, None, False),
+    "findEvents": (EventListing, "records", False),
+    "addDefaultEvent": (Event, None, False),
+    "getEvent_2": (Event, None, False),
+    "copyEvent": (Event, None, False),
+    "getRegistrationInfo": (DetailedRegistration, None, False),
+    "findRegistrationsUsingGET": (RegistrantInformationLite, "records", False),
+    "updateRegistrationStatusUsingPUT": (RegistrationStatusUpdateResponse, None, False),
+    "updateRegistrationPaymentStatusUsingPUT": (RegistrationStatusUpdateResponse, None, False),
+    "getSocialProfilesUsingGET": (SocialProfile, None, True),
+    "getSocialConnectionsUsingGET": (SocialConnection, "connections", False),
+    "getSocialHashtagGroupsUsingGET": (HashtagGroup, "hashtag_groups", False),
+    "createSocialPostUsingPOST": (SocialPost, None, False),
     "listAutomations": (AutomationFlowSummary, "flow_summaries", False),
     "createAutomationCampaignUsingPost": (AutomationCampaign, None, False),
     "retrieveAutomationCampaignUsingGet": (AutomationCampaign, None, False),

@@ -173,21 +173,6 @@ CLIENT_METHODS: dict[str, str] = {
 
 CLIENT_PENDING: frozenset[str] = frozenset(
     {
-        "findEvents",
-        "addDefaultEvent",
-        "getEvent_2",
-        "patchEvent",
-        "copyEvent",
-        "checkInTickets",
-        "undoCheckInTickets",
-        "getRegistrationInfo",
-        "findRegistrationsUsingGET",
-        "updateRegistrationStatusUsingPUT",
-        "updateRegistrationPaymentStatusUsingPUT",
-        "getSocialProfilesUsingGET",
-        "getSocialConnectionsUsingGET",
-        "getSocialHashtagGroupsUsingGET",
-        "createSocialPostUsingPOST",
         "getPartnerSiteOwners",
         "provision",
         "getPlan",
