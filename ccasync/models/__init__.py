@@ -94,6 +94,17 @@ from ccasync.models.lists import (
     ContactList,
     ListXref,
 )
+from ccasync.models.partner import (
+    AccountCancellation,
+    PartnerSiteOwner,
+    PartnerUnsubscribeResponse,
+    PlanTiersObject,
+    Provision,
+    ProvisionResponse,
+    SSOUser,
+    TierObject,
+    WebhooksSubscription,
+)
 from ccasync.models.reports import (
     ActivityStats,
     ActivityStatsReport,
@@ -142,6 +153,7 @@ from ccasync.models.tags import (
 
 __all__ = [
     "ABTestData",
+    "AccountCancellation",
     "AccountEmail",
     "AccountInfo",
     "AccountSummary",
@@ -196,16 +208,22 @@ __all__ = [
     "NewContact",
     "NonOpenerResend",
     "Note",
+    "PartnerSiteOwner",
+    "PartnerUnsubscribeResponse",
     "PercentsEmail",
     "PhoneNumber",
     "PhysicalAddress",
     "PhysicalAddressInFooter",
+    "PlanTiersObject",
     "PostImage",
     "PostProfile",
     "ProfilePost",
+    "Provision",
+    "ProvisionResponse",
     "RegistrantInformationLite",
     "RegistrationStatusUpdateResponse",
     "RegistrationTicket",
+    "SSOUser",
     "ScheduleEntry",
     "Segment",
     "SendHistoryEntry",
@@ -220,6 +238,7 @@ __all__ = [
     "StreetAddress",
     "SummaryPercents",
     "Tag",
+    "TierObject",
     "TrackingActivitySmsChannel",
     "TrackingEvent",
     "TriggerDef",
@@ -227,4 +246,5 @@ __all__ = [
     "UniqueEmailCounts",
     "UniqueSmsCounts",
     "UserPrivilege",
+    "WebhooksSubscription",
 ]

@@ -26,6 +26,14 @@ from ccasync.models.events import (
 )
 from ccasync.models.landing_pages import LandingPageTrackingActivity
 from ccasync.models.lists import ListXref
+from ccasync.models.partner import (
+    AccountCancellation,
+    PartnerSiteOwner,
+    PartnerUnsubscribeResponse,
+    PlanTiersObject,
+    ProvisionResponse,
+    WebhooksSubscription,
+)
 from ccasync.models.segments import Segment
 from ccasync.models.sms import SmsCampaignSummariesPage, SmsEngagementHistory
 from ccasync.models.social import HashtagGroup, SocialConnection, SocialPost, SocialProfile
@@ -62,6 +70,16 @@ OPERATIONS: dict[str, tuple[type[Any], str | None, bool]] = {
     "getSocialConnectionsUsingGET": (SocialConnection, "connections", False),
     "getSocialHashtagGroupsUsingGET": (HashtagGroup, "hashtag_groups", False),
     "createSocialPostUsingPOST": (SocialPost, None, False),
+    "getPartnerSiteOwners": (PartnerSiteOwner, "site_owner_list", False),
+    "provision": (ProvisionResponse, None, False),
+    "getPlan": (PlanTiersObject, None, False),
+    "setPlan": (PlanTiersObject, None, False),
+    "cancelAccount": (AccountCancellation, None, False),
+    "partnerUnsubscribeContacts": (PartnerUnsubscribeResponse, None, False),
+    "getWebhooksCollection": (WebhooksSubscription, None, True),
+    "getWebhooksTopic": (WebhooksSubscription, None, False),
+    "putWebhooksTopic": (WebhooksSubscription, None, False),
+    "testSendWebhooksTopic": (WebhooksSubscription, None, False),
     "listAutomations": (AutomationFlowSummary, "flow_summaries", False),
     "createAutomationCampaignUsingPost": (AutomationCampaign, None, False),
     "retrieveAutomationCampaignUsingGet": (AutomationCampaign, None, False),

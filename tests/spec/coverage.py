@@ -171,23 +171,7 @@ CLIENT_METHODS: dict[str, str] = {
 }
 """``operationId`` → the method that calls it (``cc.``: Client, ``partner.``: PartnerClient)."""
 
-CLIENT_PENDING: frozenset[str] = frozenset(
-    {
-        "getPartnerSiteOwners",
-        "provision",
-        "getPlan",
-        "setPlan",
-        "cancelAccount",
-        "partnerAccountOperationsPostSync",
-        "createSSOUser",
-        "partnerUnsubscribeContacts",
-        "getWebhooksCollection",
-        "getWebhooksTopic",
-        "putWebhooksTopic",
-        "deleteWebhooksSubscriptions",
-        "testSendWebhooksTopic",
-    }
-)
+CLIENT_PENDING: frozenset[str] = frozenset()
 """Mapped operations whose client method does not exist yet (must shrink to empty)."""
 
 SIM_PENDING: frozenset[str] = frozenset(
