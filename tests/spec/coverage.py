@@ -5,7 +5,9 @@
 :class:`ccasync.PartnerClient`. ``tests/spec/test_coverage.py`` fails when the spec holds an
 operation missing here (a newer spec dropped into ``../shared/reference/`` then names exactly what
 is new), when an entry names a method that does not exist, or when the simulator's router has no
-route for an operation outside :data:`SIM_PENDING`.
+route for an operation outside :data:`SIM_PENDING`. ``tests/spec/test_client_calls.py`` proves each
+entry true: the mapped method, called on a fake transport that answers with the spec's examples,
+must send its operation's method and path.
 
 The README's "API coverage" table is generated from this module: ``python -m tests.spec.coverage``
 prints it, ``python -m tests.spec.coverage --write`` rewrites the README between its markers.
