@@ -68,9 +68,12 @@ WRITABLE = frozenset(
         "event_settings",
         "event_metadata",
         "default_track",
+        "status",
     }
 )
-"""Fields ``cc.events.update`` may change (the ``EventDto`` properties a client sets)."""
+"""Fields ``cc.events.update`` may change (the ``EventDto`` properties a client sets).
+
+UNCONFIRMED: which ``status`` values a PATCH may set (ACTIVE publishes, CANCELLED cancels)."""
 
 
 @attrs.define(kw_only=True)
@@ -218,6 +221,7 @@ def check_event_fields(fields: dict[str, Any]) -> None:
         _checks.check_length("name", fields["name"], max_len=NAME_MAX, min_len=1)
     _checks.check_length("title", fields.get("title"), max_len=NAME_MAX)
     _checks.check_length("description", fields.get("description"), max_len=DESCRIPTION_MAX)
+    _checks.check_enum("status", fields.get("status"), EVENT_STATUSES)
 
 
 def check_path_id(field: str, value: object) -> None:

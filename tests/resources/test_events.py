@@ -121,7 +121,8 @@ async def test_registrations_and_check_in() -> None:
     ("call", "field"),
     [
         (lambda cc: cc.events.get("nope"), "event_id"),
-        (lambda cc: cc.events.update(EID, status="ACTIVE"), "status"),
+        (lambda cc: cc.events.update(EID, campaign_id=EID), "campaign_id"),
+        (lambda cc: cc.events.update(EID, status="LIVE"), "status"),
         (lambda cc: cc.events.update(EID, name=""), "name"),
         (lambda cc: cc.events.update(EID, description="x" * 601), "description"),
         (lambda cc: cc.events.create_default(start_time=START, end_time=START), "end_time"),
