@@ -13,11 +13,12 @@ Then each sign-up is **one** ``sign_up_form`` call (:meth:`WelcomeFlow.sign_up`)
 created or updated with its link in the custom field and joins the list; the automation mails
 it, the link filled in per contact, with no further call.
 
-**Cost against** :func:`ccasync.ops.send_to_audience`: the setup costs 4-10 calls once (2 lookups
-and up to 2 creations, the automation lookup or creation, a GET and a PUT of the email when it
-changed, one PUT to activate); afterwards 1 call per sign-up, and the mail leaves as the
-automation runs. ``send_to_audience`` costs ~15 calls per batch (≥16 for a batch of one person)
-and 5-10 s or more before the send even starts, because it builds and sends a whole campaign.
+**Cost against** :func:`ccasync.ops.send_to_audience` (measured on the simulator,
+``benchmarks/bench_welcome.py``): the setup costs 9 calls the first time (list and custom field
+looked up and created, the automation looked up and created, its email read and written, one PUT
+to activate) and 5 on a rerun (lookups only); then **1 call per sign-up**, and the mail leaves as
+the automation runs. ``send_to_audience`` costs 15 calls per batch (18 for the first), so 15-18
+per user when each sign-up must be mailed at once, and waits for a whole campaign to send.
 
 **When to use which.** Use the welcome flow for mail triggered by a contact *joining* the list:
 welcome, activation link, autoresponder; one mail per contact (a contact already on the list,
@@ -154,8 +155,9 @@ async def ensure_welcome_flow(
     """Find or create the list, link field, list-join automation and its email; activate it.
 
     ``name`` names the automation (unique per account: a second run finds it); ``list_name``
-    the sign-up list; ``link_field`` the custom field's label. Idempotent: a rerun costs 4-5
-    calls and changes nothing that is already right (the email is PUT only when it differs).
+    the sign-up list; ``link_field`` the custom field's label. 9 calls the first time;
+    idempotent: a rerun costs 5 calls and changes nothing that is already right (the email is
+    PUT only when it differs).
     Raises ValidationError (bad template, or an automation of that name that triggers on
     another list or has no email), APIError subclasses.
     """
