@@ -145,3 +145,27 @@ def _route_of(spec: dict[str, Any], operation_id: str) -> tuple[str, str]:
             if isinstance(operation, dict) and operation.get("operationId") == operation_id:
                 return method, path
     raise AssertionError(operation_id)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "model", "items_key"),
+    [
+        ("getEvent_2", Event, None),
+        ("retrieveAutomationCampaignUsingGet", AutomationCampaign, None),
+        ("getSocialConnectionsUsingGET", SocialConnection, "connections"),
+        ("getAllBulkSmsCampaignSummaries", SmsCampaignSummariesPage, None),
+    ],
+)
+def test_new_records_keep_unknown_fields(
+    spec: dict[str, Any], operation_id: str, model: type[Any], items_key: str | None
+) -> None:
+    """A spec example plus unknown keys (top level and nested) survives structure → unstructure."""
+    example = core._examples(spec, core._operations(spec)[operation_id])[0][1]
+    body = example[items_key][0] if items_key else example
+    data = {**body, "added_later": {"nested": [1, 2]}}
+    nested = next(k for k, v in body.items() if isinstance(v, dict))
+    data[nested] = {**body[nested], "also_new": True}
+    back = unstructure(structure(data, model))
+    assert back["added_later"] == {"nested": [1, 2]}
+    assert back[nested]["also_new"] is True
+    assert core._kept(core._keys(back), core._keys(data))
