@@ -60,7 +60,9 @@ class PartnerClient:
             raise ConfigError("api_key must be a non-empty string without whitespace")
         if not timeout > 0:
             raise ConfigError(f"timeout must be > 0, got {timeout!r}")
-        tokens = token_provider or _credentials(client_id, client_secret, token_url, token_margin)
+        tokens = token_provider or _credentials(
+            client_id, client_secret, token_url, token_margin, sleep
+        )
         self._owns_transport = transport is None
         self._transport = transport or AiohttpTransport(timeout=timeout, max_connections=8)
         tokens.bind_transport(self._transport)
@@ -113,10 +115,18 @@ class PartnerClient:
 
 
 def _credentials(
-    client_id: str | None, client_secret: str | None, token_url: str, margin: float
+    client_id: str | None,
+    client_secret: str | None,
+    token_url: str,
+    margin: float,
+    sleep: Callable[[float], Awaitable[None]],
 ) -> PartnerToken:
     if not client_id or not client_secret:
         raise ConfigError("pass client_id= and client_secret=, or token_provider=")
     return PartnerToken(
-        client_id=client_id, client_secret=client_secret, token_url=token_url, margin=margin
+        client_id=client_id,
+        client_secret=client_secret,
+        token_url=token_url,
+        margin=margin,
+        sleep=sleep,
     )

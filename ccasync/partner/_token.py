@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urlencode
 
 from ccasync import _protocol
 from ccasync._protocol import HTTPRequest
 from ccasync.auth import jwt_expiry
 from ccasync.config import check_base_url
-from ccasync.errors import ConfigError, DecodeError
+from ccasync.errors import ConfigError, ConnectError, DecodeError, RateLimitError, ServerError
 from ccasync.transport import Transport
 
 DEFAULT_PARTNER_TOKEN_URL = "https://v3api-partner.auth.us-east-1.amazoncognito.com/oauth2/token"
@@ -29,6 +29,9 @@ PARTNER_SCOPE = "v3api/general.partner"
 """The scope the partner endpoints need (from the spec)."""
 ASSUMED_LIFETIME = 3600.0
 """Seconds a token is trusted when the answer states no expiry (UNCONFIRMED)."""
+FETCH_ATTEMPTS = 3
+"""Tries of one token request when the answer surely was not a token (429, 502-504, no link)."""
+_GATEWAY = frozenset({502, 503, 504})
 
 
 def _basic(client_id: str, client_secret: str) -> str:
@@ -40,8 +43,11 @@ class PartnerToken:
     """Keeps one partner JWT valid: fetched on first use, renewed ``margin`` seconds early.
 
     Renewal is single-flight: concurrent callers wait for the one request. A 401 from the API
-    renews once (the token may have been revoked). The secret and the token never appear in
-    ``repr`` or errors. Raises :class:`ConfigError` for empty credentials or a non-https URL.
+    renews once (the token may have been revoked). A token request answered 429 or 502-504, or
+    that could not connect, is tried up to :data:`FETCH_ATTEMPTS` times (``Retry-After``, else 1 s
+    then 2 s; a client-credentials request is safe to repeat); other failures are raised. The
+    secret and the token never appear in ``repr`` or errors. Raises :class:`ConfigError` for
+    empty credentials or a non-https URL.
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class PartnerToken:
         scope: str = PARTNER_SCOPE,
         margin: float = 300.0,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigError("client_id and client_secret are required for the partner token")
@@ -62,6 +69,7 @@ class PartnerToken:
         self._scope = scope
         self._margin = margin
         self._clock = clock
+        self._sleep = sleep
         self._transport: Transport | None = None
         self._token: str | None = None
         self._expires_at = 0.0
@@ -92,6 +100,17 @@ class PartnerToken:
             return self._token != rejected
 
     async def _fetch(self) -> None:
+        for attempt in range(1, FETCH_ATTEMPTS + 1):
+            try:
+                return await self._fetch_once()
+            except (RateLimitError, ConnectError, ServerError) as exc:
+                retryable = not isinstance(exc, ServerError) or exc.status in _GATEWAY
+                if attempt == FETCH_ATTEMPTS or not retryable:
+                    raise
+                wait = exc.retry_after if isinstance(exc, RateLimitError) else None
+                await self._sleep(wait if wait is not None else float(attempt))
+
+    async def _fetch_once(self) -> None:
         if self._transport is None:
             raise RuntimeError("PartnerToken used before bind_transport()")
         self.fetches += 1

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from ccasync import PartnerClient, PartnerToken, RateLimiter
-from ccasync.errors import AuthenticationError, ConfigError
+from ccasync.errors import AuthenticationError, CCAsyncError, ConfigError
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
 
 TOKEN_URL = "https://partner-auth.example/oauth2/token"
@@ -142,3 +142,55 @@ def test_repr_hides_the_secret() -> None:
     )
     assert "s3cret" not in repr(token)
     assert "key-123" not in repr(client)
+
+
+async def test_token_request_is_retried_after_a_gateway_error_or_throttle() -> None:
+    """A 503 and a 429 (with Retry-After) from the token endpoint are retried; then it works."""
+    clock = [1_000_000.0]
+    server = PartnerServer(clock)
+    failures = [
+        json_response([{"error_key": "unavailable", "error_message": "x"}], 503),
+        json_response({"error": "slow_down"}, 429, headers={"Retry-After": "7"}),
+    ]
+    slept: list[float] = []
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        if request.url.startswith(TOKEN_URL) and failures:
+            return failures.pop(0)
+        return server(request)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    token = PartnerToken(
+        client_id="cid", client_secret="s", token_url=TOKEN_URL, clock=lambda: clock[0], sleep=sleep
+    )
+    async with PartnerClient(
+        api_key="k",
+        token_provider=token,
+        transport=FakeTransport(handler),
+        rate_limiter=RateLimiter.unlimited(),
+    ) as p:
+        assert await p.webhooks.subscriptions() == []
+    assert slept == [1.0, 7.0]
+    assert token.fetches == 3
+
+
+async def test_refused_credentials_are_not_retried() -> None:
+    """A 400/401 from the token endpoint is final: one request."""
+    calls: list[str] = []
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        calls.append(request.url)
+        return json_response({"error": "invalid_client"}, 400)
+
+    token = PartnerToken(client_id="cid", client_secret="s", token_url=TOKEN_URL)
+    async with PartnerClient(
+        api_key="k",
+        token_provider=token,
+        transport=FakeTransport(handler),
+        rate_limiter=RateLimiter.unlimited(),
+    ) as p:
+        with pytest.raises(CCAsyncError):
+            await p.webhooks.subscriptions()
+    assert len(calls) == 1
