@@ -4,8 +4,9 @@ Each sign-up (or the sign-ups of the last few minutes, as one batch) goes throug
 ``send_to_audience``: the user is upserted with their activation link in a custom field, put on
 a pooled list, and a campaign whose button is ``<a href="[[activation_link]]">`` is sent now, so
 each user gets their own link. The other way, a Constant Contact automation triggered by joining
-a list, is ``examples/welcome_flow.py``: it costs fewer calls per sign-up but the email is built
-once in the automation; this one needs no automation and shows how a per-user link travels.
+a list, is ``examples/welcome_flow.py``: 1 call per sign-up after a one-off setup, and the
+right choice for most sites. This one needs no automation, sends one campaign per batch of
+sign-ups, and shows how a per-user value travels in a custom field.
 On the simulator the script prints the link each user received (``sim.outbox``).
 
 Cost, measured on the simulator: 19 API calls for the first batch (the pool list and the custom

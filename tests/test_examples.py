@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +28,12 @@ EXPECTED = {
     "signup_service.py": "12 sign-ups at once:",
     "test_previews.py": "ann@example.net: 'A gift for you, Ann' | Hello Ann, your code is ANN-10.",
     "tracking_summary.py": "  sends      300",
+    "welcome_flow.py": "cy@example.com: 1 welcome mail(s)",
     "welcome_per_batch.py": "welcome sent to 2 new users",
 }
+# scripts whose default run is already fast (no --fast option)
+ARGS = {"welcome_flow.py": ()}
+COST = re.compile(r"API calls: \d+|\d+ calls?\b")  # every story prints what it cost
 
 pytestmark = pytest.mark.timeout(SCRIPT_TIMEOUT * (len(EXPECTED) // WORKERS + 2))
 
@@ -48,7 +53,7 @@ def _run(name: str) -> subprocess.CompletedProcess[str]:
     )
     try:
         return subprocess.run(
-            [sys.executable, str(EXAMPLES / name), "--fast"],
+            [sys.executable, str(EXAMPLES / name), *ARGS.get(name, ("--fast",))],
             capture_output=True,
             text=True,
             timeout=SCRIPT_TIMEOUT,
@@ -82,4 +87,4 @@ def test_example_runs_and_prints_its_story(
     done = runs[name]
     assert done.returncode == 0, done.stderr[-3000:]
     assert EXPECTED[name] in done.stdout, done.stdout[-3000:]
-    assert "API calls: " in done.stdout
+    assert COST.search(done.stdout), done.stdout[-3000:]
