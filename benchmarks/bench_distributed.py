@@ -137,7 +137,6 @@ async def _limiter_main(job: dict[str, Any], conn: Any) -> dict[str, Any]:
 
     limiter.acquire = stamped  # type: ignore[method-assign]
     tally = {"ok": 0, "throttled": 0}
-    await asyncio.sleep(max(0.0, job["start_at"] - time.time()))
     deadline = job["start_at"] + job["seconds"]
     async with Client(
         access_token=job["token"],
@@ -145,6 +144,7 @@ async def _limiter_main(job: dict[str, Any], conn: Any) -> dict[str, Any]:
         rate_limiter=limiter,
         retry=NO_RETRY,
     ) as cc:
+        await asyncio.sleep(max(0.0, job["start_at"] - time.time()))
 
         async def caller() -> None:
             while time.time() < deadline:

@@ -14,7 +14,10 @@ How a process uses Redis (the script and its state are described in ``_limiter_l
   the next call starts when the granted caller resumes, so a late resume is known to Redis
   before the grant that would fall in its window is reserved. A report is sent on its own only
   when no caller is waiting (a give-back, a pause, a spent day, or a re-stamp above
-  ``SLACK``); the script's window guard adds ``SLACK`` for the re-stamps that wait.
+  ``SLACK``); the script's window guard adds ``SLACK`` to a grant not re-stamped yet. The
+  guard is exact when a grant's re-stamp reaches Redis before ``floor(per_second)`` later
+  grants are reserved: always when fewer processes than that share the key (each holds one
+  reservation and calls right after its caller resumes), else within ``SLACK``.
 - A reservation whose caller was cancelled passes to the next caller of the same amount, else
   it is given back.
 
@@ -50,7 +53,9 @@ RedisErrorPolicy = Literal["fail", "local"]
 
 SLACK = 0.002
 """Seconds the window guard adds for re-stamps not yet reported (an idle process reports a
-larger one at once). Costs ``SLACK / floor(per_second)`` seconds of pace per grant at most."""
+larger one at once). Costs at most ``SLACK / floor(per_second)`` seconds of pace per grant,
+and nothing once the re-stamps arrive before they are needed (a busy process)."""
+_SLACK_US = round(SLACK * 1_000_000)
 
 _RETRY_AFTER = 1.0
 """Seconds a process stays on its local fallback before trying Redis again."""
@@ -269,7 +274,7 @@ class RedisRateLimiter(RateLimiter):
         loop = asyncio.get_running_loop()
         reports, self._reports = self._reports, []
         grant_id = f"{self._prefix}:{next(self._ids)}"
-        args: list[Any] = [grant_id, amount, *self._pace_args(), 1 if reserve else 0]
+        args: list[Any] = [grant_id, amount, *self._pace_args(), 1 if reserve else 0, _SLACK_US]
         for report in reports:
             args.extend(report)
         sent = loop.time()
@@ -288,8 +293,7 @@ class RedisRateLimiter(RateLimiter):
     def _pace_args(self) -> tuple[int, int, int, int, int]:
         per_day = -1 if self.per_day is None else self.per_day
         lag = round(0.25 * self._interval * _US)
-        window = round((self._window + SLACK) * _US)
-        return round(self._interval * _US), window, self._cap, per_day, lag
+        return round(self._interval * _US), round(self._window * _US), self._cap, per_day, lag
 
     def _on_reply(
         self, reply: list[int], grant_id: str, amount: int, received: float, rtt: float

@@ -6,10 +6,11 @@ State of one API key (both keys share its Cluster hash tag):
   (µs, end of a shared ``throttled`` pause), ``day`` (days since the epoch, UTC) with ``used``
   (slots granted that day) and ``spent`` (the day the server said ``quota_exceeded``);
 - ``KEYS[2]``, a sorted set: the latest ``cap`` grants, member ``<grant id>:<k>``, score = the
-  µs (Redis time) at which the request leaves, moved later when its caller resumed late.
+  µs (Redis time) of its slot; once its process reports when the caller really resumed, the
+  member becomes ``<grant id>:<k>!`` with that (later) time as its score.
 
-``ARGV``: ``grant_id amount interval_us window_us cap per_day lag_us reserve`` followed by reports
-(four fields each) that a process piggy-backs on its next call:
+``ARGV``: ``grant_id amount interval_us window_us cap per_day lag_us reserve slack_us`` followed
+by reports (four fields each) that a process piggy-backs on its next call:
 ``R id delta_us 0`` (a grant left ``delta_us`` late: re-stamp it), ``G id amount slot_us``
 (a grant was never used: give it back), ``P pause_us 0 0`` (the server answered ``throttled``),
 ``Q 0 0 0`` (the server answered ``quota_exceeded``). With ``reserve`` = 0 only the reports are
@@ -23,8 +24,9 @@ Why GCRA with reservations: the caller is told its slot (possibly in the future)
 until then without asking again, so a grant costs one round trip; slots go out in call order,
 which rotates between processes (each holds at most one reservation: only the head of a local
 queue calls), so the key is shared fairly, and a crashed process wastes at most its one slot.
-The window guard (the ``cap``-th latest stamp plus ``window``) keeps any ``cap + 1`` grants a
-whole window apart even when some of them left late.
+The window guard (the ``cap``-th latest stamp plus ``window``, plus ``slack`` when that stamp
+has not been re-stamped yet) keeps any ``cap + 1`` grants a whole window apart even when some
+of them left late.
 """
 
 ACQUIRE = """
@@ -38,6 +40,7 @@ local cap = tonumber(ARGV[5])
 local per_day = tonumber(ARGV[6])
 local lag = tonumber(ARGV[7])
 local reserve = ARGV[8] == '1'
+local slack = tonumber(ARGV[9])
 
 local st = redis.call('HMGET', KEYS[1], 'tat', 'paused', 'day', 'used', 'spent')
 local tat = tonumber(st[1]) or 0
@@ -46,7 +49,7 @@ local used = tonumber(st[4]) or 0
 local spent = tonumber(st[5]) or -1
 if tonumber(st[3]) ~= today then used = 0 end
 
-for i = 9, #ARGV, 4 do
+for i = 10, #ARGV, 4 do
   local op = ARGV[i]
   if op == 'R' then
     local delta = tonumber(ARGV[i + 2])
@@ -54,13 +57,14 @@ for i = 9, #ARGV, 4 do
       local member = ARGV[i + 1] .. ':' .. k
       local score = redis.call('ZSCORE', KEYS[2], member)
       if not score then break end
-      redis.call('ZADD', KEYS[2], 'XX', tonumber(score) + delta, member)
+      redis.call('ZREM', KEYS[2], member)
+      redis.call('ZADD', KEYS[2], tonumber(score) + delta, member .. '!')
     end
   elseif op == 'G' then
     local back = tonumber(ARGV[i + 2])
     local slot = tonumber(ARGV[i + 3])
     for k = 1, back do
-      redis.call('ZREM', KEYS[2], ARGV[i + 1] .. ':' .. k)
+      redis.call('ZREM', KEYS[2], ARGV[i + 1] .. ':' .. k, ARGV[i + 1] .. ':' .. k .. '!')
     end
     if math.floor(slot / 86400000000) == today then used = math.max(0, used - back) end
     -- Rewind the schedule only when nothing was reserved after this grant.
@@ -86,9 +90,14 @@ if reserve then
     if cap > 0 then
       local back = cap + 1 - amount
       local z = redis.call('ZREVRANGE', KEYS[2], back - 1, back - 1, 'WITHSCORES')
-      if z[2] and tonumber(z[2]) + window > slot then
-        slot = tonumber(z[2]) + window
-        base = slot
+      if z[2] then
+        local earliest = tonumber(z[2]) + window
+        -- A stamp not re-stamped yet may still move later by up to slack.
+        if string.sub(z[1], -1) ~= '!' then earliest = earliest + slack end
+        if earliest > slot then
+          slot = earliest
+          base = slot
+        end
       end
       for k = 1, amount do
         redis.call('ZADD', KEYS[2], slot, ARGV[1] .. ':' .. k)

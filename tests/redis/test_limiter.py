@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing as mp
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -112,6 +113,46 @@ def test_three_processes_stay_strict_on_the_redis_clock(
     assert len(grants) >= 36
     assert all(len(r) >= 12 for r in results)  # every process got its turn
     assert crowded_windows(grants, cap=10, window_us=1_020_000) == []
+
+
+def _crash_main(url: str, namespace: str, conn: Any) -> None:
+    async def main() -> None:
+        coord = RedisCoordinator.from_url(url, namespace=namespace)
+        limiter = coord.rate_limiter("crash-key", per_second=2, per_day=100)
+        await limiter.acquire()
+        asyncio.get_running_loop().create_task(limiter.acquire())
+        for _ in range(MAX_POLLS):
+            if limiter._held is not None:
+                conn.send(limiter._held.slot_us)
+                os._exit(0)  # dies holding a reserved slot, without any cleanup
+            await asyncio.sleep(0.01)
+        conn.send(None)
+
+    asyncio.run(main())
+
+
+async def test_a_crashed_process_wastes_at_most_its_one_slot(
+    coordinator: RedisCoordinator, redis_url: str
+) -> None:
+    """A process killed while holding a reservation costs that slot only; the next one follows."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(
+        target=_crash_main, args=(redis_url, coordinator.namespace, child), daemon=True
+    )
+    proc.start()
+    try:
+        assert await asyncio.to_thread(parent.poll, 60), "the crashing process never reserved"
+        crashed_slot = parent.recv()
+    finally:
+        await asyncio.to_thread(proc.join, 10)
+    assert crashed_slot is not None
+    limiter = coordinator.rate_limiter("crash-key", per_second=2, per_day=100)
+    grants = record_grants(limiter)
+    await limiter.acquire()
+    [(slot, _)] = grants
+    assert limiter.used_today == 3  # the crashed reservation stays counted: one slot, no more
+    assert crashed_slot < slot < crashed_slot + 2 * 510_000
 
 
 async def test_it_is_a_rate_limiter_a_client_accepts(coordinator: RedisCoordinator) -> None:
