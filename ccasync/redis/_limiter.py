@@ -51,7 +51,7 @@ logger = logging.getLogger("ccasync")
 
 RedisErrorPolicy = Literal["fail", "local"]
 
-SLACK = 0.002
+SLACK = 0.005
 """Seconds the window guard adds for re-stamps not yet reported (an idle process reports a
 larger one at once). Costs at most ``SLACK / floor(per_second)`` seconds of pace per grant,
 and nothing once the re-stamps arrive before they are needed (a busy process)."""
@@ -90,6 +90,14 @@ class _Grant:
     at: float
     rtt: float
     left_by_us: int | None = None
+
+
+@attrs.frozen
+class _Report:
+    """One fact for the script (format in ``_limiter_lua``); ``urgent``: send even when idle."""
+
+    text: str
+    urgent: bool = True
 
 
 @attrs.frozen
@@ -136,11 +144,12 @@ class RedisRateLimiter(RateLimiter):
         self.on_redis_error = on_redis_error
         self.processes = processes
         self._script = client.register_script(ACQUIRE)
+        self._conf = self._pace_conf()
         self._keys = keys
         self._prefix = uuid.uuid4().hex[:12]
         self._ids = itertools.count(1)
         self._queue: collections.deque[_Waiter] = collections.deque()
-        self._reports: list[tuple[str, str, int, int]] = []
+        self._reports: list[_Report] = []
         self._call: asyncio.Task[None] | None = None
         self._held: _Grant | None = None
         self._hold_timer: asyncio.TimerHandle | None = None
@@ -236,14 +245,14 @@ class RedisRateLimiter(RateLimiter):
         """
         self._throttles += 1
         pause = retry_after if retry_after is not None and retry_after > 0 else self.throttle_pause
-        self._reports.append(("P", str(round(min(pause, self.max_pause) * _US)), 0, 0))
+        self._reports.append(_Report(f"P {round(min(pause, self.max_pause) * _US)}"))
         self._drop_held()
         self._kick()
 
     def on_quota_exceeded(self) -> None:
         """The server says the day is spent: mark it spent for every process until 00:00 UTC."""
         self._spent_day = self._today()
-        self._reports.append(("Q", "", 0, 0))
+        self._reports.append(_Report("Q"))
         self._drop_held()
         self._kick()
 
@@ -258,11 +267,9 @@ class RedisRateLimiter(RateLimiter):
             queue.popleft()
         if queue:
             self._start_call(queue[0].amount, reserve=True)
-        elif self._reports and any(r[0] != "R" or r[2] > SLACK * _US for r in self._reports):
+        elif any(r.urgent for r in self._reports):
+            # Small re-stamps wait for the next call: the guard's slack covers them meanwhile.
             self._start_call(1, reserve=False)
-        elif self._reports:
-            # Small late resumes wait for the next call: the margin absorbs them meanwhile.
-            pass
 
     def _start_call(self, amount: int, *, reserve: bool) -> None:
         loop = self._loop
@@ -274,9 +281,8 @@ class RedisRateLimiter(RateLimiter):
         loop = asyncio.get_running_loop()
         reports, self._reports = self._reports, []
         grant_id = f"{self._prefix}:{next(self._ids)}"
-        args: list[Any] = [grant_id, amount, *self._pace_args(), 1 if reserve else 0, _SLACK_US]
-        for report in reports:
-            args.extend(report)
+        args: list[Any] = [grant_id, amount, 1 if reserve else 0, self._conf]
+        args.extend(report.text for report in reports)
         sent = loop.time()
         try:
             reply = await self._script(keys=list(self._keys), args=args)
@@ -290,17 +296,19 @@ class RedisRateLimiter(RateLimiter):
         received = loop.time()
         self._on_reply(reply, grant_id, amount, received, received - sent)
 
-    def _pace_args(self) -> tuple[int, int, int, int, int]:
+    def _pace_conf(self) -> str:
+        """The script's configuration string (see ``_limiter_lua``)."""
         per_day = -1 if self.per_day is None else self.per_day
         lag = round(0.25 * self._interval * _US)
-        return round(self._interval * _US), round(self._window * _US), self._cap, per_day, lag
+        pace = (round(self._interval * _US), round(self._window * _US), self._cap)
+        return " ".join(map(str, (*pace, per_day, lag, _SLACK_US)))
 
     def _on_reply(
-        self, reply: list[int], grant_id: str, amount: int, received: float, rtt: float
+        self, reply: bytes, grant_id: str, amount: int, received: float, rtt: float
     ) -> None:
-        status, slot_us, now_us, used, day, paused_us = (int(v) for v in reply)
+        status, slot_us, now_us, used, day, paused_us = (int(v) for v in reply.split())
         self._ledger = _Ledger(used, day, received + paused_us / _US)
-        if status == _GRANTED and any(r[0] == "P" for r in self._reports):
+        if status == _GRANTED and any(r.text[0] == "P" for r in self._reports):
             # A pause arrived while this call was on its way: wait it out like everyone else.
             self._return_slot(_Grant(grant_id, amount, slot_us, received, rtt))
             self._kick()
@@ -353,7 +361,7 @@ class RedisRateLimiter(RateLimiter):
         self._return_slot(grant)
 
     def _return_slot(self, grant: _Grant) -> None:
-        self._reports.append(("G", grant.grant_id, grant.amount, grant.slot_us))
+        self._reports.append(_Report(f"G {grant.grant_id} {grant.amount} {grant.slot_us}"))
 
     def _resumed(self, waiter: _Waiter, grant: _Grant, now: float) -> None:
         """The granted caller runs: report how late it leaves, then let the next head call."""
@@ -364,7 +372,8 @@ class RedisRateLimiter(RateLimiter):
         late_us = round((now - grant.at + grant.rtt) * _US)
         grant.left_by_us = grant.slot_us + late_us
         if self._cap:
-            self._reports.append(("R", grant.grant_id, late_us, 0))
+            text = f"R {grant.grant_id} {late_us} {grant.amount}"
+            self._reports.append(_Report(text, urgent=late_us > _SLACK_US))
         self._kick()
 
     def _drop_waiter(self, waiter: _Waiter) -> None:
@@ -419,9 +428,10 @@ class RedisRateLimiter(RateLimiter):
 
     def _on_redis_error(self, exc: BaseException) -> None:
         """Fail every queued caller, or send them to the local fallback (``"local"``)."""
+        # Refused credentials are a configuration error, not an outage: never fall back.
         unreachable = isinstance(
             exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError | OSError
-        )
+        ) and not isinstance(exc, redis.exceptions.AuthenticationError)
         waiters = [w for w in self._queue if not w.future.done()]
         self._queue.clear()
         if unreachable and self.on_redis_error == "local":
@@ -430,6 +440,8 @@ class RedisRateLimiter(RateLimiter):
                 waiter.future.set_result(None)
             return
         what = "could not be reached" if unreachable else "answered with an error"
+        if isinstance(exc, redis.exceptions.AuthenticationError):
+            what = "refused the credentials"
         for waiter in waiters:
             error = CoordinationError(
                 f"Redis {what} for the shared rate limiter ({type(exc).__name__}: {exc}); "

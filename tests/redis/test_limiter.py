@@ -316,6 +316,16 @@ async def test_local_fallback_paces_a_share_when_redis_is_down(redis_namespace: 
     assert limiter._fallback.per_second == 25
 
 
+async def test_refused_credentials_never_fall_back(redis_url: str, redis_namespace: str) -> None:
+    """Redis refusing the credentials is a CoordinationError even with on_redis_error='local'."""
+    bad = redis_url.replace("redis://", "redis://someone:wrong@")
+    async with RedisCoordinator.from_url(bad, namespace=redis_namespace) as coord:
+        limiter = coord.rate_limiter("key-k", on_redis_error="local", processes=2)
+        with pytest.raises(CoordinationError, match="refused the credentials") as info:
+            await limiter.acquire()
+    assert "wrong" not in str(info.value)
+
+
 async def test_script_error_is_a_coordination_error(coordinator: RedisCoordinator) -> None:
     """A key of the wrong type (a script error) fails the acquire with CoordinationError."""
     await coordinator.client.set(coordinator.key(_tag("key-j"), "limiter"), b"x")
