@@ -258,6 +258,14 @@ class RedisRateLimiter(RateLimiter):
 
     # -- the local queue -----------------------------------------------------------------------
 
+    def _bind_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._queue or self._call is not None or self._held is not None:
+                raise RuntimeError("this RateLimiter has waiters on another event loop")
+            self._loop = loop
+        return loop
+
     def _kick(self) -> None:
         """Start the next Redis call if none is running and no grant is held or unresumed."""
         if self._call is not None or self._held is not None or self._granted_to is not None:

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from ccasync import Client, ConfigError, CoordinationError, QuotaExhaustedError, RateLimiter
+from ccasync import (
+    AccountPool,
+    Client,
+    ConfigError,
+    CoordinationError,
+    PoolAccount,
+    QuotaExhaustedError,
+    RateLimiter,
+)
 from ccasync.auth import MemoryTokenStore, OAuth2Refresher, TokenRequestPacer
 from ccasync.redis import RedisCoordinator
 from ccasync.testing import FakeTransport, json_response
@@ -166,6 +174,26 @@ async def test_it_is_a_rate_limiter_a_client_accepts(coordinator: RedisCoordinat
     assert limiter.used_today == 1
     assert limiter.remaining_today == 99
     assert limiter.stats().granted == 1
+
+
+async def test_account_pool_shares_the_redis_limiter(coordinator: RedisCoordinator) -> None:
+    """AccountPool takes the Redis limiter for a key; every account's request is counted there."""
+    limiter = coordinator.rate_limiter("pool-key", per_second=50, per_day=100)
+    accounts = [
+        PoolAccount(name=f"a{n}", api_key="pool-key", access_token=f"t{n}") for n in range(3)
+    ]
+    transport = FakeTransport(lambda _: json_response({}))
+
+    async def summary(cc: Client, name: str) -> str:
+        await cc._requestor.request("GET", "/account/summary")
+        return name
+
+    async with AccountPool(accounts, transport=transport, limiters={"pool-key": limiter}) as pool:
+        assert pool.limiter("a0") is limiter
+        outcomes = await pool.map(summary)
+    assert all(outcome.ok for outcome in outcomes.values())
+    assert limiter.used_today == 3
+    assert limiter.stats().granted == 3
 
 
 async def test_grants_are_spaced_by_the_interval(coordinator: RedisCoordinator) -> None:
