@@ -150,7 +150,7 @@ class RedisRateLimiter(RateLimiter):
         self._ids = itertools.count(1)
         self._queue: collections.deque[_Waiter] = collections.deque()
         self._reports: list[_Report] = []
-        self._call: asyncio.Task[None] | None = None
+        self._call: asyncio.Task[Any] | None = None
         self._held: _Grant | None = None
         self._hold_timer: asyncio.TimerHandle | None = None
         self._granted_to: tuple[_Waiter, _Grant] | None = None
@@ -225,8 +225,11 @@ class RedisRateLimiter(RateLimiter):
             return
         waiter = _Waiter(amount, loop.create_future(), loop.time())
         self._queue.append(waiter)
-        self._kick()
         try:
+            if self._idle():
+                await self._reserve_inline(amount)
+            else:
+                self._kick()
             grant = await waiter.future
         except asyncio.CancelledError:
             self._drop_waiter(waiter)
@@ -279,16 +282,44 @@ class RedisRateLimiter(RateLimiter):
             # Small re-stamps wait for the next call: the guard's slack covers them meanwhile.
             self._start_call(1, reserve=False)
 
+    def _idle(self) -> bool:
+        """Nobody queued ahead, no call, no reservation: the caller may call Redis itself."""
+        return (
+            len(self._queue) == 1
+            and self._call is None
+            and self._held is None
+            and self._granted_to is None
+        )
+
+    async def _reserve_inline(self, amount: int) -> None:
+        """Reserve in the caller's own task (no task to start, no turn of the loop to wait).
+
+        If the caller is cancelled while the script may have run, its grant (if any) is undone
+        by id on the next call: the slot and its count go back.
+        """
+        self._call = asyncio.current_task()
+        grant_id = f"{self._prefix}:{next(self._ids)}"
+        try:
+            await self._reserve(amount, True, grant_id)
+        except asyncio.CancelledError:
+            self._reports.append(_Report(f"X {grant_id} {amount}"))
+            raise
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # redis-py may finish a command it was cancelled in and swallow the cancellation;
+            # the reply is known, so the caller's handler gives the grant back as usual.
+            raise asyncio.CancelledError
+
     def _start_call(self, amount: int, *, reserve: bool) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        self._call = loop.create_task(self._reserve(amount, reserve))
+        grant_id = f"{self._prefix}:{next(self._ids)}"
+        self._call = loop.create_task(self._reserve(amount, reserve, grant_id))
 
-    async def _reserve(self, amount: int, reserve: bool) -> None:
+    async def _reserve(self, amount: int, reserve: bool, grant_id: str) -> None:
         loop = asyncio.get_running_loop()
         reports, self._reports = self._reports, []
-        grant_id = f"{self._prefix}:{next(self._ids)}"
         args: list[Any] = [grant_id, amount, 1 if reserve else 0, self._conf]
         args.extend(report.text for report in reports)
         sent = loop.time()
@@ -386,6 +417,8 @@ class RedisRateLimiter(RateLimiter):
 
     def _drop_waiter(self, waiter: _Waiter) -> None:
         """A cancelled caller: give its slot back if it had one, then serve the next."""
+        if waiter.future.done() and not waiter.future.cancelled():
+            waiter.future.exception()  # an error nobody will await now counts as seen
         taken = self._granted_to
         if taken is not None and taken[0] is waiter:
             self._granted_to = None

@@ -17,9 +17,11 @@ reservation), so an API key nobody uses any more leaves nothing behind.
 limiter's configuration as one string ``"interval_us window_us cap per_day lag_us slack_us"``
 (``per_day`` -1: none), then one string per report that a process piggy-backs on its next
 call: ``"R id delta_us amount"`` (a grant left ``delta_us`` late: re-stamp it),
-``"G id amount slot_us"`` (a grant was never used: give it back), ``"P pause_us"`` (the server
-answered ``throttled``), ``"Q"`` (the server answered ``quota_exceeded``). Packing fields into
-strings keeps the client's encoding and decoding (most of a round trip's CPU) small.
+``"G id amount slot_us"`` (a grant was never used: give it back), ``"X id amount"`` (a call
+whose caller was cancelled while the script may have run: give its grant back if there is
+one; without pacing, ``cap`` = 0, nothing can tell, and the count stays), ``"P pause_us"``
+(the server answered ``throttled``), ``"Q"`` (the server answered ``quota_exceeded``). Packing
+fields into strings keeps the client's encoding and decoding (most of a round trip's CPU) small.
 
 Reply: one string ``"status slot_us now_us used day paused_left_us"``; status ``1`` granted
 (the request may leave at ``slot_us``, Redis time; ``now_us`` is when the script ran), ``0``
@@ -78,6 +80,19 @@ for i = 5, #ARGV do
     if math.floor(slot / 86400000000) == today then used = math.max(0, used - back) end
     -- Rewind the schedule only when nothing was reserved after this grant.
     if tat == slot + back * interval then tat = slot end
+  elseif op == 'X' then
+    local back = tonumber(r[3])
+    local found = nil
+    for k = 1, back do
+      local member = r[2] .. ':' .. k
+      found = redis.call('ZSCORE', KEYS[2], member) or found
+      redis.call('ZREM', KEYS[2], member)
+    end
+    if found then
+      local slot = math.floor(tonumber(found))
+      if math.floor(slot / 86400000000) == today then used = math.max(0, used - back) end
+      if tat == slot + back * interval then tat = slot end
+    end
   elseif op == 'P' then
     paused = math.max(paused, now + tonumber(r[2]))
   elseif op == 'Q' then

@@ -302,6 +302,24 @@ async def test_cancelled_waiter_gives_its_slot_back(coordinator: RedisCoordinato
     assert limiter.stats().granted == 1
 
 
+async def test_caller_cancelled_during_its_own_call_gives_the_slot_back(
+    coordinator: RedisCoordinator,
+) -> None:
+    """An idle caller cancelled while its Redis call is on the wire leaves the ledger as it was."""
+    limiter = coordinator.rate_limiter("key-l", per_second=10, per_day=100)
+    await limiter.acquire()
+    key = coordinator.key(_tag("key-l"), "limiter")
+    waiting = asyncio.get_running_loop().create_task(limiter.acquire())
+    await asyncio.sleep(0)  # the task sent its script and waits for the answer
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await poll(lambda: asyncio.sleep(0, not limiter._reports and limiter._call is None))
+    assert await _used_is(coordinator, key, 1)
+    assert await coordinator.client.zcard(key + ":grants") == 1
+    assert limiter.stats().granted == 1
+
+
 async def test_keys_carry_one_cluster_hash_tag(coordinator: RedisCoordinator) -> None:
     """Every key of one API key's limiter shares its namespace and one {hash tag}."""
     limiter = coordinator.rate_limiter("key {h}", per_second=10, per_day=None)
