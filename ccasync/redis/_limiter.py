@@ -17,7 +17,11 @@ How a process uses Redis (the script and its state are described in ``_limiter_l
   ``SLACK``); the script's window guard adds ``SLACK`` to a grant not re-stamped yet. The
   guard is exact when a grant's re-stamp reaches Redis before ``floor(per_second)`` later
   grants are reserved: always when fewer processes than that share the key (each holds one
-  reservation and calls right after its caller resumes), else within ``SLACK``.
+  reservation and calls right after its caller resumes); beyond that, a re-stamp that arrives
+  too late is covered up to ``SLACK`` only.
+- A caller that finds nobody ahead calls Redis in its own task (no task to start, no extra turn
+  of the loop); the next heads' calls run in a task of the limiter, so no caller's
+  cancellation can cut them. A caller cancelled during its own call has its grant undone by id.
 - A reservation whose caller was cancelled passes to the next caller of the same amount, else
   it is given back.
 
