@@ -28,69 +28,52 @@ from _stage import Stage, open_stage, parse_args
 
 from ccasync.ops import CampaignTemplate, send_to_audience
 
-TEMPLATE = CampaignTemplate(
-    name="Order update $batch",
-    subject="Your orders, [[FirstName]]",
-    from_name="Acme",
-    from_email="owner@example.com",
-    html_content=(
-        "<html><body>[[trackingImage]]<p>Hello [[FirstName]], your new orders total "
-        "[[order_total]] (last: [[last_order]]).</p></body></html>"
-    ),
-)
+
+def template(stage: Stage) -> CampaignTemplate:
+    """The notification; ``[[order_total]]`` and ``[[last_order]]`` are each customer's fields."""
+    return CampaignTemplate(
+        name="Order update $batch" + stage.suffix,
+        subject="Your orders, [[FirstName]]",
+        from_name="Acme",
+        from_email=stage.sender,
+        html_content=(
+            "<html><body>[[trackingImage]]<p>Hello [[FirstName]], your new orders total "
+            "[[order_total]] (last: [[last_order]]).</p></body></html>"
+        ),
+    )
+
+
+def customer(email: str, first_name: str, total: str, last: str) -> dict[str, str]:
+    """One customer's row: import keys, their values in ``cf:`` custom fields."""
+    return {
+        "email": email,
+        "first_name": first_name,
+        "cf:order_total": total,
+        "cf:last_order": last,
+    }
 
 
 def batches(stage: Stage) -> list[tuple[str, Sequence[Mapping[str, str]]]]:
     """Two quarter-hours of new orders, grouped per customer (your database's query here)."""
-    ann, bob, cho = stage.email("ann"), stage.email("bob"), stage.email("cho")
     return [
         (
             "2026-11-25T15:00",
             [
-                {
-                    "email": ann,
-                    "first_name": "Ann",
-                    "cf:order_total": "$12.50",
-                    "cf:last_order": "A-1",
-                },
-                {
-                    "email": bob,
-                    "first_name": "Bob",
-                    "cf:order_total": "$99.00",
-                    "cf:last_order": "A-2",
-                },
+                customer(stage.email("ann"), "Ann", "$12.50", "A-1"),
+                customer(stage.email("bob"), "Bob", "$99.00", "A-2"),
             ],
         ),
-        (
-            "2026-11-25T15:15",
-            [
-                {
-                    "email": cho,
-                    "first_name": "Cho",
-                    "cf:order_total": "$7.25",
-                    "cf:last_order": "A-3",
-                }
-            ],
-        ),
+        ("2026-11-25T15:15", [customer(stage.email("cho"), "Cho", "$7.25", "A-3")]),
     ]
 
 
 async def story(stage: Stage) -> None:
     """Send two batches through one pool; print calls per batch and what customers received."""
     pool = stage.list_pool("orders-notify", size=3)  # keep one pool for the process's life
-    template = TEMPLATE
-    if stage.sim is None:  # a real account sends from its own confirmed address
-        template = CampaignTemplate(
-            name=TEMPLATE.name + stage.suffix,
-            subject=TEMPLATE.subject,
-            from_name=TEMPLATE.from_name,
-            from_email=stage.sender,
-            html_content=TEMPLATE.html_content,
-        )
     total = 0
     for batch_id, rows in batches(stage):
         result = await send_to_audience(
-            stage.cc, rows, template, batch_id=batch_id, pool=pool, sleep=stage.sleep
+            stage.cc, rows, template(stage), batch_id=batch_id, pool=pool, sleep=stage.sleep
         )
         if not result.ok:
             raise SystemExit(f"batch {batch_id} failed: {result.failed_items}")
