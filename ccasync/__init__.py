@@ -15,6 +15,7 @@ from ccasync.auth import (
 from ccasync.client import Client
 from ccasync.config import NO_RETRY, RetryPolicy
 from ccasync.errors import (
+    AcquireTimeoutError,
     APIError,
     APIErrorDetail,
     AuthenticationError,
@@ -42,7 +43,7 @@ from ccasync.errors import (
     WaitTimeoutError,
 )
 from ccasync.events import EventHook, RequestEvent
-from ccasync.limiter import LimiterStats, RateLimiter
+from ccasync.limiter import LimiterStats, RateLimiter, acquire_timeout
 from ccasync.models import (
     AccountSummary,
     Activity,
@@ -66,6 +67,7 @@ __all__ = [
     "AccountOutcome",
     "AccountPool",
     "AccountSummary",
+    "AcquireTimeoutError",
     "Activity",
     "AiohttpTransport",
     "AuthenticationError",
@@ -119,4 +121,5 @@ __all__ = [
     "ValidationError",
     "WaitTimeoutError",
     "__version__",
+    "acquire_timeout",
 ]
