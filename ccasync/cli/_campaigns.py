@@ -72,7 +72,9 @@ def add_parsers(commands: Any, common: dict[str, Any]) -> None:
     test.add_argument("--message", help="personal message at the top of the test")
     now = sub.add_parser("send-now", help="send a campaign now", **common)
     now.add_argument("campaign", metavar="CAMPAIGN", help="id or exact name")
-    now.add_argument("--list", dest="lists", action="append", default=[], metavar="NAME")
+    now.add_argument(
+        "--list", dest="lists", action="append", default=[], metavar="NAME", help="send to it"
+    )
     now.add_argument("--wait", type=float, metavar="SECONDS", help="wait until it is sent")
     status = sub.add_parser("status", help="a campaign's status, schedule and sends", **common)
     status.add_argument("campaign", metavar="CAMPAIGN", help="id or exact name")
@@ -113,6 +115,13 @@ async def find_campaign(cc: Client, ref: str) -> EmailCampaign:
     if found is None:
         raise ValidationError("campaign", "no campaign with this id or name", value=ref)
     return found
+
+
+async def _list_named(cc: Client, name: str) -> str:
+    found = await cc.lists.find_by_name(name)
+    if found is None:  # sending to a list created on the spot would reach nobody
+        raise ValidationError("--list", "no list with this name", value=name)
+    return found.list_id
 
 
 def _activity(campaign: EmailCampaign) -> str:
@@ -228,8 +237,7 @@ async def _send_now(
 ) -> Exit:
     activity_id = _activity(campaign)
     if args.lists:
-        ids = [(await cc.lists.get_or_create(name)).list_id for name in args.lists]
-        await cc.campaigns.set_lists(activity_id, ids)
+        await cc.campaigns.set_lists(activity_id, [await _list_named(cc, n) for n in args.lists])
     await cc.campaigns.send_now(activity_id)
     status = "SCHEDULED"
     if args.wait is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import stat
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from ccasync.sim import SimConfig, serve
 from tests.cli.runner import cli_env, finish, run_cli, start_cli
 
 
@@ -82,3 +84,31 @@ async def test_a_revoked_token_is_exit_3(sim: Any, tmp_path: Path) -> None:
     assert ran.code == 3
     assert "auth login" in ran.err
     assert "Traceback" not in ran.err
+
+
+async def test_device_login(sim: Any, tmp_path: Path) -> None:
+    """--device prints a user code; once the user approves it the token pair is stored."""
+    write_config(tmp_path, sim)
+    proc = await start_cli("auth", "login", "--device", cwd=tmp_path, env=cli_env(tmp_path))
+    assert proc.stderr is not None
+    async with asyncio.timeout(30):
+        while line := (await proc.stderr.readline()).decode():
+            found = re.search(r"enter the code (\S+)", line)
+            if found:
+                break
+    assert found is not None
+    sim.approve_device(found.group(1), sim.account_id)
+    ran = await finish(proc, limit=30)  # the simulator asks for 5 s between polls
+    assert ran.code == 0, ran.err
+    assert (tmp_path / "tokens" / "shop.json").is_file()
+
+
+async def test_daily_quota_answer_is_exit_4(tmp_path: Path) -> None:
+    """The API's quota_exceeded 429 exits 4 and names the reset time (00:00 UTC)."""
+    async with serve(SimConfig(per_second=None, per_day=1)) as sim:
+        env = cli_env(tmp_path, sim)
+        first = await run_cli("campaigns", "status", "Nope", cwd=tmp_path, env=env)
+        assert first.code == 2, first.err
+        spent = await run_cli("campaigns", "status", "Nope", cwd=tmp_path, env=env)
+    assert spent.code == 4, spent.err
+    assert "00:00 UTC" in spent.err
