@@ -28,7 +28,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ccasync.cli._output import Exit, Output
+from ccasync.cli._output import Exit, Output, safe
 from ccasync.cli._session import open_client
 from ccasync.cli._settings import Settings
 from ccasync.client import Client
@@ -169,7 +169,7 @@ async def _fanout(cc: Client, plan: dict[str, Any], out: Output) -> Exit:
         plan["locations"],
         when=plan.get("when", "next Monday 09:00"),
         send_test_to=plan.get("send_test_to"),
-        on_progress=lambda item: out.note(f"{item.key}: {item.outcome}"),
+        on_progress=lambda item: out.note(f"{safe(item.key)}: {item.outcome}"),
     )
     return _results(out, list(result), "Campaign per location")
 

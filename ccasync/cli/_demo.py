@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ccasync.cli._output import safe
 from ccasync.client import Client
 from ccasync.events import RequestEvent
 from ccasync.limiter import RateLimiter
@@ -312,7 +313,7 @@ def print_report(
         utc = item.scheduled_utc.strftime("%a %H:%M") if item.scheduled_utc else "-"
         table.add_row(
             cities[item.key],
-            local if item.ok else f"FAILED at {item.step}: {item.error}",
+            local if item.ok else safe(f"FAILED at {item.step}: {item.error}"),
             utc,
             *(f"{stats.get(k, 0):,}" for k in ("sends", "opens", "clicks", "bounces")),
             f"{report.calls_by_location.get(item.key, 0):,}",

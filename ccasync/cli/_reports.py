@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ccasync.cli._campaigns import find_campaign
-from ccasync.cli._output import Exit, Output
+from ccasync.cli._output import Exit, Output, safe
 from ccasync.cli._session import ENV_KEY, Ledger, key_id, limits, open_client
 from ccasync.cli._settings import Settings
 from ccasync.errors import ConfigError
@@ -178,7 +178,7 @@ def run_quota(args: argparse.Namespace, settings: Settings, out: Output) -> Exit
         ["API key", "Used", "Budget", "Remaining"],
         [[r["key"] if r["key"] != ENV_KEY else "CCASYNC_ACCESS_TOKEN", *_n(r)] for r in rows],
     )
-    out.note(f"the budget resets at {resets.isoformat()}; ledger: {ledger.path}")
+    out.note(f"the budget resets at {resets.isoformat()}; ledger: {safe(ledger.path)}")
     return Exit.OK
 
 
