@@ -21,7 +21,7 @@ DATA_ONLY = {"tzdata"}
 # lowest versions with the fix: GHSA-cq5v-8q36-5273 (aiohttp), CVE-2025-67221 (orjson)
 SECURITY_FLOORS = {"aiohttp": "3.14.3", "orjson": "3.11.6"}
 # subpackages that are optional extras: what they import is declared in that extra, not at runtime
-EXTRA_PACKAGES = {"redis": "redis"}
+EXTRA_PACKAGES = {"redis": "redis", "pytest_plugin": "pytest"}
 
 
 def canonical(name: str) -> str:
