@@ -137,12 +137,18 @@ def base_path(base_url: str) -> str:
     return urlsplit(base_url).path.rstrip("/")
 
 
-def parse_errors(body: bytes) -> list[APIErrorDetail]:
-    """The API's error list from any of its body shapes (array, object, OAuth object)."""
+def parse_errors(body: bytes, *, quote: bool = True) -> list[APIErrorDetail]:
+    """The API's error list from any of its body shapes (array, object, OAuth object).
+
+    A body that is not JSON is quoted (its first 200 characters) unless ``quote`` is False: a
+    token endpoint's page may echo the form it got, refresh token included.
+    """
     try:
         data = loads(body) if body else None
-    except Exception:  # a non-JSON error page (proxy, HTML) still deserves a readable error
-        text = body[:200].decode("utf-8", "replace").strip()
+    except DecodeError:  # a non-JSON error page (proxy, HTML) still deserves a readable error
+        text = body[:200].decode("utf-8", "replace").strip() if quote else ""
+        if not quote and body:
+            text = f"<{len(body)} bytes that are not JSON, not shown>"
         return [APIErrorDetail("unparsed_body", text)] if text else []
     return _details(data)
 
@@ -153,10 +159,20 @@ def _details(data: Any) -> list[APIErrorDetail]:
     if not isinstance(data, dict):
         return []
     if "error_key" in data or "error_message" in data:
-        return [APIErrorDetail(str(data.get("error_key", "")), str(data.get("error_message", "")))]
+        return [_detail(data, "error_key", "error_message")]
     if "error" in data:
-        return [APIErrorDetail(str(data["error"]), str(data.get("error_description", "")))]
+        return [_detail(data, "error", "error_description")]
     return []
+
+
+def _detail(data: dict[str, Any], key: str, message: str) -> APIErrorDetail:
+    # A null reads as "" (never the text "None"); keys beyond the pair are kept in ``extra``.
+    extra = {k: v for k, v in data.items() if k not in (key, message)}
+    return APIErrorDetail(_text(data.get(key)), _text(data.get(message)), extra)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 def rate_limit_kind(
@@ -229,7 +245,7 @@ def error_for(
     token_endpoint: bool = False,
 ) -> APIError:
     """Build the specific :class:`APIError` for an error response (pure)."""
-    errors = parse_errors(body)
+    errors = parse_errors(body, quote=not token_endpoint)
     common: dict[str, Any] = {"method": method, "url": url, "headers": dict(headers)}
     if status == 429:
         kind = rate_limit_kind(errors, token_endpoint=token_endpoint, url=url)
@@ -274,11 +290,13 @@ def decipher(
 
 
 def _load_secret(body: bytes) -> Any:
-    # A token answer cut short still holds tokens: the error must not quote it (nor chain it).
+    # A token answer cut short still holds tokens: the error must not quote it, nor chain the
+    # error that does (``from None`` inside the handler would still keep it as __context__).
     try:
         return loads(body)
     except DecodeError:
-        raise DecodeError(f"token endpoint answer is not valid JSON ({len(body)} bytes)") from None
+        pass
+    raise DecodeError(f"token endpoint answer is not valid JSON ({len(body)} bytes)")
 
 
 def next_page_url(body: Any, *, request_url: str, base_url: str) -> str | None:

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
 import attrs
@@ -23,13 +24,14 @@ from ccasync import _protocol
 from ccasync._protocol import HTTPRequest, MultipartField
 from ccasync._retry import Replay, decide
 from ccasync._serde import structure, unstructure
-from ccasync.config import RetryPolicy
+from ccasync.config import DEFAULT_MAX_PAGES, RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
     CCAsyncError,
     DecodeError,
     RateLimitError,
     RateLimitKind,
+    ValidationError,
 )
 from ccasync.events import EventHook, RequestEvent
 from ccasync.transport import Transport
@@ -79,6 +81,23 @@ class Limiter(Protocol):
         ...
 
 
+@attrs.define(eq=False)
+class CallCount:
+    """HTTP exchanges one client made inside one ``count_calls()`` block (retries included).
+
+    Counts the calls of the task that entered the block and of every task it starts inside it
+    (asyncio tasks copy the context), never those of other tasks sharing the client.
+    """
+
+    calls: int = 0
+    owner: object = attrs.field(default=None, repr=False)
+    """The requestor whose calls are counted."""
+
+
+_COUNTS: ContextVar[tuple[CallCount, ...]] = ContextVar("ccasync_call_counts", default=())
+"""The counts open in the current context (nested blocks each count)."""
+
+
 @attrs.frozen
 class APIResponse:
     """A successful answer: status, headers and decoded data (``bytes`` for non-JSON bodies)."""
@@ -101,6 +120,8 @@ class Requestor:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     draw: Callable[[], float] = random.random
     on_event: EventHook | None = None
+    max_pages: int = DEFAULT_MAX_PAGES
+    """The most pages one :meth:`iter_pages` follows before raising DecodeError."""
     calls: int = attrs.field(default=0, init=False)
     """HTTP exchanges sent so far (every attempt counts: each one costs API budget)."""
     closed: bool = attrs.field(default=False, init=False)
@@ -181,6 +202,9 @@ class Requestor:
         """Await one HTTP exchange, counting it and reporting it to the log and event hook."""
         started = time.perf_counter()
         self.calls += 1
+        for count in _COUNTS.get():
+            if count.owner is self:
+                count.calls += 1
         status: int | None = None
         error: str | None = None
         try:
@@ -192,6 +216,16 @@ class Requestor:
             raise
         finally:
             self._record(method, path, status, error, attempt, time.perf_counter() - started)
+
+    @contextmanager
+    def count_calls(self) -> Iterator[CallCount]:
+        """Count this requestor's calls made in the current context until the block exits."""
+        count = CallCount(owner=self)
+        token = _COUNTS.set((*_COUNTS.get(), count))
+        try:
+            yield count
+        finally:
+            _COUNTS.reset(token)
 
     def _record(
         self,
@@ -234,7 +268,10 @@ class Requestor:
     def _url(self, path: str, params: _protocol.Params | None) -> str:
         if path.startswith(("http://", "https://")):
             if not path.startswith(_protocol.origin(self.base_url) + "/"):
-                raise ValueError(f"refusing to send the token to a foreign URL: {_path(path)}")
+                # A ValidationError (a ValueError too): every error ccasync raises is its own.
+                raise ValidationError(
+                    "url", f"refusing to send the token to another origin: {_path(path)}"
+                )
             return path
         return _protocol.build_url(self.base_url, path, params)
 
@@ -256,17 +293,37 @@ class Requestor:
     ) -> AsyncIterator[Any]:
         """Yield each page body of a cursor-paginated endpoint, following ``_links.next``.
 
-        Raises :class:`DecodeError` when a page links to itself (which would loop forever,
-        spending the daily quota).
+        Raises :class:`DecodeError` when a next link leads back to a page already read (A→B→A
+        would loop forever, spending the daily quota) or past ``max_pages`` pages.
         """
-        url: str | None = self._url(path, params)
-        while url is not None:
-            page = (await self.request("GET", url)).data
+        async for page in self.walk_pages(self._url(path, params), self._get_data):
             yield page
-            following = _protocol.next_page_url(page, request_url=url, base_url=self.base_url)
-            if following == url:
-                raise DecodeError(f"GET {_path(url)}: the next link points to the same page")
-            url = following
+
+    async def _get_data(self, url: str) -> Any:
+        return (await self.request("GET", url)).data
+
+    async def walk_pages(
+        self, first: str, fetch: Callable[[str], Awaitable[Any]]
+    ) -> AsyncIterator[Any]:
+        """Yield ``await fetch(url)`` for ``first`` and each ``_links.next`` after it.
+
+        The one pagination loop: it refuses a next link that leads back to a page already read
+        and stops past ``max_pages`` pages, raising :class:`DecodeError` either way.
+        """
+        url: str | None = first
+        visited: set[str] = set()
+        while url is not None:
+            if url in visited:
+                raise DecodeError(f"GET {_path(url)}: the next link leads back to a page read")
+            if len(visited) >= self.max_pages:
+                raise DecodeError(
+                    f"GET {_path(url)}: more than max_pages={self.max_pages:,} pages; "
+                    "raise Client(max_pages=) if the listing is really this long"
+                )
+            visited.add(url)
+            page = await fetch(url)
+            yield page
+            url = _protocol.next_page_url(page, request_url=url, base_url=self.base_url)
 
     async def iter_items(
         self,
@@ -322,9 +379,23 @@ class Requestor:
         opened = stack.enter_async_context(self.transport.stream(request))
         resp = await self._observed("GET", path, attempt, opened)
         if resp.status >= 300:
-            body = b"".join([c async for c in resp.chunks])
+            body = await _error_body(resp.chunks)
             raise _protocol.error_for(resp.status, resp.headers, body, method="GET", url=path)
         return resp.chunks
+
+
+_MAX_ERROR_BODY = 1024 * 1024
+"""The most bytes of a streamed error answer kept for its message (error bodies are small)."""
+
+
+async def _error_body(chunks: AsyncIterator[bytes]) -> bytes:
+    # An error status on a download may come with an endless body: keep the start only.
+    kept = bytearray()
+    async for chunk in chunks:
+        kept += chunk[: _MAX_ERROR_BODY - len(kept)]
+        if len(kept) >= _MAX_ERROR_BODY:
+            break
+    return bytes(kept)
 
 
 def _bearer(headers: dict[str, str], token: str) -> dict[str, str]:

@@ -19,6 +19,8 @@ Rules:
   is read as UTC, the API's convention); sent as ISO-8601 UTC with ``Z``. Sending a naive
   datetime raises :class:`ValidationError` (naming the model field) rather than guessing a zone.
 - ``date`` fields travel as ``YYYY-MM-DD``.
+- A ``list[str]`` field takes a JSON array of strings (numbers read as text); a null item or a
+  bare string raises :class:`DecodeError`.
 - Structuring failures raise :class:`DecodeError` carrying cattrs' ``transform_error`` text.
 """
 
@@ -113,6 +115,12 @@ def _make_optional_model(union: Any) -> Callable[[Any, type], Any]:
 
 
 def _structure_str_list(value: Any, _: type) -> list[str]:
+    # Numbers read as text; a null item or a bare string (which would iterate into characters)
+    # does not fit, rather than become "None" or single letters.
+    if type(value) is not list:
+        raise TypeError(f"expected a list of strings, got {type(value).__name__}")
+    if None in value:
+        raise TypeError("a list of strings holds null")
     return [v if type(v) is str else str(v) for v in value]
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 
-from ccasync._requestor import Limiter, Requestor, TokenSource
+from ccasync._requestor import CallCount, Limiter, Requestor, TokenSource
 from ccasync._version import __version__
 from ccasync.auth import StaticToken
-from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
+from ccasync.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_PAGES,
+    MAX_SECONDS,
+    RetryPolicy,
+    check_base_url,
+    check_number,
+)
 from ccasync.errors import ConfigError
 from ccasync.events import EventHook
 from ccasync.limiter import RateLimiter
@@ -22,7 +30,12 @@ from ccasync.resources.custom_fields import CustomFieldsResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
 from ccasync.resources.tags import TagsResource
-from ccasync.transport import AiohttpSession, AiohttpTransport, Transport
+from ccasync.transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    AiohttpSession,
+    AiohttpTransport,
+    Transport,
+)
 
 
 def _token_source(access_token: str | None, token_provider: TokenSource | None) -> TokenSource:
@@ -31,11 +44,6 @@ def _token_source(access_token: str | None, token_provider: TokenSource | None) 
     if token_provider is not None:
         return token_provider
     return StaticToken(access_token or "")
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise ConfigError(f"{name} must be > 0, got {value!r}")
 
 
 class Client:
@@ -50,6 +58,10 @@ class Client:
       ``on_quota_exceeded`` methods) to every Client whose token comes from that key.
       ``None`` makes a private one with the API defaults (4/s, 10,000/day).
     - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
+    - ``max_body_bytes``: the largest answer read whole, after decompression (default 64 MiB;
+      a larger one raises :class:`DecodeError`); not applied with ``transport=``.
+    - ``max_pages``: the most pages one listing follows (default 10,000); a next link back to
+      a page already read, or more pages, raise :class:`DecodeError`.
     - ``session``: an aiohttp session to borrow (never closed here; its own connector sets
       the pool size, ``max_connections`` is not applied); ``transport``: any
       :class:`ccasync.testing.FakeTransport`-like object instead of aiohttp (not with
@@ -59,7 +71,8 @@ class Client:
 
     Raises :class:`ConfigError` for an empty token, both or neither of ``access_token`` and
     ``token_provider``, a non-https ``base_url`` to a non-loopback host, a non-positive
-    timeout, or both ``session`` and ``transport``. The client is one-shot: entering it twice
+    timeout (or one that is not a finite number of seconds up to 86,400), or both ``session``
+    and ``transport``. The client is one-shot: entering it twice
     raises ``RuntimeError``.
     """
 
@@ -73,6 +86,8 @@ class Client:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         max_connections: int = 32,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_pages: int = DEFAULT_MAX_PAGES,
         session: AiohttpSession | None = None,
         transport: Transport | None = None,
         on_event: EventHook | None = None,
@@ -80,15 +95,18 @@ class Client:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         tokens = _token_source(access_token, token_provider)
-        _check_positive("timeout", timeout)
-        if max_connections < 1:
-            raise ConfigError(f"max_connections must be >= 1, got {max_connections!r}")
+        check_number("timeout", timeout, low=0, high=MAX_SECONDS)
+        check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
+        check_number("max_pages", max_pages, low=0, high=10**9, integer=True)
         if session is not None and transport is not None:
             raise ConfigError("pass session= or transport=, not both (the session would be unused)")
         # Own only what you open: a transport passed in is borrowed, like a session.
         self._owns_transport = transport is None
         self._transport = transport or AiohttpTransport(
-            timeout=timeout, max_connections=max_connections, session=session
+            timeout=timeout,
+            max_connections=max_connections,
+            session=session,
+            max_body_bytes=max_body_bytes,
         )
         tokens.bind_transport(self._transport)
         self._requestor = Requestor(
@@ -101,6 +119,7 @@ class Client:
             sleep=sleep,
             draw=jitter,
             on_event=on_event,
+            max_pages=max_pages,
         )
         self._entered = False
         self._closed = False
@@ -125,6 +144,15 @@ class Client:
     def calls(self) -> int:
         """HTTP exchanges sent so far, retries included (each one costs API budget)."""
         return self._requestor.calls
+
+    def count_calls(self) -> AbstractContextManager[CallCount]:
+        """Count the HTTP exchanges of one operation: ``with cc.count_calls() as count:``.
+
+        ``count.calls`` grows with every exchange this client sends from the current task, or
+        from tasks started inside the block, retries included; calls that other tasks make on
+        the same client at the same time are not counted. Blocks nest (each counts).
+        """
+        return self._requestor.count_calls()
 
     async def __aenter__(self) -> Client:
         if self._entered or self._closed:

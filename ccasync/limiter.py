@@ -49,6 +49,7 @@ from collections.abc import Callable
 
 import attrs
 
+from ccasync.config import MAX_SECONDS, check_number
 from ccasync.errors import ConfigError, QuotaExhaustedError
 
 Clock = Callable[[], dt.datetime]
@@ -104,25 +105,22 @@ class _Undo:
     recent: tuple[float, ...]
 
 
+MAX_PER_SECOND = 1_000_000
+"""The highest ``per_second`` accepted (far above any API key's limit; larger values overflow the
+pacing arithmetic)."""
+
+
 def _check_config(
     per_second: float | None, per_day: int | None, margin: float, pauses: tuple[float, float]
 ) -> None:
-    if per_second is not None and (
-        isinstance(per_second, bool)
-        or not isinstance(per_second, int | float)
-        or not math.isfinite(per_second)
-        or per_second <= 0
-    ):
-        raise ConfigError(f"per_second must be a finite number > 0 or None, got {per_second!r}")
-    if per_day is not None and (
-        isinstance(per_day, bool) or not isinstance(per_day, int) or per_day < 1
-    ):
-        raise ConfigError(f"per_day must be an integer >= 1 or None, got {per_day!r}")
-    if not (isinstance(margin, int | float) and math.isfinite(margin) and 0 < margin < 1):
-        raise ConfigError(f"margin must be > 0 and < 1, got {margin!r}")
+    if per_second is not None:
+        check_number("per_second", per_second, low=0, high=MAX_PER_SECOND)
+    if per_day is not None:
+        check_number("per_day", per_day, low=0, high=10**12, integer=True)
+    check_number("margin", margin, low=0, high=0.999)
     throttle_pause, max_pause = pauses
-    if not (math.isfinite(throttle_pause) and throttle_pause > 0):
-        raise ConfigError(f"throttle_pause must be > 0 seconds, got {throttle_pause!r}")
+    check_number("throttle_pause", throttle_pause, low=0, high=MAX_SECONDS)
+    check_number("max_pause", max_pause, low=0, high=MAX_SECONDS)
     if not max_pause >= throttle_pause:
         raise ConfigError(f"max_pause must be >= throttle_pause, got {max_pause!r}")
 
@@ -150,7 +148,8 @@ class RateLimiter:
     - ``used_today``: requests this key already spent today (UTC), e.g. read back from your own
       store after a restart; the ledger starts from it.
 
-    Raises :class:`ConfigError` for a non-positive or non-finite rate, a ``per_day`` that is not
+    Raises :class:`ConfigError` for a non-positive, non-finite or too large rate (above
+    1,000,000), a ``per_day`` that is not
     a positive integer, a margin outside (0, 1), or bad pauses.
     """
 

@@ -6,7 +6,11 @@ Everything above this module is testable with :class:`ccasync.testing.FakeTransp
 the ONLY client module that imports aiohttp; aiohttp exceptions are translated here, once
 (``raise … from`` the original), into :class:`ConnectError`, :class:`RequestTimeoutError` or
 :class:`TransportError` (and :class:`ValidationError` for a URL aiohttp refuses to send).
-Messages never carry a query string: queries hold e-mail addresses.
+Messages never carry a query string (queries hold e-mail addresses) nor a URL's password, and a
+translated error is raised with no chain: aiohttp's exception (whose ``repr`` shows the request
+headers, ``Authorization`` included) is neither its ``__cause__`` nor its ``__context__``.
+Bodies read whole are bounded (``max_body_bytes``, decompressed size): a larger answer is a
+:class:`DecodeError` before it can exhaust memory.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from typing import Protocol, TypeAlias
 import aiohttp
 
 from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
-from ccasync.errors import ConnectError, RequestTimeoutError, TransportError, ValidationError
+from ccasync.config import MAX_SECONDS, check_number, redact_url
+from ccasync.errors import (
+    ConnectError,
+    DecodeError,
+    RequestTimeoutError,
+    TransportError,
+    ValidationError,
+)
 
 AiohttpSession: TypeAlias = aiohttp.ClientSession
 """The aiohttp session a caller may lend to :class:`AiohttpTransport` or ``Client(session=)``."""
@@ -30,7 +41,8 @@ AiohttpSession: TypeAlias = aiohttp.ClientSession
 class Transport(Protocol):
     """Sends one HTTP request; raises only ccasync :class:`TransportError` subclasses.
 
-    (:class:`ValidationError` for a URL that cannot be sent at all: nothing left the process.)
+    (:class:`ValidationError` for a URL that cannot be sent at all: nothing left the process;
+    :class:`DecodeError` for a body over the transport's size bound.)
     """
 
     async def send(self, request: HTTPRequest) -> HTTPResponse:
@@ -53,6 +65,9 @@ def _form(fields: tuple[MultipartField, ...]) -> aiohttp.FormData:
     return form
 
 
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""The default bound of a body read whole: 64 MiB (the largest API answers are a few MB)."""
+
 _LARGE_BODY = 1024 * 1024
 """aiohttp warns that raw bytes above 1 MiB may block the loop; larger bodies go as a stream."""
 
@@ -73,7 +88,12 @@ class AiohttpTransport:
     ``timeout`` is the total seconds for one exchange, of which at most half (10 s at most)
     may go to opening a connection: a connect that times out is a :class:`ConnectError` (the
     request was never sent, so even a POST may be retried). ``max_connections`` bounds the pool.
-    A ``session`` passed in is borrowed and never closed here.
+    ``max_body_bytes`` bounds a body read whole, counted after decompression (default 64 MiB,
+    far above any API answer): a larger one raises :class:`DecodeError` (not retried) without
+    being read further. Streamed bodies (:meth:`stream`) are bounded by their reader.
+    A ``session`` passed in is borrowed and never closed here. Raises :class:`ConfigError` for
+    a ``timeout`` that is not a finite number of seconds in (0, 86,400], or a
+    ``max_connections``/``max_body_bytes`` that is not a positive integer (≤ 100,000 / 2**40).
     """
 
     def __init__(
@@ -82,7 +102,12 @@ class AiohttpTransport:
         timeout: float = 30.0,
         max_connections: int = 32,
         session: AiohttpSession | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        check_number("timeout", timeout, low=0, high=MAX_SECONDS)
+        check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
+        check_number("max_body_bytes", max_body_bytes, low=0, high=2**40, integer=True)
+        self._max_body = max_body_bytes
         self._timeout = aiohttp.ClientTimeout(
             total=timeout, sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2)
         )
@@ -101,22 +126,26 @@ class AiohttpTransport:
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and read the whole body; aiohttp errors become TransportErrors."""
         try:
-            async with self._get_session().request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=_payload(request),
-                allow_redirects=False,
-                timeout=self._timeout,
-            ) as resp:
-                body = await resp.read()
-                # The case-insensitive proxy is kept as is: copying it costs per call.
-                return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
+            return await self._send(request)
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise
-            raise mapped from exc
+        # Raised outside the handler: no __context__ pointing at aiohttp's exception.
+        raise mapped
+
+    async def _send(self, request: HTTPRequest) -> HTTPResponse:
+        async with self._get_session().request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=_payload(request),
+            allow_redirects=False,
+            timeout=self._timeout,
+        ) as resp:
+            body = await _read_bounded(resp, self._max_body, request)
+            # The case-insensitive proxy is kept as is: copying it costs per call.
+            return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
 
     @asynccontextmanager
     async def stream(self, request: HTTPRequest) -> AsyncIterator[HTTPStream]:
@@ -126,6 +155,7 @@ class AiohttpTransport:
         the ``async with`` block pass through untouched.
         """
         yielded = False
+        mapped: Exception | None = None
         try:
             async with self._get_session().request(
                 request.method,
@@ -151,7 +181,8 @@ class AiohttpTransport:
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise
-            raise mapped from exc
+        if mapped is not None:
+            raise mapped
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""
@@ -160,19 +191,41 @@ class AiohttpTransport:
 
 
 async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIterator[bytes]:
+    mapped: Exception | None = None
     try:
-        async for chunk in resp.content.iter_chunked(64 * 1024):
+        async for chunk in resp.content.iter_chunked(_CHUNK):
             yield chunk
     except Exception as exc:
         mapped = _translate(exc, request)
         if mapped is exc:
             raise
-        raise mapped from exc
+    if mapped is not None:
+        raise mapped
+
+
+async def _read_bounded(resp: aiohttp.ClientResponse, limit: int, request: HTTPRequest) -> bytes:
+    """The whole (decompressed) body, refused as soon as it passes ``limit`` bytes."""
+    declared = resp.content_length
+    if declared is not None and declared > limit:
+        raise _too_large(limit, request)
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit, request)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _too_large(limit: int, request: HTTPRequest) -> DecodeError:
+    where = f"{request.method} {redact_url(request.url)}"
+    return DecodeError(f"{where}: the answer is larger than max_body_bytes={limit:,}")
 
 
 def _translate(exc: Exception, request: HTTPRequest) -> Exception:
     """Map an aiohttp/asyncio exception to a ccasync one; anything else passes through."""
-    path = _path_only(request.url)
+    path = redact_url(request.url)
     if isinstance(exc, aiohttp.InvalidURL):
         return ValidationError("url", f"aiohttp cannot send to {path}")
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -182,17 +235,20 @@ def _translate(exc: Exception, request: HTTPRequest) -> Exception:
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeoutError("timed out", method=request.method, url=path)
     if isinstance(exc, aiohttp.ClientError):
-        text = _QUERY.sub("", f"{type(exc).__name__}: {exc}")
+        text = _scrub(f"{type(exc).__name__}: {exc}")
         return TransportError(text, method=request.method, url=path)
     return exc
 
 
 _MAX_CONNECT_TIMEOUT = 10.0
+_CHUNK = 64 * 1024
 
 _QUERY = re.compile(r"\?[^\s'\"]*")
 """A query string inside an aiohttp message (it quotes the full URL)."""
+_PASSWORD = re.compile(r"(//[^/\s:@'\"]*):[^@\s/'\"]*@")
+"""A URL's userinfo password inside a message."""
 
 
-def _path_only(url: str) -> str:
-    # Query strings carry e-mail addresses (and may one day carry secrets): path only.
-    return url.split("?", 1)[0]
+def _scrub(text: str) -> str:
+    # aiohttp messages quote the full URL: queries hold e-mail addresses, userinfo a password.
+    return _PASSWORD.sub(r"\1:***@", _QUERY.sub("", text))

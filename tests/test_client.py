@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -98,3 +100,27 @@ async def test_session_and_transport_together_are_refused() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ConfigError, match="session"):
             Client(access_token="t", session=session, transport=_ft())
+
+
+async def test_count_calls_is_per_task_exact_and_nests() -> None:
+    """count_calls() counts only the calls of its own task (and tasks it starts); blocks nest."""
+    ft = FakeTransport(lambda r: json_response({}))
+    async with Client(access_token="t", transport=ft, rate_limiter=RateLimiter.unlimited()) as cc:
+
+        async def work(n: int) -> int:
+            with cc.count_calls() as count:
+                for _ in range(n):
+                    await cc._requestor.request("GET", "/x")
+                    await asyncio.sleep(0)
+            return count.calls
+
+        with cc.count_calls() as outer:
+            inner = await asyncio.gather(work(3), work(5))
+            child = await asyncio.create_task(work(2))
+        assert inner == [3, 5]
+        assert child == 2
+        assert outer.calls == 10
+        assert cc.calls == 10
+        with cc.count_calls() as other:
+            pass
+        assert other.calls == 0

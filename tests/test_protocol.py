@@ -202,3 +202,14 @@ def test_test_send_cap_429_is_its_own_kind() -> None:
             429, JSON, throttled, method="POST", url="/v3/emails/activities/a1/tests"
         )
     assert info.value.kind is RateLimitKind.THROTTLED
+
+
+def test_error_details_keep_nulls_empty_and_unknown_keys_in_extra() -> None:
+    """A null error_message reads as "" (never "None"); unknown keys are kept in ``extra``."""
+    body = b'[{"error_key": "x", "error_message": null, "field": "email", "row": 3}]'
+    (detail,) = _protocol.parse_errors(body)
+    assert detail.error_key == "x"
+    assert detail.error_message == ""
+    assert detail.extra == {"field": "email", "row": 3}
+    (oauth,) = _protocol.parse_errors(b'{"error": "invalid_grant", "error_description": null}')
+    assert (oauth.error_key, oauth.error_message) == ("invalid_grant", "")

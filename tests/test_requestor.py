@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from ccasync import Client, RateLimiter, RequestEvent
+from ccasync._protocol import HTTPStream
 from ccasync._retry import Replay
 from ccasync.config import RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
     ConnectError,
     DecodeError,
+    NotFoundError,
     QuotaExhaustedError,
     RateLimitError,
     RateLimitKind,
     RequestTimeoutError,
     ServerError,
+    ValidationError,
 )
-from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
+from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
 THROTTLED = {"error_key": "throttled", "error_message": "Too Many Requests"}
 QUOTA = {"error_key": "quota_exceeded", "error_message": "Limit Exceeded"}
@@ -291,7 +295,7 @@ async def test_pagination_stops_on_a_next_link_to_the_same_page(fake_sleep: Any)
     ft = FakeTransport(lambda r: json_response(page))
     async with _client(ft, fake_sleep) as cc:
         pages = cc._requestor.iter_pages("/things", params={"cursor": "c1"})
-        with pytest.raises(DecodeError, match="same page"):
+        with pytest.raises(DecodeError, match="leads back to a page read"):
             await _take(pages, 5)
     assert len(ft.requests) == 1
 
@@ -308,10 +312,10 @@ async def _take(pages: Any, n: int) -> list[Any]:
 
 
 async def test_foreign_next_link_is_refused(fake_sleep: Any) -> None:
-    """A next link on another origin is never followed with our token."""
+    """A link on another origin is never followed with our token: ValidationError (url)."""
     ft = FakeTransport(lambda r: json_response({}))
     async with _client(ft, fake_sleep) as cc:
-        with pytest.raises(ValueError, match="foreign"):
+        with pytest.raises(ValidationError, match="another origin"):
             await cc._requestor.request("GET", "https://evil.example/v3/contacts")
     assert ft.requests == []
 
@@ -434,3 +438,68 @@ def test_logged_path_matches_urlsplit(url: str) -> None:
     from ccasync._requestor import _path
 
     assert _path(url) == urlsplit(url).path
+
+
+async def test_pagination_detects_a_cycle_of_two_pages(fake_sleep: Any) -> None:
+    """Next links A→B→A raise DecodeError after two GETs instead of looping forever."""
+    base = "https://api.cc.email/v3/things"
+    pages = {
+        f"{base}?cursor=a": {"_links": {"next": {"href": "/v3/things?cursor=b"}}},
+        f"{base}?cursor=b": {"_links": {"next": {"href": "/v3/things?cursor=a"}}},
+    }
+    ft = FakeTransport(lambda r: json_response(pages[r.url]))
+    async with _client(ft, fake_sleep) as cc:
+        walk = cc._requestor.iter_pages("/things", params={"cursor": "a"})
+        with pytest.raises(DecodeError, match="leads back"):
+            await _take(walk, 10)
+    assert len(ft.requests) == 2
+
+
+async def test_pagination_stops_at_max_pages(fake_sleep: Any) -> None:
+    """Endless fresh cursors stop at Client(max_pages=) pages with a DecodeError naming it."""
+
+    def answer(request: Any) -> Any:
+        cursor = int(query_of(request).get("cursor", "0"))
+        return json_response({"_links": {"next": {"href": f"/v3/things?cursor={cursor + 1}"}}})
+
+    ft = FakeTransport(answer)
+    async with Client(access_token="t", transport=ft, sleep=fake_sleep, max_pages=7) as cc:
+        walk = cc._requestor.iter_pages("/things")
+        with pytest.raises(DecodeError, match="max_pages=7"):
+            await _take(walk, 100)
+    assert len(ft.requests) == 7
+
+
+async def test_segment_pages_share_the_cycle_check(fake_sleep: Any) -> None:
+    """A segment contacts page linking to itself stops after one GET (it made 4,062 in 3 s)."""
+    href = "/v3/contacts?segment_id=5&limit=500"
+    page = {"contacts": [], "_links": {"next": {"href": href}}}
+    ft = FakeTransport(lambda r: json_response(page))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(DecodeError, match="leads back"):
+            async for _ in cc.contacts.iter_all(segment_id=5, limit=500):
+                pass
+    assert len(ft.requests) == 1
+
+
+async def test_stream_error_body_is_bounded(fake_sleep: Any) -> None:
+    """An error status on a download with an endless body keeps 1 MiB of it, then raises."""
+    pulled = 0
+
+    async def endless() -> Any:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield b"x" * 65_536
+
+    class Streaming(FakeTransport):
+        @asynccontextmanager
+        async def stream(self, request: HTTPRequest) -> Any:
+            yield HTTPStream(404, {"Content-Type": "text/plain"}, endless())
+
+    ft = Streaming(lambda r: json_response({}))
+    async with _client(ft, fake_sleep) as cc:
+        with pytest.raises(NotFoundError):
+            async with cc._requestor.stream("/contact_exports/x"):
+                pass
+    assert pulled == 16

@@ -166,3 +166,12 @@ def test_naive_datetime_error_names_the_field() -> None:
     with pytest.raises(ValidationError) as nested:
         unstructure({"outer": [Record(record_id="r", when=dt.datetime(2026, 1, 1))]})
     assert nested.value.field == "when"
+
+
+def test_str_list_refuses_nulls_and_non_lists() -> None:
+    """A list of strings never holds "None": a null item or a bare string is a DecodeError."""
+    assert structure(["a", 1], list[str]) == ["a", "1"]
+    with pytest.raises(DecodeError):
+        structure(["a", None], list[str])
+    with pytest.raises(DecodeError):
+        structure("abc", list[str])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ccasync.config import DEFAULT_WAIT_TIMEOUT
 from ccasync.errors import CCAsyncError, ValidationError
 from ccasync.journal import JobRun, Journal, fingerprint
 from ccasync.ops._common import Outcome, activity_outcome, is_fatal, raise_bulk_error
@@ -291,24 +292,24 @@ async def _run_calls(
         raise ValidationError("concurrency", "must be within 1..100 (the API queues 1,000)")
     groups = list_groups(list_ids)
     result = MembershipResult(action=action, lists=sum(len(g) for g in groups))
-    calls_before = client.calls
-    calls = _Calls(client, action, concurrency, timeout, journaled)
-    try:
-        async for batch in _batches(contact_ids):
-            first = result.contacts + 1
-            result.contacts += len(batch)
-            for group in groups:
-                chunk = MembershipChunk(
-                    index=len(result.chunks), first=first, count=len(batch), list_ids=group
-                )
-                result.chunks.append(chunk)
-                await calls.start(chunk, batch)
-        await calls.finish()
-    except BaseException:
-        await calls.cancel()
-        raise
-    finally:
-        result.calls = client.calls - calls_before
+    with client.count_calls() as count:
+        calls = _Calls(client, action, concurrency, timeout, journaled)
+        try:
+            async for batch in _batches(contact_ids):
+                first = result.contacts + 1
+                result.contacts += len(batch)
+                for group in groups:
+                    chunk = MembershipChunk(
+                        index=len(result.chunks), first=first, count=len(batch), list_ids=group
+                    )
+                    result.chunks.append(chunk)
+                    await calls.start(chunk, batch)
+            await calls.finish()
+        except BaseException:
+            await calls.cancel()
+            raise
+        finally:
+            result.calls = count.calls
     return result
 
 
@@ -318,7 +319,7 @@ async def add_to_lists(
     list_ids: Sequence[str],
     *,
     concurrency: int = 4,
-    timeout: float | None = None,
+    timeout: float | None = DEFAULT_WAIT_TIMEOUT,
     journal: Journal | None = None,
     job_id: str | None = None,
 ) -> MembershipResult:
@@ -326,8 +327,8 @@ async def add_to_lists(
 
     Calls: ``ceil(contacts/500) * ceil(lists/50)`` POSTs plus status polls; at most
     ``concurrency`` activities are awaited at once. ``timeout``: most seconds to wait for
-    each activity (None = no limit). Previously unsubscribed contacts are not added (API rule),
-    and a contact can be on at most 50 lists. Failures never raise: see
+    each activity (default 3,600; None = no limit). Previously unsubscribed contacts are not
+    added (API rule), and a contact can be on at most 50 lists. Failures never raise: see
     :meth:`MembershipResult.raise_for_failures`. Raises ValidationError for empty ``list_ids``.
 
     With ``journal``/``job_id`` each call is journaled (its ids' digest before the POST, its
@@ -344,7 +345,7 @@ async def remove_from_lists(
     list_ids: Sequence[str],
     *,
     concurrency: int = 4,
-    timeout: float | None = None,
+    timeout: float | None = DEFAULT_WAIT_TIMEOUT,
     journal: Journal | None = None,
     job_id: str | None = None,
 ) -> MembershipResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import math
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -24,6 +25,7 @@ from ccasync._protocol import MultipartField
 from ccasync._requestor import APIResponse
 from ccasync._retry import Replay
 from ccasync._serde import structure
+from ccasync.config import DEFAULT_WAIT_TIMEOUT
 from ccasync.errors import ValidationError, WaitTimeoutError
 from ccasync.models.activities import (
     LISTABLE_STATES,
@@ -443,7 +445,7 @@ class ActivitiesResource(Resource):
         self,
         activity_id: str | Activity,
         *,
-        timeout: float | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         initial: float = 1.0,
         max_interval: float = 30.0,
         factor: float = 2.0,
@@ -453,7 +455,8 @@ class ActivitiesResource(Resource):
         Polls adaptively and never more often than needed: the first wait is ``initial``
         seconds and grows by ``factor`` up to ``max_interval``; once ``percent_done`` shows
         progress the next poll is timed for the estimated end. ``timeout`` is the most seconds
-        to wait (``None``: no limit); the last poll happens when it runs out. Each poll costs one
+        to wait (default 3,600; ``None`` explicitly waits without limit); the last poll
+        happens when it runs out. Every duration must be a finite number. Each poll costs one
         API call. Raises :class:`WaitTimeoutError` past ``timeout``, ValidationError, APIError.
         """
         wanted = activity_id.activity_id if isinstance(activity_id, Activity) else activity_id
@@ -640,11 +643,12 @@ def _tagging_body(
 def _check_wait_args(
     timeout: float | None, initial: float, max_interval: float, factor: float
 ) -> None:
-    if timeout is not None and timeout < 0:
-        raise ValidationError("timeout", "must be >= 0 seconds", value=timeout)
-    if not initial > 0:
-        raise ValidationError("initial", "must be > 0 seconds", value=initial)
-    if max_interval < initial:
-        raise ValidationError("max_interval", "must be >= initial", value=max_interval)
-    if factor < 1:
-        raise ValidationError("factor", "must be >= 1", value=factor)
+    # ``not (... >= ...)`` also refuses NaN, which passes every comparison-based check.
+    if timeout is not None and not (math.isfinite(timeout) and timeout >= 0):
+        raise ValidationError("timeout", "must be a finite number >= 0 seconds", value=timeout)
+    if not (math.isfinite(initial) and initial > 0):
+        raise ValidationError("initial", "must be a finite number > 0 seconds", value=initial)
+    if not (math.isfinite(max_interval) and max_interval >= initial):
+        raise ValidationError("max_interval", "must be finite and >= initial", value=max_interval)
+    if not (math.isfinite(factor) and factor >= 1):
+        raise ValidationError("factor", "must be a finite number >= 1", value=factor)

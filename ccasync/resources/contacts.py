@@ -306,14 +306,10 @@ class ContactsResource(Resource):
         return self._ready_pages(url)
 
     async def _ready_pages(self, url: str) -> AsyncIterator[Contact]:
-        next_url: str | None = url
-        while next_url is not None:
-            page = await self._ready_page(next_url)
+        # The requestor's page walk: a page linking back to itself or an earlier page stops it.
+        async for page in self._requestor.walk_pages(url, self._ready_page):
             for item in page.get("contacts") or ():
                 yield structure(item, Contact)
-            next_url = _protocol.next_page_url(
-                page, request_url=next_url, base_url=self._requestor.base_url
-            )
 
     async def _ready_page(self, url: str) -> dict[str, Any]:
         delay = SEGMENT_FIRST_DELAY

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import BulkError
+from ccasync.errors import BulkError, DecodeError, RequestTimeoutError, ValidationError
 from ccasync.models.activities import Activity
 from ccasync.ops.export import export_contacts
 from ccasync.ops.imports._pipeline import import_contacts
@@ -115,3 +115,105 @@ async def test_interrupted_download_leaves_no_file(
             await export_contacts(cc, out, list_ids=[list_id])
         assert not out.exists()
         assert not (tmp_path / "y.csv.part").exists()
+
+
+class _Endless:
+    """A download that never ends: ``chunk`` after ``chunk``, each after ``pause`` seconds."""
+
+    def __init__(self, chunk: bytes, pause: float) -> None:
+        self.chunk = chunk
+        self.pause = pause
+
+    def __call__(self, export: Any) -> _Endless:
+        return self
+
+    async def __aenter__(self) -> Any:
+        async def chunks() -> AsyncIterator[bytes]:
+            while True:
+                await asyncio.sleep(self.pause)
+                yield self.chunk
+
+        return chunks()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+async def test_export_file_is_private_and_created_exclusively(tmp_path: Path) -> None:
+    """The export is written with mode 0600 (it holds e-mail addresses)."""
+    async with virtual_sim() as (sim, cc):
+        list_id = await _seed(sim, cc, 5)
+        out = tmp_path / "private.csv"
+        await export_contacts(cc, out, list_ids=[list_id])
+        assert out.stat().st_mode & 0o777 == 0o600
+
+
+async def test_planted_symlink_is_never_written_through(tmp_path: Path) -> None:
+    """A symlink planted at <path>.part makes the export refuse; the link's target is untouched."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out.csv"
+    (tmp_path / "out.csv.part").symlink_to(victim)
+    async with virtual_sim() as (sim, cc):
+        list_id = await _seed(sim, cc, 5)
+        with pytest.raises(ValidationError, match=r"out\.csv\.part already exists"):
+            await export_contacts(cc, out, list_ids=[list_id])
+    assert victim.read_text() == "keep me"
+    assert not out.exists()
+
+
+async def test_endless_export_stops_at_max_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download that never ends raises DecodeError at max_bytes and leaves no file behind."""
+    async with virtual_sim() as (sim, cc):
+        list_id = await _seed(sim, cc, 5)
+        monkeypatch.setattr(cc.activities, "download_export", _Endless(b"x" * 4096, 0))
+        out = tmp_path / "big.csv"
+        with pytest.raises(DecodeError, match="max_bytes=100,000"):
+            await export_contacts(cc, out, list_ids=[list_id], max_bytes=100_000)
+    assert not out.exists()
+    assert not (tmp_path / "big.csv.part").exists()
+
+
+async def test_trickling_export_stops_at_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download trickling one byte at a time raises RequestTimeoutError when timeout runs out."""
+    async with virtual_sim() as (sim, cc):
+        list_id = await _seed(sim, cc, 5)
+        monkeypatch.setattr(cc.activities, "download_export", _Endless(b"x", 0.01))
+        out = tmp_path / "slow.csv"
+        with pytest.raises(RequestTimeoutError, match="not finished within"):
+            await export_contacts(cc, out, list_ids=[list_id], timeout=0.3)
+    assert not out.exists()
+    assert not (tmp_path / "slow.csv.part").exists()
+
+
+async def test_formulas_are_neutralised_on_request(tmp_path: Path) -> None:
+    """neutralize_formulas=True prefixes cells starting = + - @ with an apostrophe."""
+    async with virtual_sim() as (sim, cc):
+        target = await cc.lists.create("formulas")
+        rows = [
+            {"email": "f1@example.com", "first_name": "=HYPERLINK(1)", "last_name": "@x"},
+            {"email": "f2@example.com", "first_name": "Plain", "last_name": "-5"},
+        ]
+        await _import_rows(sim, cc, rows, target.list_id)
+        plain, safe = tmp_path / "plain.csv", tmp_path / "safe.csv"
+        await export_contacts(cc, plain, list_ids=[target.list_id])
+        await export_contacts(cc, safe, list_ids=[target.list_id], neutralize_formulas=True)
+    with safe.open(newline="", encoding="utf-8") as handle:
+        records = {r["email_address"]: r for r in csv.DictReader(handle)}
+    assert records["f1@example.com"]["first_name"] == "'=HYPERLINK(1)"
+    assert records["f1@example.com"]["last_name"] == "'@x"
+    assert records["f2@example.com"]["first_name"] == "Plain"
+    assert records["f2@example.com"]["last_name"] == "'-5"
+    assert "=HYPERLINK(1)" in plain.read_text(encoding="utf-8")
+
+
+async def _import_rows(sim: Any, cc: Any, rows: list[dict[str, Any]], list_id: str) -> None:
+    async def advance(seconds: float) -> None:
+        sim.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    await import_contacts(cc, rows, list_ids=[list_id], clock=sim.clock.timestamp, sleep=advance)

@@ -205,12 +205,26 @@ async def send_to_audience(
             del kept["calls"], kept["resumed"]
             await job.record("batch", **kept)
             return result
-    before = cc.calls
     waits = _Waits(timeout=timeout, interval=poll_interval, sleep=sleep)
     fields = template.render({**(values or {}), "batch": batch_id})
+    with cc.count_calls() as count:
+        return await _send_batch(cc, rows, fields, batch_id, pool, waits, lambda: count.calls)
+
+
+async def _send_batch(
+    cc: Client,
+    rows: Sequence[Mapping[str, Any]],
+    fields: dict[str, str | None],
+    batch_id: str,
+    pool: ListPool,
+    waits: _Waits,
+    calls: Callable[[], int],
+) -> AudienceResult:
+    """Resume the batch an earlier run started, or run it: import, campaign, send, release."""
+    timeout = waits.timeout
     existing = await _existing(cc, str(fields["name"]))
     if existing is not None:
-        return await _resume(cc, existing, rows, pool, batch_id, waits, before)
+        return await _resume(cc, existing, rows, pool, batch_id, waits, calls)
     list_id = await pool.acquire(cc)
     await _ensure_custom_fields(cc, rows, pool.known_fields)
     imported = await cc.activities.import_contacts(rows, [list_id])
@@ -233,7 +247,7 @@ async def send_to_audience(
         list_id=list_id,
         contacts=len(rows),
         sent=sent,
-        calls=cc.calls - before,
+        calls=calls(),
         resumed=False,
     )
 
@@ -254,7 +268,7 @@ async def _resume(
     pool: ListPool,
     batch_id: str,
     waits: _Waits,
-    before: int,
+    calls: Callable[[], int],
 ) -> AudienceResult:
     """Finish a batch an earlier run started: send if still DRAFT, wait, release its list."""
     activity_id = campaign.primary_activity_id
@@ -274,7 +288,7 @@ async def _resume(
         list_id=list_id,
         contacts=len(rows),
         sent=sent,
-        calls=cc.calls - before,
+        calls=calls(),
         resumed=True,
     )
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -123,7 +123,9 @@ class CampaignTemplate:
     def render(self, values: Mapping[str, Any]) -> dict[str, str | None]:
         """The campaign fields with ``values`` substituted.
 
-        Raises :class:`ValidationError` naming the field and the missing placeholder.
+        Raises :class:`ValidationError` naming the field and the placeholder that has no value
+        or whose value is None (it would render as the text "None"). Other values render as
+        ``str(value)``.
         """
         out: dict[str, str | None] = {}
         for field in _TEMPLATE_FIELDS:
@@ -133,9 +135,29 @@ class CampaignTemplate:
         return out
 
 
+class _Values(Mapping[str, Any]):
+    """Template values as ``string.Template`` reads them: a None value is refused, not "None"."""
+
+    def __init__(self, field: str, values: Mapping[str, Any]) -> None:
+        self._field = field
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values[key]
+        if value is None:
+            raise ValidationError(self._field, f"value for ${key} is None")
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 def _substitute(field: str, text: str, values: Mapping[str, Any]) -> str:
     try:
-        return string.Template(text).substitute(values)
+        return string.Template(text).substitute(_Values(field, values))
     except KeyError as exc:
         raise ValidationError(field, f"no value for placeholder ${exc.args[0]}") from exc
     except ValueError as exc:
@@ -326,16 +348,16 @@ def _key(item: Any) -> str:
 async def _run_account(
     cc: Client, account: str, locations: list[Location], run: _Run, setup: dict[str, int]
 ) -> list[CampaignResult]:
-    before = cc.calls
     recorded = {loc.key: run.steps.finished(loc.key) for loc in locations} if run.steps else {}
     todo = [loc for loc in locations if recorded.get(loc.key) is None]
-    index = CampaignIndex({})
-    if any(run.steps is None or run.steps.item(loc.key).campaign() is None for loc in todo):
-        index = await CampaignIndex.load(cc)
-    names: dict[str, str] = {}
-    if any(loc.list_names and not _listed_finished(run, loc, index) for loc in todo):
-        names = await load_list_names(cc)
-    setup[account] = cc.calls - before
+    with cc.count_calls() as setup_count:
+        index = CampaignIndex({})
+        if any(run.steps is None or run.steps.item(loc.key).campaign() is None for loc in todo):
+            index = await CampaignIndex.load(cc)
+        names: dict[str, str] = {}
+        if any(loc.list_names and not _listed_finished(run, loc, index) for loc in todo):
+            names = await load_list_names(cc)
+    setup[account] = setup_count.calls
     seen: set[str] = set()
     results = []
     stop: Exception | None = None
@@ -346,9 +368,9 @@ async def _run_account(
         elif stop is not None:
             result = _failed(loc.key, account or None, "quota", stop)  # not tried: no call
         else:
-            start = cc.calls
-            got = await _one_location(cc, account or None, loc, run, index, names, seen)
-            result = CampaignResult(**got, calls=cc.calls - start)
+            with cc.count_calls() as count:
+                got = await _one_location(cc, account or None, loc, run, index, names, seen)
+            result = CampaignResult(**got, calls=count.calls)
             if run.steps is not None:
                 await run.steps.item(loc.key).finished(result, loc.timezone)
             if not result.ok and is_quota(result.error):
@@ -558,12 +580,12 @@ async def _schedule_all(
             elif stop is not None:
                 result = _failed(key, account or None, "quota", stop)  # not tried: no call
             else:
-                start = cc.calls
                 hooks = steps.item(key) if steps is not None else None
-                result = await _schedule_one(
-                    cc, account or None, item, min_lead, gap, overlap, reschedule, clock, hooks
-                )
-                result = attrs.evolve(result, calls=cc.calls - start)
+                with cc.count_calls() as count:
+                    result = await _schedule_one(
+                        cc, account or None, item, min_lead, gap, overlap, reschedule, clock, hooks
+                    )
+                result = attrs.evolve(result, calls=count.calls)
                 if hooks is not None:
                     await hooks.finished(result, item.timezone)
                 if not result.ok and is_quota(result.error):

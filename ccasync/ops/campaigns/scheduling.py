@@ -44,6 +44,7 @@ __all__ = [
 GapPolicy = Literal["forward", "raise"]
 OverlapPolicy = Literal["earlier", "later", "raise"]
 
+_MAX_ZONE_NAME = 64
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKLY = re.compile(r"^(?:next\s+)?(?P<day>[a-z]+)\s+(?P<h>\d{1,2}):(?P<m>\d{2})$")
 _DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})[ t](?P<h>\d{1,2}):(?P<m>\d{2})$")
@@ -80,10 +81,16 @@ When = str | WallClock | Callable[[ZoneInfo, dt.datetime], dt.datetime]
 
 def zone_info(name: str) -> ZoneInfo:
     """The ``ZoneInfo`` of IANA zone ``name``; ValidationError (field ``timezone``) if unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError("timezone", "not an IANA time zone name", value=name) from exc
+    # IANA names are short (the longest is 32 characters); a long one would reach the file
+    # system (OSError: file name too long) before ZoneInfo says it is unknown.
+    if isinstance(name, str) and 0 < len(name) <= _MAX_ZONE_NAME:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    shown = name if isinstance(name, str) else type(name).__name__
+    shown = shown if len(shown) <= _MAX_ZONE_NAME else shown[:_MAX_ZONE_NAME] + "…"
+    raise ValidationError("timezone", "not an IANA time zone name", value=shown)
 
 
 def parse_when(spec: str) -> WallClock:
@@ -207,8 +214,25 @@ def resolve_when(
 
     A weekly rule picks the next occurrence after ``now + min_lead``. A dated rule or a callable
     whose time is not after ``now + min_lead`` raises :class:`ScheduleTimeError` (field
-    ``when``) naming the local and UTC times, as do DST edges whose policy is ``"raise"``.
+    ``when``) naming the local and UTC times, as do DST edges whose policy is ``"raise"``,
+    and a time whose local or UTC form falls outside years 1-9999.
     """
+    try:
+        return _resolve_when(when, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
+    except OverflowError:
+        pass  # raised below, outside the handler: the datetime arithmetic is no useful context
+    raise ScheduleTimeError("when", "the send time is outside the years 1-9999 in UTC or locally")
+
+
+def _resolve_when(
+    when: When,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    *,
+    min_lead: dt.timedelta,
+    gap: GapPolicy,
+    overlap: OverlapPolicy,
+) -> LocalTime:
     earliest = now + min_lead
     rule = parse_when(when) if isinstance(when, str) else when
     if isinstance(rule, WallClock):

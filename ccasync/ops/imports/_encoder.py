@@ -60,6 +60,22 @@ class Chunk:
         return (*self.merged.get(position, ()), self.rows[position])
 
 
+def _unencodable(row: int, clean: Mapping[str, Any], key: str) -> RowIssue:
+    # orjson refuses lone surrogates (what surrogateescape makes of bytes the file's encoding
+    # cannot decode): name the first field that holds one.
+    field = next((k for k, v in clean.items() if isinstance(v, str) and not _utf8(v)), None)
+    reason = "not valid text: undecodable bytes or a lone surrogate (check encoding=)"
+    return RowIssue(row, field, reason, key if _utf8(key) else None)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class PayloadBuilder:
     """Accumulates encoded rows; :meth:`add` and :meth:`close` hand back finished chunks."""
 
@@ -114,11 +130,15 @@ class PayloadBuilder:
     def offer(self, row: int, clean: Mapping[str, Any], key: str) -> RowIssue | Full | None:
         """Add input row ``row`` if it fits the open payload; ``FULL`` means close first.
 
-        Returns a :class:`RowIssue` for a row too large for any payload, ``FULL`` when the open
-        payload must be closed before this row can go in (offer it again after :meth:`close`),
-        None once the row is in.
+        Returns a :class:`RowIssue` for a row too large for any payload or holding text JSON
+        cannot carry (lone surrogates: undecodable bytes of a CSV file, or a broken string),
+        ``FULL`` when the open payload must be closed before this row can go in (offer it again
+        after :meth:`close`), None once the row is in.
         """
-        encoded = orjson.dumps(clean)
+        try:
+            encoded = orjson.dumps(clean)
+        except TypeError:
+            return _unencodable(row, clean, key)
         size = len(encoded)
         if size >= self._alone_limit:
             reason = f"row alone encodes to {size} bytes, over the payload limit"

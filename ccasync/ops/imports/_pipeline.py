@@ -25,7 +25,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from ccasync.errors import BulkError, CCAsyncError, ValidationError
+from ccasync.config import check_number
+from ccasync.errors import BulkError, CCAsyncError, ValidationError, WaitTimeoutError
 from ccasync.journal import JobRun, Journal
 from ccasync.ops._common import QuotaStop, RowIssue, is_fatal, is_quota, quota_stop
 from ccasync.ops.imports._encoder import FULL, Chunk, PayloadBuilder
@@ -33,7 +34,7 @@ from ccasync.ops.imports._listing import find_accepted
 from ccasync.ops.imports._result import ChunkOutcome, ImportProgress, ImportResult
 from ccasync.ops.imports._resume import ImportSteps, import_fingerprint, posted_at, replay_final
 from ccasync.ops.imports._row_checks import RowChecker, SeenKeys, row_key
-from ccasync.ops.imports._source import read_batches
+from ccasync.ops.imports._source import ColumnMap, ImportSource, open_source, read_batches
 from ccasync.ops.imports._submit import ImportStopped, Runner, fail_whole
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ API_MAX_ROWS = 40_000
 DEFAULT_MAX_PAYLOAD_BYTES = 3_900_000
 """The default payload cap: 100 kB under the API limit, in case "4 MB" is counted differently."""
 MAX_LIST_IDS = 50
+DEFAULT_IMPORT_TIMEOUT = 4 * 3600.0
+"""The default bound (seconds) of a whole import: UNCONFIRMED how fast the real API imports;
+the simulator takes 1.5 s per 40,000 rows, so a million rows take a few minutes there."""
 
 ProgressCallback = Callable[[ImportProgress], None]
 
@@ -114,6 +118,8 @@ class _Import:
         self.runner: Runner | None = None
         self.sending: tuple[Chunk, ChunkOutcome] | None = None
         self.posting: asyncio.Task[None] | None = None
+        self.problem: ValidationError | None = None
+        """A CSV line that could not be read: the import stopped reading there."""
 
     def report(self) -> None:
         if self.progress is not None:
@@ -245,6 +251,9 @@ async def import_contacts(
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     max_rows: int = API_MAX_ROWS,
     sms_permission_to_send: Literal["explicit", "not_set"] | None = None,
+    encoding: str | None = None,
+    columns: ColumnMap | None = None,
+    timeout: float = DEFAULT_IMPORT_TIMEOUT,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     journal: Journal | None = None,
@@ -252,10 +261,24 @@ async def import_contacts(
 ) -> ImportResult:
     """Import contacts from ``source`` into ``list_ids`` and account for every input row.
 
-    ``source``: a CSV path or text file object (header row of import keys: ``email``,
-    ``first_name``, …, ``cf:<custom field name>``), or an iterable / async iterable of mappings
-    of import keys or ``Contact`` records. Rows are numbered from 1 (CSV: the first record after
-    the header is row 1). Empty cells are absent values: an import never blanks a field.
+    ``source``: a CSV file path (``str`` or ``os.PathLike``; a ``str`` is always a path: pass
+    CSV text as ``io.StringIO(text)``), a text or binary file object holding CSV (header row of
+    import keys: ``email``, ``first_name``, …, ``cf:<custom field name>``), or an iterable /
+    async iterable of mappings of import keys or ``Contact`` records. Rows are numbered from 1
+    (CSV: the first record after the header is row 1). Empty cells are absent values: an import
+    never blanks a field.
+
+    ``encoding``: of a CSV path or binary stream; None detects a byte order mark (UTF-8,
+    UTF-16, UTF-32) or UTF-16 without one, else reads UTF-8 (a non-UTF-8 byte in the first
+    64 KiB is refused up front: pass e.g. ``encoding="cp1252"`` for Excel files). ``columns``
+    renames CSV header columns to import keys (``{"Email Address": "email", "First Name":
+    "first_name"}``, the names of Constant Contact's own exports); a column mapped to None is
+    ignored.
+
+    Every row-level problem rejects the row (``rejected_rows``: row, field, reason), never the
+    import: a value that is not text or a number, undecodable bytes or lone surrogates, more
+    cells than the header has columns, a key that is not a string, an item that is not a
+    mapping or ``Contact``.
 
     ``on_duplicate`` — an email seen earlier in the input: ``"merge"`` (default) folds the later
     row into the earlier one (the later row's non-empty values win): inside one payload locally,
@@ -277,14 +300,23 @@ async def import_contacts(
     again (:attr:`ChunkOutcome.resume` says which happened). A finished job's rerun costs no
     call. Without a journal a rerun sends every row again (safe: the import is an upsert).
 
-    Raises :class:`ValidationError` for bad options, a CSV header with an unknown column, or a
-    ``job_id`` rerun with another input (before any request), :class:`CoordinationError` when
-    another process runs the same job, and :class:`BulkError` (``.result`` = the partial
-    result) when a fatal error (401, 403, daily quota) stops the import; after the daily quota,
-    ``result.quota_stop`` says when it resets and estimates the calls still needed. Row
-    problems never raise: see the result and :meth:`ImportResult.raise_for_failures`.
+    ``timeout``: the most seconds the whole import may take (default 4 h, by ``clock``); when
+    it runs out, activities still running are recorded ``unknown`` and the import stops.
+
+    Raises :class:`ValidationError` before any request for bad options, a ``job_id`` rerun with
+    another input, and a source that cannot import at all: an unsupported type, a file that
+    cannot be opened or is not in its encoding, a CSV header with an unknown or repeated column
+    or with neither an ``email`` nor an ``sms_number`` column. Raises
+    :class:`CoordinationError` when another process runs the same job, and :class:`BulkError`
+    (``.result`` = the partial result, ``.result.stopped`` = why) when the import cannot go on:
+    a fatal error (401, 403, daily quota), ``timeout``, or a CSV line that cannot be read
+    (longer than 1 MiB, a cell over 131,072 characters); in the last case every row before it
+    is imported first. After the daily quota, ``result.quota_stop`` says when it resets and
+    estimates the calls still needed. Row problems never raise: see the result and
+    :meth:`ImportResult.raise_for_failures`.
     """
     _check_options(list_ids, on_duplicate, concurrency, max_payload_bytes, max_rows)
+    check_number("timeout", timeout, low=0, high=30 * 86_400.0)
     if (journal is None) != (job_id is None):
         raise ValidationError("job_id", "give journal= and job_id= together")
     shape = {
@@ -293,27 +325,34 @@ async def import_contacts(
         "max_payload_bytes": max_payload_bytes,
         "max_rows": max_rows,
         "sms_permission_to_send": sms_permission_to_send,
+        "encoding": encoding,
+        "columns": dict(columns) if columns is not None else None,
     }
-    job = (
-        JobRun(journal, job_id, await _fingerprint(source, shape))
-        if journal is not None and job_id is not None
-        else None
-    )
-    async with job if job is not None else contextlib.nullcontext():
-        return await _import(
-            client,
-            source,
-            list_ids=list_ids,
-            seen=SeenKeys() if on_duplicate == "reject" else None,
-            concurrency=concurrency,
-            progress=progress,
-            max_payload_bytes=max_payload_bytes,
-            max_rows=max_rows,
-            sms_permission_to_send=sms_permission_to_send,
-            clock=clock,
-            sleep=sleep,
-            steps=ImportSteps(job) if job is not None else None,
+    opened = open_source(source, encoding=encoding, columns=columns)
+    try:
+        job = (
+            JobRun(journal, job_id, await _fingerprint(source, shape))
+            if journal is not None and job_id is not None
+            else None
         )
+        async with job if job is not None else contextlib.nullcontext():
+            return await _import(
+                client,
+                opened,
+                functools.partial(_count_payloads, source, encoding, columns),
+                list_ids=list_ids,
+                seen=SeenKeys() if on_duplicate == "reject" else None,
+                concurrency=concurrency,
+                progress=progress,
+                max_payload_bytes=max_payload_bytes,
+                max_rows=max_rows,
+                sms_permission_to_send=sms_permission_to_send,
+                deadline=_Deadline(clock, sleep, clock() + timeout, timeout),
+                clock=clock,
+                steps=ImportSteps(job) if job is not None else None,
+            )
+    finally:
+        opened.close()
 
 
 async def _fingerprint(source: Any, shape: dict[str, Any]) -> str:
@@ -323,7 +362,8 @@ async def _fingerprint(source: Any, shape: dict[str, Any]) -> str:
 
 async def _import(
     client: Client,
-    source: Any,
+    source: ImportSource,
+    count_payloads: Callable[..., Awaitable[int | None]],
     *,
     list_ids: Sequence[str],
     seen: SeenKeys | None,
@@ -332,64 +372,118 @@ async def _import(
     max_payload_bytes: int,
     max_rows: int,
     sms_permission_to_send: str | None,
+    deadline: _Deadline,
     clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[None]],
     steps: ImportSteps | None,
 ) -> ImportResult:
-    calls_before = client.calls
     result = ImportResult()
-    run = _Import(result, progress, client, steps)
-    by_name, by_id = await _custom_fields(client, steps)
-    checker = RowChecker(by_name)
-    make_builder = functools.partial(
-        PayloadBuilder,
-        list_ids,
-        max_bytes=max_payload_bytes,
-        max_rows=max_rows,
-        merge_duplicates=seen is None,
-        sms_permission_to_send=sms_permission_to_send,
-    )
-    builder = make_builder()
-    runner = Runner(
-        client,
-        result,
-        concurrency=concurrency,
-        clock=clock,
-        sleep=sleep,
-        on_change=run.report,
-        steps=steps,
-    )
-    run.runner = runner
-    poller = asyncio.create_task(runner.poll_forever())
-    try:
-        await _pipeline(run, source, by_id, checker, seen, builder)
-        await runner.finish()
-    except ImportStopped as stop:
-        run.stop(builder, stop)
-        if is_quota(stop.__cause__):
-            total = await _count_payloads(source, (by_name, by_id), make_builder, seen is not None)
-            result.quota_stop = _quota_stop(result, total, steps, stop)
-        raise BulkError(f"contact import stopped: {stop}", result=result) from stop.__cause__
-    finally:
-        await run.cancel()
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        result.calls = client.calls - calls_before
+    with client.count_calls() as count:
+        run = _Import(result, progress, client, steps)
+        by_name, by_id = await _custom_fields(client, steps)
+        checker = RowChecker(by_name)
+        make_builder = functools.partial(
+            PayloadBuilder,
+            list_ids,
+            max_bytes=max_payload_bytes,
+            max_rows=max_rows,
+            merge_duplicates=seen is None,
+            sms_permission_to_send=sms_permission_to_send,
+        )
+        builder = make_builder()
+        runner = Runner(
+            client,
+            result,
+            concurrency=concurrency,
+            clock=clock,
+            sleep=deadline.sleep,
+            on_change=run.report,
+            steps=steps,
+        )
+        run.runner = runner
+        poller = asyncio.create_task(runner.poll_forever())
+        try:
+            await _pipeline(run, source, by_id, checker, seen, builder)
+            await runner.finish()
+        except ImportStopped as stop:
+            run.stop(builder, stop)
+            if is_quota(stop.__cause__):
+                total = await count_payloads((by_name, by_id), make_builder, seen is not None)
+                result.quota_stop = _quota_stop(result, total, steps, stop)
+            message = f"contact import stopped: {stop}"
+            raise BulkError(message, result=result) from stop.__cause__
+        finally:
+            await run.cancel()
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            result.calls = count.calls
     run.report()
+    if run.problem is not None:
+        result.stopped = str(run.problem)
+        message = f"contact import stopped at {run.problem} (rows before it were imported)"
+        raise BulkError(message, result=result) from run.problem
     return result
+
+
+class _Deadline:
+    """The import's time bound, applied where the import waits: in the runner's sleeps."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        deadline: float,
+        timeout: float,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._deadline = deadline
+        self._timeout = timeout
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep at most until the deadline; raise WaitTimeoutError once it has passed."""
+        left = self._deadline - self._clock()
+        if left <= 0:
+            raise WaitTimeoutError(f"the import outlasted timeout={self._timeout:g} s")
+        await self._sleep(min(seconds, left))
 
 
 async def _pipeline(
     run: _Import,
-    source: Any,
+    source: ImportSource,
+    by_id: dict[str, str],
+    checker: RowChecker,
+    seen: SeenKeys | None,
+    builder: PayloadBuilder,
+) -> None:
+    await _read(run, source, by_id, checker, seen, builder)
+    await run.flush()
+    last = builder.close()
+    if last is not None:
+        await run.send(last)
+    await run.flush()
+
+
+async def _read(
+    run: _Import,
+    source: ImportSource,
     by_id: dict[str, str],
     checker: RowChecker,
     seen: SeenKeys | None,
     builder: PayloadBuilder,
 ) -> None:
     result = run.result
-    async for batch in read_batches(source, by_id):
+    batches = source.batches(by_id)
+    while True:
+        try:
+            batch = await anext(batches)
+        except StopAsyncIteration:
+            break
+        except ValidationError as problem:
+            # A CSV line that cannot be read: what came before it is still sent, then we stop.
+            # Only the source's errors mean this; a journal's refusal (a changed input) raises.
+            run.problem = problem
+            break
         for row, record in batch:
             result.rows_read += 1
             clean = checker.check(row, record)
@@ -421,11 +515,6 @@ async def _pipeline(
         run.report()
         # A synchronous source never suspends: let the poller run between batches.
         await asyncio.sleep(0)
-    await run.flush()
-    last = builder.close()
-    if last is not None:
-        await run.send(last)
-    await run.flush()
 
 
 def _quota_stop(
@@ -458,6 +547,8 @@ def _quota_stop(
 
 async def _count_payloads(
     source: Any,
+    encoding: str | None,
+    columns: ColumnMap | None,
     fields: tuple[dict[str, str], dict[str, str]],
     make_builder: Callable[[], PayloadBuilder],
     reject: bool,
@@ -469,7 +560,7 @@ async def _count_payloads(
     seen = SeenKeys() if reject else None
     builder = make_builder()
     count = 0
-    async for batch in read_batches(source, fields[1]):
+    async for batch in read_batches(source, fields[1], encoding=encoding, columns=columns):
         for row, record in batch:
             clean = checker.check(row, record)
             if isinstance(clean, RowIssue):

@@ -89,8 +89,8 @@ class ImportResult:
     ``failed_rows`` are rows the API named as failed; rows of payloads that failed as a whole, and
     failures the API only counted, are described per payload in ``chunks`` (see
     :meth:`iter_failures`). ``merged`` rows were duplicates folded into an earlier row of the same
-    payload (they count as submitted). ``calls`` is the client's call counter delta (retries
-    included; calls made concurrently by other tasks on the same client are counted too).
+    payload (they count as submitted). ``calls`` counts the API calls this import made (retries
+    included; calls other tasks make on the same client at the same time are not counted).
     """
 
     rows_read: int = 0

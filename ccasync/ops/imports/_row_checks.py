@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from array import array
 from collections.abc import Mapping
 from operator import gt, itemgetter
@@ -117,8 +118,13 @@ class RowChecker:
             self._specs[raw_key] = spec
         return spec
 
-    def check(self, row: int, record: Mapping[str, Any]) -> dict[str, Any] | RowIssue:
-        """Clean ``record`` (input row ``row``) or say what is wrong with it."""
+    def check(self, row: int, record: Mapping[str, Any] | object) -> dict[str, Any] | RowIssue:
+        """Clean ``record`` (input row ``row``) or say what is wrong with it.
+
+        Never raises for any record: a non-mapping, a non-string key, a value that is neither
+        text nor a number, or a CSV record with more cells than its header each give a
+        :class:`RowIssue`.
+        """
         if type(record) is CsvRecord:
             batch = record.batch
             if batch is not self._batch:
@@ -130,7 +136,12 @@ class RowChecker:
                 # (checking the record again takes the general path, same answer).
                 self._ready[record.index] = None
                 return clean
+            if len(record.cells) > len(record.header):
+                return RowIssue(row, None, _SURPLUS.format(len(record.header)))
             return self._check_mapping(row, record.as_dict())
+        if not isinstance(record, Mapping):
+            kind = type(record).__name__
+            return RowIssue(row, None, f"not a mapping of import keys or a Contact ({kind})")
         return self._check_mapping(row, record)
 
     # The CSV fast paths only PROVE rows fine: any doubt (a rule might fire, an email the cache
@@ -189,6 +200,8 @@ class RowChecker:
 
     def _cells(self, plan: _ColumnPlan, cells: list[str]) -> dict[str, Any] | None:
         # One record whose cell count differs from the header's (row by row, same proofs).
+        if len(cells) > len(plan.keys):
+            return None  # surplus cells: the general path rejects the row
         values = list(map(str.strip, cells))
         if any(map(gt, map(len, values), plan.limits)):
             return None
@@ -219,8 +232,12 @@ class RowChecker:
         for raw_key, value in record.items():
             if value is None or value == "":
                 continue
+            if type(raw_key) is not str:
+                return _odd_key(row, raw_key)
             spec = specs.get(raw_key) or self._compile(raw_key)
             kind = spec[1]
+            if type(value) is not str and not _is_number(value) and kind in _FAST_KINDS:
+                return RowIssue(row, spec[3], f"must be text or a number, not {_kind(value)}")
             if kind in (_TEXT, _CF):
                 text = value.strip() if type(value) is str else str(value).strip()
                 if not text:
@@ -244,6 +261,28 @@ class RowChecker:
                 )
                 return RowIssue(row, spec[3], reason)
         return _whole_row(row, clean)
+
+
+_SURPLUS = "more cells than the header's {} columns (an unquoted comma?)"
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int but no import value; nan/inf would be sent as text "nan".
+    if type(value) is int:
+        return True
+    return type(value) is float and math.isfinite(value)
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _odd_key(row: int, key: object) -> RowIssue:
+    if key is None:
+        # csv.DictReader puts the cells beyond the header under the key None.
+        return RowIssue(row, None, "more cells than the header has columns (an unquoted comma?)")
+    shown = repr(key)[:50]
+    return RowIssue(row, shown, f"import keys are strings, not {_kind(key)}")
 
 
 _has_value = itemgetter(1)

@@ -164,3 +164,10 @@ def test_resolve_local_rejects_aware_input() -> None:
     """resolve_local wants a naive wall time."""
     with pytest.raises(ValueError, match="naive"):
         resolve_local(dt.datetime(2026, 1, 1, tzinfo=UTC), NY)
+
+
+def test_send_time_beyond_year_9999_is_a_schedule_time_error() -> None:
+    """'9999-12-31 19:00' in New York is 10000-01-01 UTC: ScheduleTimeError, not OverflowError."""
+    now = dt.datetime(2026, 3, 7, 12, 0, tzinfo=dt.UTC)
+    with pytest.raises(ScheduleTimeError, match="years 1-9999"):
+        resolve_when("9999-12-31 19:00", zone_info("America/New_York"), now)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -117,6 +118,22 @@ class FakeClient:
     @property
     def calls(self) -> int:
         return self.activities.posts + self.activities.polls + self.field_calls
+
+    @contextlib.contextmanager
+    def count_calls(self) -> Iterator[Any]:
+        yield _Delta(self)
+
+
+class _Delta:
+    """A ``count_calls()`` count for the fake: the calls made since it was opened."""
+
+    def __init__(self, client: FakeClient) -> None:
+        self._client = client
+        self._before = client.calls
+
+    @property
+    def calls(self) -> int:
+        return self._client.calls - self._before
 
 
 @pytest.fixture

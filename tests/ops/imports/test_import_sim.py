@@ -223,3 +223,26 @@ async def test_duplicates_in_different_payloads_merge_through_the_upsert(rig: Ri
     contact = rig.contacts()["same@example.com"]
     assert (contact.first_name, contact.last_name) == ("Ann", "Lee")
     assert len(rig.contacts()) == 51
+
+
+async def test_calls_count_only_the_imports_own_requests(rig: Rig) -> None:
+    """ImportResult.calls is exact while other tasks use the same Client at the same time."""
+    target = await rig.cc.lists.create("shared client")
+    stop = asyncio.Event()
+    beside = 0
+
+    async def other_work() -> None:
+        nonlocal beside
+        while not stop.is_set():
+            await rig.cc.lists.get(target.list_id)
+            beside += 1
+
+    before = rig.cc.calls
+    other = asyncio.create_task(other_work())
+    rows = [{"email": f"s{i}@example.com"} for i in range(300)]
+    result = await rig.run(rows, [target.list_id], max_payload_bytes=5_000)
+    stop.set()
+    await other
+    assert beside > 0
+    assert result.calls == rig.cc.calls - before - beside
+    assert result.calls == 1 + result.payloads + sum(c.polls for c in result.chunks)

@@ -44,8 +44,8 @@ async def test_iterables_are_batched_in_order() -> None:
 
 
 async def test_unsupported_source_type_is_refused() -> None:
-    """A source that is neither CSV, iterable nor async iterable raises TypeError."""
-    with pytest.raises(TypeError):
+    """A source that is neither CSV, iterable nor async iterable is a ValidationError (source)."""
+    with pytest.raises(ValidationError, match="source: unsupported import source: int"):
         await _all(42)
 
 
