@@ -13,6 +13,7 @@
     ├── DecodeError              a body that does not fit the expected model (cattrs message)
     ├── QuotaExhaustedError      the local daily ledger is spent; nothing was sent
     ├── BulkError                a bulk operation finished with failed items (carries the result)
+    │   └── ListMembershipError  a pooled send list does not hold exactly the batch; not sent
     ├── CampaignActivityStateError  a campaign activity's status forbids the step (e.g. REMOVED)
     ├── ListPoolExhaustedError   every list of a send pool still holds an unfinished batch
     ├── CoordinationError        shared state (Redis, a lock file) failed; nothing was sent
@@ -52,6 +53,7 @@ __all__ = [
     "CoordinationError",
     "DecodeError",
     "ForbiddenError",
+    "ListMembershipError",
     "ListPoolExhaustedError",
     "NotFoundError",
     "QuotaExhaustedError",
@@ -160,6 +162,17 @@ class BulkError(CCAsyncError):
     def __init__(self, message: str, *, result: Any) -> None:
         self.result = result
         super().__init__(message)
+
+
+class ListMembershipError(BulkError):
+    """A pooled send list does not hold exactly the batch's contacts, so nothing was sent.
+
+    Raised by ``send_to_audience`` right before sending when the list's membership count differs
+    from the batch's distinct addresses, or its lease was lost: another batch may share the list,
+    and sending would mail one customer's data to another. ``result`` (an ``AudienceResult``)
+    reports every item failed with this reason. The list keeps its members: check it, then
+    ``pool.release`` it.
+    """
 
 
 class CampaignActivityStateError(CCAsyncError):

@@ -2,7 +2,9 @@
 
 - :class:`StaticToken` wraps a token you already have; a 401 is final.
 - :class:`OAuth2Refresher` keeps one account's token pair alive (single-flight, persisted before
-  use) in a :class:`TokenStore` (:class:`MemoryTokenStore`, :class:`FileTokenStore`).
+  use) in a :class:`TokenStore` (:class:`MemoryTokenStore`, :class:`FileTokenStore`); a
+  :class:`SharedTokenStore` (the file store, Redis) also makes it single-flight across processes
+  through a :class:`TokenLease`.
 - :func:`build_authorization_url`, :func:`pkce_pair`, :func:`exchange_code`,
   :func:`start_device_flow` and :func:`poll_device_token` obtain the first token pair.
 """
@@ -22,7 +24,13 @@ from ccasync.auth._grants import (
     start_device_flow,
 )
 from ccasync.auth._refresher import OAuth2Refresher, StaticToken
-from ccasync.auth._stores import FileTokenStore, MemoryTokenStore, TokenStore
+from ccasync.auth._stores import (
+    FileTokenStore,
+    MemoryTokenStore,
+    SharedTokenStore,
+    TokenLease,
+    TokenStore,
+)
 from ccasync.auth._token import OAuth2Token, jwt_expiry
 
 __all__ = [
@@ -35,7 +43,9 @@ __all__ = [
     "OAuth2Refresher",
     "OAuth2Token",
     "PKCEPair",
+    "SharedTokenStore",
     "StaticToken",
+    "TokenLease",
     "TokenRequestPacer",
     "TokenSource",
     "TokenStore",

@@ -6,8 +6,12 @@ per caller, so assume per client_id). A :class:`TokenRequestPacer` spaces reques
 between the refreshers of every account of one application. :class:`TokenEndpoint` retries an
 answer that surely was not processed: a 429 (after ``Retry-After`` or a growing pause), a
 connection failure, or a 502/503/504 from a gateway.
-Other failures are final: with rotating refresh tokens a request that may have landed must not
-be blindly repeated (the first one already consumed the refresh token).
+Other failures are final by default: with rotating refresh tokens a request that may have landed
+must not be blindly repeated (the first one already consumed the refresh token). A refresh passes
+``retry_uncertain=True``: there, repeating is never worse than the alternative (failing the
+caller, whose next call would send the same refresh token again), and it often succeeds.
+A ``Retry-After`` longer than ``max_retry_after`` seconds is not waited for: the 429 is raised at
+once (a hostile or broken server cannot park a refresh, and every call waiting on it, for days).
 
 Parameters travel in the form body (``application/x-www-form-urlencoded``), as RFC 6749 §4.1.3
 requires. UNCONFIRMED: Constant Contact's own examples put them in the query string (§2.2, §16);
@@ -29,13 +33,21 @@ from urllib.parse import quote, urlencode
 from ccasync import _protocol
 from ccasync._protocol import HTTPRequest, HTTPResponse
 from ccasync.config import check_base_url
-from ccasync.errors import ConfigError, ConnectError, RateLimitError, ServerError
+from ccasync.errors import (
+    ConfigError,
+    ConnectError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+)
 from ccasync.transport import AiohttpTransport, Transport
 
 logger = logging.getLogger("ccasync")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+BeforeSend = Callable[[], Awaitable[None]]
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 
@@ -98,7 +110,9 @@ class TokenEndpoint:
     """Sends forms to one OAuth2 endpoint, at most one request per ``min_interval`` seconds.
 
     ``client_secret`` None means a public (PKCE/device) client: ``client_id`` goes in the form;
-    otherwise HTTP Basic authentication is used. ``max_attempts`` bounds tries per call.
+    otherwise HTTP Basic authentication is used. ``max_attempts`` bounds tries per call;
+    ``timeout`` (seconds, None: the transport's own) bounds each exchange; a ``Retry-After``
+    longer than ``max_retry_after`` seconds fails at once instead of being waited for.
     """
 
     def __init__(
@@ -111,8 +125,12 @@ class TokenEndpoint:
         sleep: Sleep,
         pacer: TokenRequestPacer | None = None,
         max_attempts: int = 5,
+        timeout: float | None = None,
+        max_retry_after: float = 120.0,
     ) -> None:
         self.url = url
+        self.timeout = timeout
+        self._max_retry_after = max_retry_after
         self._client_id = client_id
         self._secret = client_secret
         self._sleep = sleep
@@ -122,9 +140,18 @@ class TokenEndpoint:
     def __repr__(self) -> str:
         return f"TokenEndpoint({self.url!r}, client_id={self._client_id!r})"
 
-    async def post(self, transport: Transport, form: Mapping[str, str]) -> Any:
+    async def post(
+        self,
+        transport: Transport,
+        form: Mapping[str, str],
+        *,
+        retry_uncertain: bool = False,
+        before_send: BeforeSend | None = None,
+    ) -> Any:
         """POST ``form`` and return the decoded JSON answer.
 
+        ``retry_uncertain`` also retries any 5xx and a timeout (the request may have landed).
+        ``before_send`` is awaited right before each attempt leaves (after pacing).
         Raises the specific :class:`APIError` (``invalid_grant`` →
         ``AuthenticationError(reauthorize=True)``, 429 → ``RateLimitError`` once retries are
         spent) or a :class:`TransportError`.
@@ -134,9 +161,9 @@ class TokenEndpoint:
         while True:
             attempt += 1
             try:
-                return await self._attempt(transport, request)
-            except (RateLimitError, ConnectError, ServerError) as exc:
-                pause = self._pause_after(exc, attempt)
+                return await self._attempt(transport, request, before_send)
+            except (RateLimitError, TransportError, ServerError) as exc:
+                pause = self._pause_after(exc, attempt, retry_uncertain)
                 if pause is None:
                     if attempt > 1:
                         exc.add_note(f"ccasync: token endpoint gave up after {attempt} attempts")
@@ -158,10 +185,14 @@ class TokenEndpoint:
             headers["Authorization"] = basic_auth(self._client_id, self._secret)
         return HTTPRequest("POST", self.url, headers, urlencode(fields).encode())
 
-    async def _attempt(self, transport: Transport, request: HTTPRequest) -> Any:
+    async def _attempt(
+        self, transport: Transport, request: HTTPRequest, before_send: BeforeSend | None
+    ) -> Any:
         await self.pacer.wait()
-        response: HTTPResponse = await transport.send(request)
+        if before_send is not None:
+            await before_send()
         path = self.url.split("?", 1)[0]
+        response = await self._send(transport, request, path)
         logger.debug("POST %s -> %s (token endpoint)", path, response.status)
         return _protocol.decipher(
             response.status,
@@ -172,12 +203,36 @@ class TokenEndpoint:
             token_endpoint=True,
         )
 
-    def _pause_after(self, exc: Exception, attempt: int) -> float | None:
+    async def _send(self, transport: Transport, request: HTTPRequest, path: str) -> HTTPResponse:
+        if self.timeout is None:
+            return await transport.send(request)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await transport.send(request)
+        except TimeoutError:
+            raise RequestTimeoutError(
+                f"no answer within {self.timeout:g} s", method="POST", url=path
+            ) from None
+
+    def _pause_after(self, exc: Exception, attempt: int, retry_uncertain: bool) -> float | None:
         if attempt >= self._max_attempts:
             return None
-        if isinstance(exc, ServerError) and exc.status not in _GATEWAY_STATUSES:
+        uncertain = isinstance(exc, RequestTimeoutError) or (
+            isinstance(exc, ServerError) and exc.status not in _GATEWAY_STATUSES
+        )
+        if uncertain and not retry_uncertain:
             return None
+        if isinstance(exc, TransportError) and not isinstance(
+            exc, ConnectError | RequestTimeoutError
+        ):
+            return None  # a broken body or a refused request: repeating will not help
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            if exc.retry_after > self._max_retry_after:
+                exc.add_note(
+                    f"ccasync: Retry-After {exc.retry_after:g} s exceeds max_retry_after="
+                    f"{self._max_retry_after:g} s; not waiting"
+                )
+                return None
             return max(exc.retry_after, self.pacer.min_interval)
         return max(self.pacer.min_interval, 1.0) * 2.0 ** (attempt - 1)
 

@@ -33,14 +33,24 @@ from ccasync.auth._endpoint import (
 from ccasync.auth._grants import (
     DEFAULT_TOKEN_URL,
 )
-from ccasync.auth._stores import TokenStore
-from ccasync.auth._token import OAuth2Token, token_from_response
-from ccasync.errors import APIErrorDetail, AuthenticationError, ConfigError
+from ccasync.auth._lease import LeaseGuard, lease_needed, refresh_lease, refreshed_elsewhere
+from ccasync.auth._stores import TokenLease, TokenStore
+from ccasync.auth._token import OAuth2Token, salvaged_pair, token_from_response
+from ccasync.errors import (
+    APIErrorDetail,
+    AuthenticationError,
+    ConfigError,
+    CoordinationError,
+    DecodeError,
+)
 from ccasync.transport import Transport
 
 logger = logging.getLogger("ccasync")
 
 _REAUTHORIZE = "the user must authorize the application again"
+_GRACE_POLL = 0.25  # seconds between store re-reads while a taken-over refresh may land
+_LEASE_RESTARTS = 3  # new leases tried when one expires before the request leaves
+_LEASE_LOST = object()  # _post_refresh's answer when the lease expired before sending
 
 
 class StaticToken:
@@ -124,13 +134,26 @@ class OAuth2Refresher:
     - ``pacer``: a :class:`TokenRequestPacer` shared by the refreshers of every account of this
       application (the token endpoint allows 1 request/second); default: a private one.
     - ``clock`` (epoch seconds) and ``sleep`` are injectable for tests.
+    - ``token_timeout``: seconds one token request may take (default 30); a refresh never starts
+      with less lease than this left. ``max_retry_after``: a token-endpoint 429 asking to wait
+      longer than this (default 120 s) fails at once instead. ``lease_wait``: seconds to wait
+      for another process's refresh lease (default 60) before :class:`CoordinationError`.
 
-    Refreshes are single-flight: concurrent callers share one refresh. Every new pair is saved
-    to ``store`` before it is used; if saving fails the error propagates, the new pair is not
-    used, and the save is retried on the next call (without another token-endpoint request).
-    Rotating refresh tokens work: each refresh uses the latest saved refresh token, re-read
-    from the store so another process's refresh is picked up. ``invalid_grant`` raises
-    ``AuthenticationError(reauthorize=True)`` saying the user must authorize again.
+    Refreshes are single-flight: concurrent callers share one refresh, and with a
+    :class:`SharedTokenStore` (:class:`FileTokenStore`, ``RedisCoordinator.token_store``) so do
+    processes: the pair is re-read under the store's lease and a pair another process already
+    refreshed is adopted without calling the endpoint. Every new pair is saved to ``store``
+    before it is used; if saving fails the error propagates, the new pair is not used, and the
+    save is retried on the next call (without another token-endpoint request). A token-endpoint
+    5xx, timeout or connection failure is retried (bounded) rather than failing the caller.
+    ``invalid_grant`` first re-reads the store (and, when the previous lease holder vanished
+    mid-refresh, keeps re-reading for as long as that holder's lease covered) and adopts a newer
+    pair found there; only then does it raise ``AuthenticationError(reauthorize=True)``.
+
+    One window no client can close: the endpoint answered a refresh (spending a rotating
+    refresh token) and the process died before saving the answer. The stored refresh token is
+    then dead and the user must authorize again. The save follows the answer at once, before any
+    parsing that can fail, which keeps that window as short as one local write.
     """
 
     def __init__(
@@ -145,7 +168,12 @@ class OAuth2Refresher:
         pacer: TokenRequestPacer | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
+        token_timeout: float = 30.0,
+        max_retry_after: float = 120.0,
+        lease_wait: float = 60.0,
     ) -> None:
+        _check_seconds(token_timeout=token_timeout, max_retry_after=max_retry_after)
+        _check_seconds(lease_wait=lease_wait)
         if not isinstance(client_id, str) or not client_id.strip():
             raise ConfigError("client_id must be a non-empty string")
         if client_secret is not None and not client_secret:
@@ -163,12 +191,18 @@ class OAuth2Refresher:
             clock=clock,
             sleep=sleep,
             pacer=pacer,
+            timeout=float(token_timeout),
+            max_retry_after=float(max_retry_after),
         )
+        self._sleep = sleep
+        self._token_timeout = float(token_timeout)
+        self._lease_wait = float(lease_wait)
         self._transport = transport
         self._lock = asyncio.Lock()
         self._token: OAuth2Token | None = None
         self._refresh_at = math.inf
         self._unsaved: OAuth2Token | None = None
+        self._unsaved_base: OAuth2Token | None = None
         self._dead_refresh_token: str | None = None
         self.refreshes = 0
         """Token-endpoint refreshes this provider performed (for metrics and tests)."""
@@ -218,7 +252,7 @@ class OAuth2Refresher:
     async def _renew(self, *, rejected: str | None) -> OAuth2Token:
         """Under the lock: a usable token from memory, then the store, then the endpoint."""
         if self._unsaved is not None:
-            await self._persist(self._unsaved)
+            return await self._save_unsaved()
         current = self._token
         if current is not None and self._usable(current, rejected):
             return current
@@ -226,10 +260,14 @@ class OAuth2Refresher:
         if stored is not None and self._usable(stored, rejected, loaded=True):
             self._adopt(stored, fresh=False)
             return stored
-        base = stored or current
-        if base is None:
-            raise _reauthorize_error("no_token", "the token store holds no token")
-        return await self._refresh(base)
+        for attempt in range(1, _LEASE_RESTARTS + 1):
+            renewed = await self._leased_refresh(current or stored, rejected)
+            if renewed is not None:
+                return renewed
+            logger.debug("token refresh lease expired before sending (try %d)", attempt)
+        raise CoordinationError(
+            f"the token refresh lease expired {_LEASE_RESTARTS} times before the request left"
+        )
 
     def _usable(self, token: OAuth2Token, rejected: str | None, *, loaded: bool = False) -> bool:
         if token.access_token == rejected:
@@ -240,7 +278,35 @@ class OAuth2Refresher:
             )
         return self._clock() < self._refresh_at
 
-    async def _refresh(self, base: OAuth2Token) -> OAuth2Token:
+    async def _leased_refresh(
+        self, known: OAuth2Token | None, rejected: str | None
+    ) -> OAuth2Token | None:
+        """Hold the store's refresh lease, re-read the pair, and refresh only if still needed.
+
+        None: the lease expired before the request left (nothing sent; start over).
+        """
+        async with refresh_lease(self._store, wait=self._lease_wait) as lease:
+            stored = await lease.load()
+            if self._adoptable(stored, known, rejected):
+                assert stored is not None
+                self._adopt(stored, fresh=True)
+                return stored
+            base = stored or known
+            if base is None:
+                raise _reauthorize_error("no_token", "the token store holds no token")
+            return await self._refresh(base, lease)
+
+    def _adoptable(
+        self, stored: OAuth2Token | None, known: OAuth2Token | None, rejected: str | None
+    ) -> bool:
+        # Refreshed by someone else since we last looked, or still good by the margin rule.
+        if stored is None or stored.access_token == rejected:
+            return False
+        if refreshed_elsewhere(stored, known):
+            return not stored.expires_within(0, self._clock())
+        return self._usable(stored, rejected, loaded=True)
+
+    async def _refresh(self, base: OAuth2Token, lease: TokenLease) -> OAuth2Token | None:
         if base.refresh_token is None:
             raise _reauthorize_error(
                 "no_refresh_token", "the token has no refresh token (request offline_access)"
@@ -248,22 +314,73 @@ class OAuth2Refresher:
         if base.refresh_token == self._dead_refresh_token:
             raise _reauthorize_error("invalid_grant", "the refresh token was already rejected")
         logger.debug("refreshing the OAuth2 access token for client_id %s", self.client_id)
-        data = await self._post_refresh(base.refresh_token)
-        new = token_from_response(data, now=self._clock(), previous=base)
+        try:
+            data = await self._post_refresh(base.refresh_token, lease)
+        except AuthenticationError as exc:
+            newer = await self._newer_after_invalid_grant(exc, lease, base)
+            if newer is None:
+                raise
+            self._adopt(newer, fresh=True)
+            return newer
+        if data is _LEASE_LOST:
+            return None
+        # Total parse (an odd expiry reads as unknown): the answer is saved before anything else.
         self.refreshes += 1
-        self._unsaved = new
-        await self._persist(new)
-        logger.debug("OAuth2 access token refreshed; expires at %s", new.expires_at)
-        return new
+        try:
+            new = token_from_response(data, now=self._clock(), previous=base)
+        except DecodeError as exc:
+            await self._keep_new_refresh_token(data, base, lease, exc)
+            raise
+        self._unsaved, self._unsaved_base = new, base
+        saved = await self._persist(new, lease)
+        logger.debug("OAuth2 access token refreshed; expires at %s", saved.expires_at)
+        return saved
 
-    async def _post_refresh(self, refresh_token: str) -> object:
+    async def _keep_new_refresh_token(
+        self, data: object, base: OAuth2Token, lease: TokenLease, exc: DecodeError
+    ) -> None:
+        """An answer without a usable access token may still carry the only live refresh token."""
+        salvage = salvaged_pair(data, now=self._clock(), previous=base)
+        if salvage is None:
+            return
+        await lease.save(salvage)
+        self._adopt(salvage, fresh=False)
+        exc.add_note("ccasync: the answer's new refresh token was saved; the next call refreshes")
+
+    async def _newer_after_invalid_grant(
+        self, exc: AuthenticationError, lease: TokenLease, base: OAuth2Token
+    ) -> OAuth2Token | None:
+        """After ``invalid_grant``: a pair someone else saved meanwhile, or None."""
+        if not exc.reauthorize:
+            return None
+        # A previous holder whose lease expired may still save its answer: give it as long
+        # again as its lease covered (request + save) before concluding the grant is dead.
+        grace = lease_needed(self._token_timeout) if lease.took_over else 0.0
+        polls = math.ceil(grace / _GRACE_POLL)
+        for poll in range(polls + 1):
+            stored = await lease.load()
+            if stored is not None and refreshed_elsewhere(stored, base):
+                logger.debug("invalid_grant, but the store holds a newer pair: adopting it")
+                return stored
+            if poll < polls:
+                await self._sleep(_GRACE_POLL)
+        return None
+
+    async def _post_refresh(self, refresh_token: str, lease: TokenLease) -> object:
         if self._transport is None:
             raise RuntimeError(
                 "OAuth2Refresher has no transport: use it in a Client or pass transport="
             )
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        guard = LeaseGuard(lease, self._token_timeout)
         try:
-            return await self._endpoint.post(self._transport, form)
+            return await self._endpoint.post(
+                self._transport, form, retry_uncertain=True, before_send=guard
+            )
+        except CoordinationError:
+            if guard.lost:
+                return _LEASE_LOST
+            raise
         except AuthenticationError as exc:
             if not exc.reauthorize:
                 raise
@@ -281,18 +398,42 @@ class OAuth2Refresher:
                 reauthorize=True,
             ) from exc
 
-    async def _persist(self, token: OAuth2Token) -> None:
+    async def _persist(self, token: OAuth2Token, lease: TokenLease) -> OAuth2Token:
+        """Save ``token`` under ``lease``; the pair now current (another's if it was newer)."""
         try:
-            await self._store.save(token)
+            stored = await lease.save(token)
         except Exception as exc:
             exc.add_note(
                 "ccasync: the refreshed OAuth2 token was NOT used because saving it failed; "
                 "the save is retried on the next call"
             )
             raise
-        self._unsaved = None
-        self._adopt(token, fresh=True)
+        self._unsaved = self._unsaved_base = None
+        winner = token if stored else await lease.load()
+        if winner is None:
+            raise CoordinationError("the token store refused the save but holds no token")
+        self._adopt(winner, fresh=True)
+        return winner
+
+    async def _save_unsaved(self) -> OAuth2Token:
+        """Retry saving a refreshed pair, unless the store moved on from the pair it replaced."""
+        assert self._unsaved is not None
+        async with refresh_lease(self._store, wait=self._lease_wait) as lease:
+            stored = await lease.load()
+            if stored is not None and refreshed_elsewhere(stored, self._unsaved_base):
+                self._unsaved = self._unsaved_base = None
+                self._adopt(stored, fresh=True)
+                return stored
+            return await self._persist(self._unsaved, lease)
 
     def _adopt(self, token: OAuth2Token, *, fresh: bool) -> None:
         self._token = token
         self._refresh_at = refresh_time(token, now=self._clock(), margin=self._margin, fresh=fresh)
+
+
+def _check_seconds(**values: float) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{name} must be a number of seconds, got {value!r}")
+        if not (0 < value < math.inf):
+            raise ConfigError(f"{name} must be a positive finite number of seconds, got {value!r}")

@@ -5,6 +5,11 @@ epoch timestamp, OAuth says seconds-until-expiry), so the access token's own JWT
 the truth. It is decoded WITHOUT verifying the signature: we only need to know when to refresh,
 never to trust the claims. When the token is not a JWT, ``expires_in`` is used; a value larger
 than 10^9 can only be an epoch timestamp and is read as one.
+
+Reading an expiry is total: a value that is not a finite time a datetime can hold (JWT
+``exp=1e12``, ``expires_in="nan"``, ``1e300``) means "unknown expiry" (None: renew after a 401),
+never an exception. This matters because the answer is read after the endpoint has spent the old
+refresh token: an exception there would lose the only valid pair.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,7 +104,17 @@ def jwt_expiry(token: str) -> dt.datetime | None:
         return None
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
-    return dt.datetime.fromtimestamp(exp, dt.UTC)
+    return _utc(exp)
+
+
+def _utc(epoch: float) -> dt.datetime | None:
+    """``epoch`` seconds as an aware UTC datetime; None when no datetime can hold it."""
+    if not math.isfinite(epoch):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _expiry_from_expires_in(value: Any, now: float) -> dt.datetime | None:
@@ -106,11 +122,12 @@ def _expiry_from_expires_in(value: Any, now: float) -> dt.datetime | None:
         return None
     try:
         seconds = float(value)
-    except ValueError:
+    except (OverflowError, ValueError):
+        return None
+    if not math.isfinite(seconds):
         return None
     # expires_in CONFLICT (§16): a huge value can only be the epoch timestamp the spec describes.
-    at = seconds if seconds > _EPOCH_THRESHOLD else now + seconds
-    return dt.datetime.fromtimestamp(at, dt.UTC)
+    return _utc(seconds if seconds > _EPOCH_THRESHOLD else now + seconds)
 
 
 def token_from_response(
@@ -136,3 +153,17 @@ def token_from_response(
         scope=str(scope),
         token_type=str(data.get("token_type") or "Bearer"),
     )
+
+
+def salvaged_pair(data: Any, *, now: float, previous: OAuth2Token) -> OAuth2Token | None:
+    """A pair to save when a refresh answer has a new refresh token but no usable access token.
+
+    The old refresh token is spent once the endpoint answered, so the new one must be kept even
+    though this answer cannot be used: the pair returned carries it with ``previous``'s access
+    token, already expired, so the next call refreshes with it. None when there is nothing new
+    to keep.
+    """
+    refresh = data.get("refresh_token") if isinstance(data, dict) else None
+    if not isinstance(refresh, str) or not refresh or refresh == previous.refresh_token:
+        return None
+    return attrs.evolve(previous, refresh_token=refresh, expires_at=_utc(now - 1))

@@ -9,6 +9,9 @@ from ccasync.errors import ListPoolExhaustedError, ScheduleTimeError
 from ccasync.ops._common import ItemOutcome, Outcome, QuotaStop
 from ccasync.ops.campaigns.audience import (
     AudienceResult,
+    FileListLeases,
+    ListLease,
+    ListLeases,
     ListPool,
     send_to_audience,
 )
@@ -73,10 +76,13 @@ __all__ = [
     "ChunkOutcome",
     "ExportResult",
     "FanoutResult",
+    "FileListLeases",
     "GapPolicy",
     "ImportProgress",
     "ImportResult",
     "ItemOutcome",
+    "ListLease",
+    "ListLeases",
     "ListPool",
     "ListPoolExhaustedError",
     "LocalTime",

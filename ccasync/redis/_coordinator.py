@@ -10,6 +10,9 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from ccasync.errors import ConfigError
+from ccasync.ops import ListPool
+from ccasync.redis._lists import RedisListLeases
+from ccasync.redis._tokens import RedisTokenStore
 
 if TYPE_CHECKING:
     from ccasync.redis._journal import RedisJournal
@@ -89,6 +92,28 @@ class RedisCoordinator:
     def client(self) -> aioredis.Redis:
         """The underlying ``redis.asyncio.Redis`` (shared by every object handed out)."""
         return self._redis
+
+    def token_store(self, name: str, *, lease_ttl: float = 60.0) -> RedisTokenStore:
+        """One account's token pair (a :class:`~ccasync.auth.SharedTokenStore`) named ``name``.
+
+        Give every account its own ``name`` (letters, digits, ``_.@-``; e.g. the account id).
+        ``lease_ttl``: seconds a refresh lease lives unless its holder extends it (the
+        refresher extends it to cover its token request). Raises :class:`~ccasync.ConfigError`
+        for a bad name or TTL. Nothing is sent to Redis here.
+        """
+        return RedisTokenStore(self, name, lease_ttl=lease_ttl)
+
+    def list_pool(
+        self, prefix: str = "ccasync-audience", size: int = 5, *, lease_ttl: float = 30.0
+    ) -> ListPool:
+        """A :class:`~ccasync.ops.ListPool` whose list leases live in Redis (safe across hosts).
+
+        ``prefix``/``size`` as for ``ListPool``; ``lease_ttl``: seconds a crashed holder's lease
+        outlives it (a live holder extends it every third of that). Raises
+        :class:`~ccasync.ConfigError` for a bad prefix or TTL,
+        :class:`~ccasync.ValidationError` for a bad size. Nothing is sent to Redis here.
+        """
+        return ListPool(prefix, size, leases=RedisListLeases(self, prefix, lease_ttl=lease_ttl))
 
     def key(self, tag: str, *parts: str) -> str:
         """The Redis key ``<namespace>:{<tag>}:<parts…>``; ``tag`` is the Cluster hash tag."""

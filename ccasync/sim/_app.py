@@ -18,15 +18,24 @@ from ._http import LOG_NOTES_KEY, PAGE_OFFSET_KEY, ApiFailure, bind_rng, decode_
 from ._log import LogEntry
 from ._state import SLICE_UNITS, SimState
 from .activities.routes import register_bulk_routes
+from .automations.routes import register_automation_routes
 from .campaigns.routes import register_campaign_routes
 from .contacts.custom_fields import register_custom_field_routes
 from .contacts.lists import register_list_routes
 from .contacts.routes import register_contact_routes
 from .contacts.tags import register_tag_routes
+from .contacts.xrefs import register_xref_routes
+from .events.routes import register_event_routes
 from .oauth.bearer import admit, bearer_grant
 from .oauth.routes import register_oauth_routes
+from .partner.accounts import register_partner_account_routes
+from .partner.auth import TOKEN_PATH, partner_token
+from .partner.sync import register_partner_sync_routes
+from .partner.webhooks import register_partner_webhook_routes
+from .reports.channels import register_channel_routes
 from .reports.routes import register_report_routes
 from .segments.routes import register_segment_routes
+from .social.routes import register_social_routes
 
 STATE_KEY = web.AppKey("ccasync_sim_state", SimState)
 PRIMED_KEY = web.AppKey("ccasync_sim_primed_request_keys", set[str])
@@ -41,6 +50,7 @@ def build_app(state: SimState) -> web.Application:
     for register in (
         register_oauth_routes,
         register_account_routes,
+        register_xref_routes,
         register_contact_routes,
         register_list_routes,
         register_custom_field_routes,
@@ -49,8 +59,16 @@ def build_app(state: SimState) -> web.Application:
         register_bulk_routes,
         register_campaign_routes,
         register_report_routes,
+        register_automation_routes,
+        register_event_routes,
+        register_channel_routes,
+        register_social_routes,
+        register_partner_sync_routes,
+        register_partner_account_routes,
+        register_partner_webhook_routes,
     ):
         register(app)
+    app.router.add_post(TOKEN_PATH, partner_token)
     return app
 
 
@@ -98,7 +116,11 @@ async def _serve(
             return await _hang(request, state)
     try:
         state.tick(SLICE_UNITS)
-        if request.path.startswith("/v3/"):
+        if request.path.startswith("/v3/partner/"):
+            partner = state.partners.grant(request, state.now())
+            notes["client_id"] = partner.api_key
+            _store(request, "partner", partner)
+        elif request.path.startswith("/v3/"):
             grant = bearer_grant(request, state)
             notes["client_id"], notes["account_id"] = grant.client_id, grant.account_id
             _store(request, "grant", grant)
@@ -109,6 +131,9 @@ async def _serve(
         response = failure.response()
     except web.HTTPException as exc:
         response = _http_error(exc)
+    except Exception as exc:  # the last line of defence: answer, keep serving
+        state.handler_errors.append(f"{request.method} {request.path[:200]}: {exc!r}"[:700])
+        response = error_array(500, "server_error", "An unexpected error occurred.")
     if fault is not None and fault.kind == "reset":
         return await _reset(request, response)
     return response

@@ -27,6 +27,10 @@ class SimConfig:
     ``max(activity_min_duration, units * activity_unit_seconds)`` simulated seconds. With the
     defaults a 40,000-contact import completes about 1.3 s after it was accepted and a small one
     after about 0.2 s (at time scale 1).
+
+    The default technology partner authenticates with ``x-api-key: partner_api_key`` and a JWT
+    from ``POST /partner/oauth2/token`` (client credentials ``partner_client_id`` /
+    ``partner_client_secret``), valid ``partner_token_lifetime`` simulated seconds.
     """
 
     host: str = "127.0.0.1"
@@ -56,4 +60,8 @@ class SimConfig:
     access_token_lifetime: float = 86_400.0
     refresh_token_idle_days: int = 180
     hang_seconds: float = 300.0
+    partner_api_key: str = "sim-partner-key"
+    partner_client_id: str = "sim-partner"
+    partner_client_secret: str = "sim-partner-secret"
+    partner_token_lifetime: float = 3600.0
     tick_interval: float = 0.05

@@ -212,18 +212,26 @@ def page(
     return chunk, {"next": {"href": f"{path}?cursor={cursor}"}}
 
 
-def query_flag(request: web.Request, name: str) -> bool:
-    """A boolean query parameter (``true``/``false``); 400 for anything else."""
-    raw = request.query.get(name)
-    if raw is None:
-        return False
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise bad_request(f"{name} does not have a valid value")
+def query_flag(request: web.Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter (``true``/``false``, any case); ``default`` when absent.
+
+    Anything else (``-193``, ``null``, ``1``, an empty value, a repeated key) is a 400: the spec
+    types these ``boolean`` and the simulator does not guess.
+    """
+    values = request.query.getall(name, [])
+    if not values:
+        return default
+    if len(values) == 1 and values[0].lower() in ("true", "false"):
+        return values[0].lower() == "true"
+    raise bad_request(f"{name} does not have a valid value (true or false).")
 
 
 def csv_param(request: web.Request, name: str) -> list[str]:
-    """A comma-separated query parameter as a list (empty when absent); repeats are joined."""
+    """An array query parameter as a list (empty when absent), in both of the API's forms.
+
+    Swagger 2's default ``collectionFormat`` is comma-separated (``a=x,y``); clients also send
+    repeated keys (``a=x&a=y``, ``multi``): both, and mixtures, give ``[x, y]``.
+    """
     values: list[str] = []
     for raw in request.query.getall(name, []):
         values.extend(part.strip() for part in raw.split(",") if part.strip())

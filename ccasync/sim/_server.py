@@ -13,9 +13,11 @@ from aiohttp import web
 from ._app import build_app
 from ._clock import VirtualClock
 from ._config import SimConfig
+from ._identity import ApiKey
 from ._log import RequestLog
-from ._state import SLICE_UNITS, Account, ApiKey, SimState
+from ._state import SLICE_UNITS, Account, SimState
 from .oauth.tokens import DEFAULT_SCOPES
+from .outbox.records import Outbox
 
 
 @attrs.frozen
@@ -61,6 +63,35 @@ class Sim:
     def account_id(self) -> str:
         """The default account's id."""
         return self.state.default_account.account_id
+
+    @property
+    def partner_token_url(self) -> str:
+        """The partner token endpoint (client credentials -> a partner JWT, 1 h by default)."""
+        return f"{self.url}/partner/oauth2/token"
+
+    @property
+    def partner_api_key(self) -> str:
+        """The default partner's ``x-api-key`` value."""
+        return self.state.config.partner_api_key
+
+    @property
+    def partner_client_id(self) -> str:
+        """The default partner's client id for the token endpoint."""
+        return self.state.config.partner_client_id
+
+    @property
+    def partner_client_secret(self) -> str:
+        """The default partner's client secret for the token endpoint."""
+        return self.state.config.partner_client_secret
+
+    @property
+    def outbox(self) -> Outbox:
+        """Every message delivered (campaign sends, resends, tests, automations), rendered.
+
+        ``sim.outbox.find(to="a@example.com")`` gives :class:`OutboxMessage` records with the
+        recipient, the activity, and the subject and HTML with merge tags filled in.
+        """
+        return self.state.outbox
 
     @property
     def clock(self) -> VirtualClock:

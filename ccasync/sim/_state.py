@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -13,66 +13,22 @@ import attrs
 from ._clock import VirtualClock
 from ._config import SimConfig
 from ._faults import FaultPlan
-from ._http import bind_rng, iso, new_id
-from ._limits import KeyLimits, PerSecond
+from ._http import bind_rng, new_id
+from ._identity import ApiKey, default_emails
 from ._log import RequestLog
 from .activities.queue import ActivityQueue
+from .automations.book import AutomationBook
 from .campaigns.book import CampaignBook
 from .contacts.records import SimContact, SimCustomField, SimList, SimTag
+from .events.book import EventBook
 from .oauth.tokens import TokenStore
+from .outbox import post
+from .outbox.records import Outbox
+from .partner.auth import PartnerRegistry
 from .segments.store import SegmentBook
+from .social.book import SocialBook
 
 MAX_LISTS_PER_CONTACT = 50
-
-
-class ApiKey:
-    """One application (``client_id``): its secret, refresh-token mode, limits and accounts."""
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        refresh_tokens: str,
-        per_second: float | None,
-        per_day: int | None,
-        rate_rule: str,
-        token_per_second: float | None,
-    ) -> None:
-        """Limits ``None`` = off; ``refresh_tokens`` is "rotating" or "long_lived"."""
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.refresh_tokens = refresh_tokens
-        self.limits = KeyLimits(per_second, per_day, rate_rule)
-        self.token_limit = PerSecond(token_per_second, "sliding") if token_per_second else None
-        self.account_ids: list[str] = []
-
-
-def _default_emails(now: dt.datetime) -> list[dict[str, Any]]:
-    def confirmed(email_id: int, address: str, roles: list[str]) -> dict[str, Any]:
-        """One CONFIRMED account email entry."""
-        return {
-            "email_address": address,
-            "email_id": email_id,
-            "confirm_status": "CONFIRMED",
-            "confirm_time": iso(now),
-            "confirm_source_type": "SITE_OWNER",
-            "roles": roles,
-            "pending_roles": [],
-        }
-
-    return [
-        confirmed(1, "owner@example.com", ["CONTACT", "BILLING", "REPLY_TO"]),
-        confirmed(2, "marketing@example.com", ["OTHER"]),
-        confirmed(3, "support@example.com", ["REPLY_TO"]),
-        {
-            "email_address": "pending@example.org",
-            "email_id": 4,
-            "confirm_status": "UNCONFIRMED",
-            "roles": [],
-            "pending_roles": ["OTHER"],
-        },
-    ]
 
 
 class Account:
@@ -97,7 +53,7 @@ class Account:
             "time_zone_id": "America/New_York",
             "website": "https://example.com",
         }
-        self.emails: list[dict[str, Any]] = _default_emails(now)
+        self.emails: list[dict[str, Any]] = default_emails(now)
         self.physical_address: dict[str, Any] | None = {
             "address_line1": "123 Main Street",
             "city": "Waltham",
@@ -117,6 +73,9 @@ class Account:
         self.exports: dict[str, str] = {}
         self.campaigns = CampaignBook(self)
         self.segments = SegmentBook()
+        self.automations = AutomationBook(self)
+        self.events = EventBook(self)
+        self.social = SocialBook(self)
 
     # -- contract for the campaign side -------------------------------------------------------
 
@@ -175,6 +134,16 @@ class Account:
         contact.opt_out_reason = reason
         contact.updated_at = at
 
+    def mail(self, kind: str, draft: Any, contact_ids: Iterable[str], at: dt.datetime) -> None:
+        """Record ``draft`` delivered to contacts in the outbox (merge tags filled per contact)."""
+        post.to_contacts(self, kind, draft, contact_ids, at)
+
+    def mail_test(
+        self, draft: Any, addresses: Sequence[str], message: str | None, at: dt.datetime
+    ) -> None:
+        """Record a test send in the outbox (merge tags filled with the owner's details)."""
+        post.to_addresses(self, draft, addresses, message, at)
+
     def custom_field_label(self, custom_field_id: str) -> str | None:
         """The label of a custom field, or None if unknown."""
         found = self.custom_fields.get(custom_field_id)
@@ -210,6 +179,8 @@ class Account:
             return False
         contact.list_ids[list_id] = None
         self.lists[list_id].members[contact.contact_id] = None
+        if self.automations.flows:  # a join may start a flow; skip the clock read on bulk paths
+            self.automations.joined(contact.contact_id, list_id, self.state.clock.now())
         return True
 
     def remove_membership(self, contact: SimContact, list_id: str) -> None:
@@ -313,6 +284,10 @@ class SimState:
         self.keys: dict[str, ApiKey] = {}
         self.accounts: dict[str, Account] = {}
         self.truncations: list[Truncation] = []
+        self.outbox = Outbox()
+        self.partners = PartnerRegistry(config)
+        self.handler_errors: list[str] = []
+        """Unexpected exceptions the app middleware turned into 500s (method, path, repr)."""
         self.shutdown = asyncio.Event()
         self.add_api_key(config.client_id, client_secret=config.client_secret)
         self.default_account = self.add_account(config.client_id, name="Sim Account")
@@ -358,6 +333,16 @@ class SimState:
         key.account_ids.append(account_id)
         return account
 
+    def internal_errors(self) -> list[str]:
+        """Every unexpected exception the simulator contained (handlers, jobs, sends), in order
+        of kind; empty in a healthy run (tests assert it after fuzzing)."""
+        found = list(self.handler_errors)
+        for account in self.accounts.values():
+            found += [f"activity {a}: {e}" for a, e in account.activities.failures]
+            found += [f"campaign {k} {r}: {e}" for k, r, e in account.campaigns.failures]
+            found += [f"automation {a}: {e}" for a, e in account.automations.failures]
+        return found
+
     def _run_all_due(self) -> None:
         """After a clock advance: everything due runs now, unsliced (tests step the clock)."""
         self.tick()
@@ -379,4 +364,5 @@ class SimState:
             if moment is None:
                 moment = dt.datetime.fromtimestamp(now, dt.UTC)
             account.campaigns.tick(moment)
+            account.automations.tick(moment)
         return backlog

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from ._http import bad_request, is_uuid
@@ -55,12 +56,24 @@ def opt_bool(body: dict[str, Any], field: str) -> bool | None:
     raise bad_request(f"{field} must be a boolean.")
 
 
+def is_choice(value: object, allowed: Collection[object]) -> bool:
+    """True when ``value`` is a (hashable) JSON scalar in ``allowed``; never raises.
+
+    JSON objects and arrays are unhashable: a bare ``value in some_set`` raises TypeError on
+    them, so every membership test on a request value goes through here. Booleans are never
+    choices (``True == 1``).
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    return value in allowed
+
+
 def one_of(body: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str | None:
     """``body[field]`` when it is one of ``allowed`` (None when absent)."""
     value = body.get(field)
     if value is None:
         return None
-    if value not in allowed:
+    if not is_choice(value, allowed):
         raise bad_request(f"{field} must be one of {', '.join(allowed)}.")
     return str(value)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
+import logging
 import os
 import stat
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 
 from ccasync.auth import FileTokenStore, MemoryTokenStore, OAuth2Token
 from ccasync.auth._token import jwt_expiry, token_from_response
-from ccasync.errors import DecodeError
+from ccasync.errors import ConfigError, CoordinationError, DecodeError
 
 NOW = 1_800_000_000.0
 EXP = dt.datetime(2027, 1, 15, 8, 0, tzinfo=dt.UTC)
@@ -153,6 +155,7 @@ async def test_file_store_rejects_garbage(tmp_path: Path) -> None:
     """A file that is not a token object raises DecodeError (never returns a half token)."""
     path = tmp_path / "token.json"
     path.write_text("not json")
+    path.chmod(0o600)
     with pytest.raises(DecodeError):
         await FileTokenStore(path).load()
     path.write_text("[1, 2]")
@@ -170,3 +173,101 @@ def test_file_store_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     """A path starting with ~ is expanded to the user's home directory."""
     monkeypatch.setenv("HOME", str(tmp_path))
     assert FileTokenStore("~/token.json").path == tmp_path / "token.json"
+
+
+async def test_token_file_that_is_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    """A FIFO planted at the token path raises ConfigError at once (no blocking open or read)."""
+    path = tmp_path / "token.json"
+    os.mkfifo(path, 0o600)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        await asyncio.wait_for(FileTokenStore(path).load(), timeout=10)
+
+
+async def test_token_file_symlink_is_refused(tmp_path: Path) -> None:
+    """A symlink at the token path is refused (it could point at another user's file)."""
+    real = tmp_path / "real.json"
+    await FileTokenStore(real).save(sample())
+    link = tmp_path / "token.json"
+    link.symlink_to(real)
+    with pytest.raises(ConfigError, match="symlink"):
+        await FileTokenStore(link).load()
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o620, 0o666])
+async def test_token_file_readable_or_writable_by_others_is_refused(
+    tmp_path: Path, mode: int
+) -> None:
+    """A token file open to group or others is refused, naming the mode and the fix."""
+    path = tmp_path / "token.json"
+    await FileTokenStore(path).save(sample())
+    path.chmod(mode)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        await FileTokenStore(path).load()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+async def test_token_file_of_another_user_is_refused(tmp_path: Path) -> None:
+    """A token file owned by another user is refused (it may be planted)."""
+    path = tmp_path / "token.json"
+    await FileTokenStore(path).save(sample())
+    os.chown(path, 65534, 65534)
+    with pytest.raises(ConfigError, match="owned by uid 65534"):
+        await FileTokenStore(path).load()
+
+
+async def test_world_writable_directory_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token file in a group/world-writable directory loads, with one logged warning."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    store = FileTokenStore(shared / "token.json")
+    await store.save(sample())
+    with caplog.at_level(logging.WARNING, logger="ccasync"):
+        assert await store.load() == sample()
+        await store.load()
+    warnings = [r for r in caplog.records if "writable by group or others" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+async def test_refresh_lease_excludes_a_second_holder(tmp_path: Path) -> None:
+    """While one store instance holds the flock, another (another worker) waits, then times out."""
+    path = tmp_path / "token.json"
+    async with FileTokenStore(path).refresh_lease(wait=1) as lease:
+        assert lease.remaining() == float("inf")
+        with pytest.raises(CoordinationError, match="held the token lock"):
+            async with FileTokenStore(path).refresh_lease(wait=0.05):
+                pass
+    async with FileTokenStore(path).refresh_lease(wait=0.05) as again:
+        assert not again.took_over
+    assert stat.S_IMODE(os.stat(str(path) + ".lock").st_mode) == 0o600
+
+
+async def test_lease_saves_and_rereads_under_the_lock(tmp_path: Path) -> None:
+    """Under the lease, load re-reads the file and save writes it (0600)."""
+    path = tmp_path / "token.json"
+    store = FileTokenStore(path)
+    async with store.refresh_lease() as lease:
+        assert await lease.load() is None
+        assert await lease.save(sample())
+        assert await lease.load() == sample()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"access_token": jwt({"exp": 1e12})},
+        {"access_token": jwt({"exp": -1e300})},
+        {"access_token": "x", "expires_in": "nan"},
+        {"access_token": "x", "expires_in": 1e300},
+        {"access_token": "x", "expires_in": "-inf"},
+        {"access_token": "x", "expires_in": 10**400},
+    ],
+    ids=["jwt-1e12", "jwt-neg", "nan", "1e300", "-inf", "huge-int"],
+)
+def test_expiry_parsing_is_total(answer: dict[str, object]) -> None:
+    """An expiry no datetime can hold means 'unknown' (None), never an exception."""
+    token = token_from_response(answer, now=NOW)
+    assert token.expires_at is None

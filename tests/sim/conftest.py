@@ -59,12 +59,12 @@ class Api:
         return status, body
 
     async def finish(self, activity: dict[str, Any]) -> dict[str, Any]:
-        """Step the (frozen) clock until ``activity`` completes; return its final state."""
+        """Step the (frozen) clock until ``activity`` ends (completed or failed); return it."""
         for _ in range(100):
             self.sim.clock.advance(1.0)
             status, body = await self.get(f"/activities/{activity['activity_id']}")
             assert status == 200, body
-            if body["state"] == "completed":
+            if body["state"] in ("completed", "failed"):
                 return body  # type: ignore[no-any-return]
         raise AssertionError(f"activity never completed: {body}")
 

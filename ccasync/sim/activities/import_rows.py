@@ -52,6 +52,10 @@ KNOWN_KEYS = frozenset(
     + [f"{kind}_{part}" for kind in ("home", "work", "other") for part in ADDRESS_PARTS]
 )
 MAX_ERRORS = 1000
+MAX_CELL = 4096
+"""Longest text the simulator reads from one import cell before refusing the row: every field
+the API accepts is far shorter (custom fields 255), and the bound comes before any parsing."""
+MAX_NUMBER = 10**15
 
 
 class RowError(Exception):
@@ -94,7 +98,7 @@ class RowApplier:
             self._error(row_number, str(exc))
 
     def _apply(self, row: dict[str, Any], row_number: int, now: dt.datetime) -> None:
-        email = _text(row.get("email"))
+        email = _text(row.get("email"), "email")
         if not email:
             if row.get("sms_number"):
                 raise RowError("sms_number imports are not supported by the simulator")
@@ -141,7 +145,7 @@ class RowApplier:
             if field_id is None:
                 self._error(row_number, f"custom field {key!r} does not exist; value ignored")
                 continue
-            value = _text(raw)
+            value = _text(raw, key)
             if len(value) > 255:
                 raise RowError(f"{key} is longer than 255 characters")
             custom[field_id] = value
@@ -150,45 +154,59 @@ class RowApplier:
         return custom
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, field: str) -> str:
+    """A cell as stripped text; a row error for nested values, huge numbers or huge strings.
+
+    JSON rows may carry any JSON type: only strings and (modest) numbers are cell values.
+    """
     if value is None:
         return ""
-    return value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        if len(value) > MAX_CELL:
+            raise RowError(f"{field} is longer than {MAX_CELL} characters")
+        return value.strip()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RowError(f"{field} must be a text value, not {type(value).__name__}")
+    if not -MAX_NUMBER < value < MAX_NUMBER:
+        raise RowError(f"{field} is out of range")
+    return str(value)
 
 
 def _scalars(row: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in NAME_FIELDS:
         if field in row:
-            text = _text(row[field])
+            text = _text(row[field], field)
             if len(text) > 50:
                 raise RowError(f"{field} is longer than 50 characters")
             values[field] = text or None
     if "birthday_month" in row or "birthday_day" in row:
-        month, day = _int(row.get("birthday_month"), 12), _int(row.get("birthday_day"), 31)
+        month = _int(row.get("birthday_month"), "birthday_month", 12)
+        day = _int(row.get("birthday_day"), "birthday_day", 31)
         if (month is None) != (day is None):
             raise RowError("birthday_month and birthday_day must be given together")
         values["birthday_month"], values["birthday_day"] = month, day
     if row.get("anniversary"):
-        text = _text(row["anniversary"])
-        if not _ANNIVERSARY.match(text):
+        text = _text(row["anniversary"], "anniversary")
+        if len(text) > 10 or not _ANNIVERSARY.match(text):
             raise RowError(f"invalid anniversary {text!r}")
         values["anniversary"] = text
     return values
 
 
-def _int(value: Any, high: int) -> int | None:
-    text = _text(value)
+def _int(value: Any, field: str, high: int) -> int | None:
+    text = _text(value, field)
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= high:
+    # ASCII and short before int(): "²".isdigit() is True, and int() refuses 4,300+ digits.
+    if not (text.isascii() and text.isdigit() and len(text) <= 2) or not 1 <= int(text) <= high:
         raise RowError(f"invalid birthday value {text!r}")
     return int(text)
 
 
 def _phones(phones: list[dict[str, Any]], row: dict[str, Any], now: dt.datetime) -> None:
     for key, kind in PHONE_KINDS.items():
-        number = _text(row.get(key))
+        number = _text(row.get(key), key)
         if not number:
             continue
         if len(number) > 50:
@@ -202,7 +220,7 @@ def _phones(phones: list[dict[str, Any]], row: dict[str, Any], now: dt.datetime)
 
 def _addresses(addresses: list[dict[str, Any]], row: dict[str, Any], now: dt.datetime) -> None:
     for prefix, kind in (("", "home"), ("home_", "home"), ("work_", "work"), ("other_", "other")):
-        parts = {p: _text(row.get(prefix + p)) for p in ADDRESS_PARTS}
+        parts = {p: _text(row.get(prefix + p), prefix + p) for p in ADDRESS_PARTS}
         if not any(parts.values()):
             continue
         street = " ".join(s for s in (parts["street"], parts["street2"]) if s)

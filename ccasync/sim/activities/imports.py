@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 import orjson
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from .._http import ApiFailure, bad_request, new_id, read_json, read_object
 from .._state import Account, SimState, Truncation
@@ -23,6 +23,7 @@ from .submit import check_queue, submit
 
 MAX_ROWS = 40_000
 MAX_BYTES = 4_000_000
+MAX_FIELD_BYTES = 64 * 1024  # list_ids (50 UUIDs) and sms_permission_to_send fit easily
 _KEY = "activities.api.validation.error"
 
 
@@ -99,15 +100,27 @@ async def _read_multipart(request: web.Request) -> tuple[bytes, str, dict[str, s
         reader = await request.multipart()
     except (ValueError, AssertionError, KeyError) as exc:
         raise ApiFailure(415, "unsupported_media_type", f"Malformed multipart body: {exc}") from exc
+    try:
+        return await _parts(reader)
+    except (ValueError, AssertionError, LookupError, RuntimeError, TypeError) as exc:
+        # Every step of the read can meet a broken body (a missing header, a truncated part, a
+        # nested multipart): all of it is guarded, not only the first call.
+        raise bad_request(f"Malformed multipart body: {type(exc).__name__}.", _KEY) from None
+
+
+async def _parts(reader: MultipartReader) -> tuple[bytes, str, dict[str, str]]:
     data, filename, fields = b"", "", {}
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
-            continue
+            raise ValueError("nested multipart")
         if part.name == "file":
             filename = part.filename or ""
             data = await part.read()
         elif part.name:
-            fields[part.name] = (await part.read()).decode("utf-8", "replace")
+            raw = await part.read()
+            if len(raw) > MAX_FIELD_BYTES:
+                raise ValueError("form field too long")
+            fields[part.name] = raw.decode("utf-8", "replace")
     return data, filename, fields
 
 
@@ -118,7 +131,13 @@ def _csv_rows(data: bytes) -> tuple[list[dict[str, str]], bool]:
         data = data[:MAX_BYTES]
         data = data[: data.rfind(b"\n") + 1]
     text = data.decode("utf-8-sig", "replace")
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _read_csv(csv.reader(io.StringIO(text)), cut)
+    except csv.Error as exc:  # a cell over the csv module's limit, a NUL byte, ...
+        raise bad_request(f"The file is not a readable CSV file: {exc}", _KEY) from None
+
+
+def _read_csv(reader: Any, cut: bool) -> tuple[list[dict[str, str]], bool]:
     header = [h.strip().lower() for h in next(reader, [])]
     if "email" not in header and "sms_number" not in header:
         raise bad_request("The file needs an email or sms_number column.", _KEY)

@@ -5,6 +5,11 @@ after the previous activity of the account completed (UNCONFIRMED: the real queu
 undocumented; one at a time makes the 1,000-queued cap reachable), then stays ``processing`` for
 ``max(activity_min_duration, units * activity_unit_seconds)`` while its work is applied in
 proportion to the elapsed time, and ends ``completed`` with ``percent_done`` 100.
+
+A job that raises (a simulator bug or an input no rule caught) ends its activity ``failed``
+with the error in ``activity_errors``; the queue goes on with the next activity, so one bad job
+never reaches the request that happened to run the tick (UNCONFIRMED: the real API's failure
+message is not documented; the state ``failed`` is in the spec).
 """
 
 from __future__ import annotations
@@ -106,6 +111,8 @@ class ActivityQueue:
         self.by_id: dict[str, Activity] = {}
         self.pending: collections.deque[Activity] = collections.deque()
         self._free_at = -math.inf
+        self.failures: list[tuple[str, str]] = []
+        """(activity id, exception repr) of every job that raised: tests assert it stays empty."""
 
     def __len__(self) -> int:
         """Queued (initialized or processing) activities."""
@@ -126,12 +133,22 @@ class ActivityQueue:
         """
         while self.pending:
             head = self.pending[0]
-            if head.state == "initialized" and not self._start(head, now):
-                return False
-            if not self._progress(head, now, max_units):
-                return head.done < self._due(head, now)
+            try:
+                if head.state == "initialized" and not self._start(head, now):
+                    return False
+                if not self._progress(head, now, max_units):
+                    return head.done < self._due(head, now)
+            except Exception as exc:  # a job's failure stays inside its activity
+                self._fail(head, now, exc)
             self.pending.popleft()
         return False
+
+    def _fail(self, activity: Activity, now: float, exc: Exception) -> None:
+        activity.state = "failed"
+        activity.completed = activity.updated = now
+        activity.job.errors.append(f"The activity failed: {type(exc).__name__}.")
+        self.failures.append((activity.activity_id, repr(exc)[:500]))
+        self._free_at = now
 
     def _start(self, activity: Activity, now: float) -> bool:
         ready = max(activity.created, self._free_at) + self.start_delay

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from .._validate import is_choice
 from .engagement import draws
 from .records import ABTest, Activity, CampaignContact
 from .rules import invalid, require_object, text
@@ -30,7 +31,7 @@ def abtest_input(body: Any) -> ABTest:
     if isinstance(size, bool) or not isinstance(size, int) or not 5 <= size <= 50:
         raise invalid("test_size must be an integer from 5 to 50.")
     wait = data.get("winner_wait_duration")
-    if isinstance(wait, bool) or wait not in WAIT_HOURS:
+    if not isinstance(wait, int) or not is_choice(wait, WAIT_HOURS):
         raise invalid("winner_wait_duration must be 6, 12, 24 or 48.")
     return ABTest(subject, size, wait)
 

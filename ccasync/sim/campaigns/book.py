@@ -43,6 +43,7 @@ from .records import (
     Campaign,
     CampaignAccount,
     Event,
+    MailingAccount,
     NonOpenerResend,
     RecordedTestSend,
     SendRecord,
@@ -52,6 +53,7 @@ from .send import (
     begin_send,
     close_send,
     finish_send,
+    mail_send,
     send_resend,
 )
 
@@ -81,6 +83,8 @@ class CampaignBook:
         self._jobs: list[tuple[dt.datetime, int, _Job]] = []
         self._seq = itertools.count()
         self._resend_numbers = itertools.count(_FIRST_RESEND_NUMBER)
+        self.failures: list[tuple[str, str, str]] = []
+        """(job kind, activity id, exception repr) of every due job that raised."""
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -267,6 +271,8 @@ class CampaignBook:
             )
         sent = RecordedTestSend(activity.activity_id, addresses, message, now)
         self.test_sends.append(sent)
+        if isinstance(self._account, MailingAccount):
+            self._account.mail_test(activity, addresses, message, now)
         return sent
 
     # -- non-opener resends -------------------------------------------------------------------
@@ -362,16 +368,22 @@ class CampaignBook:
         """Run every job due at or before ``now``, each at its own due time, in time order."""
         while self._jobs and self._jobs[0][0] <= now:
             due, _, job = heapq.heappop(self._jobs)
-            if job.kind == "start":
-                self._start(job, due)
-            elif job.kind == "finish":
-                self._finish(job, due)
-            elif job.kind == "resend":
-                self._fire_resend(job, due)
-            elif job.kind == "winner":
-                self._send_winner(job, due)
-            else:
-                self._opt_out(job)
+            try:
+                self._run(job, due)
+            except Exception as exc:  # one failing job must not stop the others
+                self.failures.append((job.kind, job.ref, repr(exc)[:500]))
+
+    def _run(self, job: _Job, due: dt.datetime) -> None:
+        if job.kind == "start":
+            self._start(job, due)
+        elif job.kind == "finish":
+            self._finish(job, due)
+        elif job.kind == "resend":
+            self._fire_resend(job, due)
+        elif job.kind == "winner":
+            self._send_winner(job, due)
+        else:
+            self._opt_out(job)
 
     def next_due(self) -> dt.datetime | None:
         """When the next job falls due (None when idle)."""
@@ -402,6 +414,7 @@ class CampaignBook:
         self, campaign: Campaign, activity: Activity, due: dt.datetime, select: Select | None
     ) -> None:
         started = begin_send(self._account, activity, due, select)
+        mail_send(self._account, activity, started.recipients, due, campaign.abtest)
         campaign.updated_at = due
         for event in started.optouts:
             self._push(event.at, _Job("optout", event.contact_id, 0, event))

@@ -85,6 +85,20 @@ class SegmentAccount(Protocol):
     def contacts_in_segment(self, segment_id: int) -> Sequence[CampaignContact]: ...
 
 
+@runtime_checkable
+class MailingAccount(Protocol):
+    """An account with an outbox (the simulator's Account; the pure-test fake has none).
+
+    ``mail`` records ``draft`` (an :class:`Activity`) as delivered to contacts, ``mail_test`` to
+    test addresses; both render merge tags per recipient (``ccasync.sim.outbox``).
+    """
+
+    def mail(self, kind: str, draft: Any, contact_ids: Iterable[str], at: dt.datetime) -> None: ...
+    def mail_test(
+        self, draft: Any, addresses: Sequence[str], message: str | None, at: dt.datetime
+    ) -> None: ...
+
+
 @attrs.frozen
 class SendRecord:
     """One send of an activity (an ``EmailSendHistory`` item)."""

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .._http import csv_param, json_response, page, parse_datetime, read_json
+from ..outbox.render import owner_values
 from .abtest import abtest_body
 from .book import CampaignBook
 from .rules import invalid
@@ -153,7 +154,10 @@ async def _test_send(request: web.Request) -> web.Response:
 
 async def _preview(request: web.Request) -> web.Response:
     _, activity = _book(request).activity(request.match_info["activity_id"])
-    return json_response(preview_body(activity))
+    account = request["account"]
+    names = (f.name for f in account.custom_fields.values())
+    owner = owner_values(account.summary, names)  # format 5 tags: the owner's details
+    return json_response(preview_body(activity, owner))
 
 
 async def _send_history(request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from .._http import ApiFailure, bad_request, is_uuid, parse_datetime
+from .._validate import is_choice
 from .records import Activity, CampaignAccount, SegmentAccount
 
 BAD = "http.status.bad_request"
@@ -176,7 +177,7 @@ def create_input(body: Any, account: CampaignAccount) -> tuple[str, ActivityInpu
 
 def _activity_input(item: dict[str, Any], account: CampaignAccount) -> ActivityInput:
     format_type = item.get("format_type")
-    if isinstance(format_type, bool) or format_type not in FORMAT_TYPES:
+    if not isinstance(format_type, int) or not is_choice(format_type, FORMAT_TYPES):
         raise invalid("format_type is required and must be 4 or 5 (5 = custom code).")
     raw_footer = item.get("physical_address_in_footer")
     return ActivityInput(
@@ -317,6 +318,7 @@ def parse_test_send(body: Any) -> tuple[tuple[str, ...], str | None]:
     if len(addresses) > TEST_ADDRESSES_MAX:
         raise invalid(f"email_addresses accepts at most {TEST_ADDRESSES_MAX} addresses.")
     for address in addresses:
-        if not isinstance(address, str) or not _EMAIL.match(address):
+        # Length first: the pattern backtracks, and a 40,000-character address took seconds.
+        if not isinstance(address, str) or len(address) > EMAIL_MAX or not _EMAIL.match(address):
             raise invalid(f"email_addresses: {address!r} is not a valid email address.")
     return tuple(addresses), optional_text(data, "personal_message")

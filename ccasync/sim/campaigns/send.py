@@ -23,11 +23,13 @@ from .records import (
     ERROR,
     EXECUTING,
     RESEND,
+    ABTest,
     Activity,
     CampaignAccount,
     CampaignContact,
     Delivery,
     Event,
+    MailingAccount,
     SegmentAccount,
     SendRecord,
 )
@@ -46,6 +48,7 @@ class SendStart:
     count: int
     duration: float | None
     optouts: tuple[Event, ...]
+    recipients: tuple[str, ...] = ()
 
 
 Select = Callable[[list[CampaignContact]], Sequence[CampaignContact]]
@@ -78,7 +81,29 @@ def begin_send(
     activity.running = SendRecord(send_id, lists, segments, len(fresh), at, "COMPLETED", reason)
     activity.status = EXECUTING
     duration = EXECUTION_BASE_SECONDS + len(fresh) * EXECUTION_SECONDS_PER_CONTACT
-    return SendStart(len(fresh), duration, optouts)
+    return SendStart(len(fresh), duration, optouts, tuple(c.contact_id for c in fresh))
+
+
+def mail_send(
+    account: CampaignAccount,
+    activity: Activity,
+    recipients: Sequence[str],
+    at: dt.datetime,
+    test: ABTest | None = None,
+) -> None:
+    """Put a send in the account's outbox; an A/B test's B half (or B winner) gets subject B."""
+    if not recipients or not isinstance(account, MailingAccount):
+        return
+    if test is None or test.winner == "A" or (test.winner is None and not test.group_b):
+        account.mail("send", activity, recipients, at)
+        return
+    other = attrs.evolve(activity, subject=test.alternative_subject)
+    if test.winner == "B":
+        account.mail("send", other, recipients, at)
+        return
+    group_b = set(test.group_b)
+    account.mail("send", activity, [c for c in recipients if c not in group_b], at)
+    account.mail("send", other, [c for c in recipients if c in group_b], at)
 
 
 def audience(account: CampaignAccount, activity: Activity) -> Sequence[CampaignContact]:
@@ -191,4 +216,6 @@ def send_resend(
     segments = tuple(activity.segment_ids)
     record = SendRecord(1, lists, segments, len(targets), at, "COMPLETED", reason)
     activity.history.append(record)
+    if targets and isinstance(account, MailingAccount):
+        account.mail("resend", activity, [c.contact_id for c in targets], at)
     return activity, optouts

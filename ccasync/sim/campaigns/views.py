@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .._http import iso
+from ..outbox.render import fill
 from .book import resend_request_id
 from .engagement import TRACKING_IMAGE
 from .records import Activity, Campaign, SendRecord
@@ -119,17 +120,22 @@ def _resend_status(campaign: Campaign) -> str:
     return "DRAFT" if resend_request_id(campaign) == "DRAFT" else "SCHEDULED"
 
 
-def preview_body(activity: Activity) -> dict[str, Any]:
-    """``EmailCampaignActivityPreview``: the HTML without the tracking image, and a text form."""
-    page = activity.html_content.replace(TRACKING_IMAGE, "")
+def preview_body(activity: Activity, owner: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``EmailCampaignActivityPreview``: the HTML without the tracking image, and a text form.
+
+    Personalization tags are filled with the account owner's details (``owner``: tag values,
+    see :func:`ccasync.sim.outbox.render.owner_values`), as the reference says of format 5.
+    """
+    values = owner or {}
+    page = fill(activity.html_content.replace(TRACKING_IMAGE, ""), values, as_html=True)
     text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", page))).strip()
     return {
         "campaign_activity_id": activity.activity_id,
         "from_email": activity.from_email,
         "from_name": activity.from_name,
-        "preheader": activity.preheader or "",
+        "preheader": fill(activity.preheader or "", values, as_html=False),
         "preview_html_content": page,
         "preview_text_content": text,
         "reply_to_email": activity.reply_to_email,
-        "subject": activity.subject,
+        "subject": fill(activity.subject, values, as_html=False),
     }

@@ -104,7 +104,8 @@ def parse_include(raw: list[str]) -> set[str]:
 
 def check_anniversary(value: str | None) -> str | None:
     """``value`` when it is in one of the accepted anniversary formats."""
-    if value is not None and not _ANNIVERSARY.match(value):
+    # Length before the pattern (bound every string before a regex; the longest form is 10).
+    if value is not None and (len(value) > 10 or not _ANNIVERSARY.match(value)):
         raise bad_request("anniversary is not in an accepted date format (e.g. YYYY-MM-DD).")
     return value
 

@@ -9,6 +9,10 @@ from .._state import Account, SimState
 from .tokens import AccessGrant
 
 _CAMPAIGN_PREFIXES = (
+    "/v3/automations",
+    "/v3/events",
+    "/v3/social",
+    "/v3/reports/landing_pages",
     "/v3/emails",
     "/v3/reports/email_reports",
     "/v3/reports/stats",

@@ -17,7 +17,8 @@ from multidict import MultiDict
 from yarl import URL
 
 from .._http import LOG_NOTES_KEY, json_response
-from .._state import ApiKey, SimState
+from .._identity import ApiKey
+from .._state import SimState
 from .tokens import DEFAULT_SCOPES, OAuthError
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -11,7 +11,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .._http import ApiFailure, csv_param, is_uuid, iso, json_response, page, parse_datetime
+from .._http import (
+    ApiFailure,
+    csv_param,
+    is_uuid,
+    iso,
+    json_response,
+    page,
+    parse_datetime,
+    query_flag,
+)
 from ..campaigns.book import CampaignBook
 from ..campaigns.records import Activity, Campaign
 from ..campaigns.rules import invalid
@@ -163,7 +172,7 @@ def _activity(request: web.Request) -> Activity:
 
 async def _links(request: web.Request) -> web.Response:
     activity = _activity(request)
-    no_clicks = request.query.get("no_clicks", "false").lower() == "true"
+    no_clicks = query_flag(request, "no_clicks")
     rows = link_counts(activity, _now(request), no_clicks=no_clicks)
     return json_response({"campaign_activity_id": activity.activity_id, "link_click_counts": rows})
 
@@ -171,7 +180,7 @@ async def _links(request: web.Request) -> web.Response:
 async def _tracking(request: web.Request) -> web.Response:
     activity = _activity(request)
     kind = request.path.rsplit("/", 1)[-1]
-    codes = set(request.query.getall("bounce_code", []))
+    codes = set(csv_param(request, "bounce_code"))
     if codes - BOUNCE_CODES:
         raise invalid(f"bounce_code must be one of {', '.join(sorted(BOUNCE_CODES))}.")
     items = tracking_items(
@@ -196,7 +205,7 @@ def _contact_id(request: web.Request) -> str:
 
 def _activity_types(request: web.Request) -> set[str]:
     listed = csv_param(request, "tracking_activities_list")
-    repeated = request.query.getall("tracking_activity_type", [])
+    repeated = csv_param(request, "tracking_activity_type")
     if bool(listed) == bool(repeated):
         raise invalid("Use exactly one of tracking_activities_list or tracking_activity_type.")
     types = set(listed or repeated)
@@ -209,7 +218,7 @@ def _activity_types(request: web.Request) -> set[str]:
 async def _contact_details(request: web.Request) -> web.Response:
     contact_id = _contact_id(request)
     types = _activity_types(request)
-    names = request.query.get("include_campaign_activity_names", "true").lower() != "false"
+    names = query_flag(request, "include_campaign_activity_names", default=True)
     rows = contact_activity_details(_book(request), contact_id, types, _now(request), names=names)
     chunk, links = page(rows, request, default_limit=100, max_limit=100, path=request.path)
     return json_response(_with_links({"tracking_activities": chunk}, links))

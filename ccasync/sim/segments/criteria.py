@@ -153,7 +153,7 @@ def _ids(value: Any, where: str) -> list[str]:
 
 def _contact(item: dict[str, Any], where: str, now: dt.datetime) -> Test:
     field, op, value = item.get("field"), item.get("op"), item.get("const_value")
-    if field in _DATE_FIELDS:
+    if isinstance(field, str) and field in _DATE_FIELDS:
         return _date_test(str(field), op, value, where, now)
     known = isinstance(field, str) and (field in _TEXT_FIELDS or field.startswith(_CUSTOM_PREFIX))
     if not known or not isinstance(field, str):

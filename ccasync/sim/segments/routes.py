@@ -69,8 +69,9 @@ def _account(request: web.Request) -> Account:
 
 
 def _is_id(raw: str) -> bool:
-    """True for an ASCII decimal id ("²".isdigit() is True but int() refuses it)."""
-    return raw.isascii() and raw.isdigit()
+    """True for an ASCII decimal id of at most 18 digits ("²".isdigit() is True but int()
+    refuses it; int() also refuses 4,300+ digits, and no segment id comes near 18)."""
+    return len(raw) <= 18 and raw.isascii() and raw.isdigit()
 
 
 def _find(request: web.Request, *, allow_deleted: bool = False) -> SimSegment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,12 @@ ROWS = [
     {"email": "ann@example.net", "first_name": "Ann", "cf:order_total": "12.50"},
     {"email": "bob@example.net", "first_name": "Bob", "cf:order_total": "99.00"},
 ]
+
+
+@pytest.fixture(autouse=True)
+def private_lease_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's default list leases in its own directory (simulated list ids repeat)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.fixture

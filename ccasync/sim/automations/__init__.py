@@ -1,0 +1,1 @@
+"""Automations (``/automations/workflows``): list-join flows that really send, once per contact."""

@@ -1,0 +1,1 @@
+"""Events (``/events``): events with a default track, registrations, tickets and check-in."""

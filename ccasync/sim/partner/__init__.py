@@ -1,0 +1,1 @@
+"""Technology partners (``/partner``): x-api-key + JWT auth, client accounts, plans, webhooks."""

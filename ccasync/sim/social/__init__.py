@@ -1,0 +1,1 @@
+"""Social (``/social``): connected profiles, hashtag groups and posts to them."""
