@@ -35,7 +35,6 @@ import csv
 import io
 import itertools
 import os
-import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -120,69 +119,6 @@ class _Lines:
         return line
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
-"""One line with its ending, split as a ``newline=""`` text file splits them (\\r, \\n, \\r\\n)."""
-
-
-class _BlockLines:
-    """The same lines as :class:`_Lines`, read a block at a time: the csv reader then pulls them
-    through C-level iterators, with no Python call per line (about a tenth of the encoding
-    time). Only for streams that cannot raise while decoding (a block read that failed would
-    lose the lines before the bad byte): the files this module opens, which decode with
-    ``surrogateescape``, and ``io.StringIO``. ``chars`` grows a block at a time.
-    """
-
-    def __init__(self, handle: IO[str], limit: int) -> None:
-        self._handle = handle
-        self._limit = limit
-        self.chars = 0
-
-    def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._blocks())
-
-    def _blocks(self) -> Iterator[list[str]]:
-        carry = ""
-        while True:
-            block = self._handle.read(_BLOCK_CHARS)
-            if not block:
-                if carry:
-                    yield from self._checked([carry])
-                return
-            self.chars += len(block)
-            text = carry + block if carry else block
-            # A final \r stays in the carry: its \n may open the next block.
-            end = len(text) - 1 if text[-1] == "\r" else len(text)
-            cut = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
-            carry = text[cut:]
-            complete = text[:cut]
-            if any(mark in complete for mark in _OTHER_BREAKS):
-                lines = _LINE.findall(complete)
-            else:  # the usual block: str.splitlines (C) splits exactly like a text file here
-                lines = complete.splitlines(keepends=True)
-            if len(complete) > self._limit:
-                yield from self._checked(lines)
-            else:  # no line of a block this short can pass the limit
-                yield lines
-            if len(carry) > self._limit + 1:
-                raise _LineTooLong
-
-    def _checked(self, lines: list[str]) -> Iterator[list[str]]:
-        """``lines`` as one list; if one is over the limit, those before it, then raise."""
-        limit = self._limit
-        if lines and max(map(len, lines)) > limit:
-            for at, line in enumerate(lines):
-                if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
-                    yield lines[:at]
-                    raise _LineTooLong
-        yield lines
-
-
-_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-"""Characters str.splitlines also breaks at, where a text file (and the csv reader) does not."""
-_BLOCK_CHARS = 256 * 1024
-"""Characters read at a time by :class:`_BlockLines`."""
-
-
 class _LineTooLong(Exception):
     """A line passed MAX_LINE_CHARS (internal: turned into a ValidationError with the row)."""
 
@@ -204,9 +140,7 @@ class CsvSource:
     ) -> None:
         self._owned = owned
         self._wrapper = wrapper
-        # Streams this module decodes itself (or StringIO) cannot raise while decoding.
-        fast = owned is not None or wrapper is not None or isinstance(handle, io.StringIO)
-        self._lines = (_BlockLines if fast else _Lines)(handle, MAX_LINE_CHARS)
+        self._lines = _Lines(handle, MAX_LINE_CHARS)
         self._reader = csv.reader(self._lines)
         self._batch_start = 0
         first = self._next_record(0) or []

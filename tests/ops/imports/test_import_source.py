@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ccasync.errors import ValidationError
-from ccasync.ops.imports import _source
 from ccasync.ops.imports._source import contact_to_keys, read_batches
 
 
@@ -121,31 +117,7 @@ async def test_json_import_contacts_and_real_contact_records() -> None:
     }
 
 
-def _lines_of(kind: type[Any], text: str, limit: int) -> tuple[list[str], bool]:
-    """The lines ``kind`` yields for ``text`` and whether it stopped on an over-long line."""
-    got: list[str] = []
-    try:
-        for line in kind(io.StringIO(text, newline=""), limit):
-            got.append(line)
-    except _source._LineTooLong:
-        return got, True
-    return got, False
-
-
-@given(
-    text=st.text(alphabet='ab,"\r\n\x0b\x1c\u2028\x85é', max_size=80),
-    limit=st.integers(min_value=1, max_value=12),
-    block=st.integers(min_value=1, max_value=9),
-)
-def test_block_lines_are_the_lines_a_text_file_gives(text: str, limit: int, block: int) -> None:
-    """Lines read a block at a time equal readline's: same splits, same stop on a long line."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_source, "_BLOCK_CHARS", block)
-        fast = _lines_of(_source._BlockLines, text, limit)
-    assert fast == _lines_of(_source._Lines, text, limit)
-
-
-async def test_long_line_after_many_blocks_names_its_row(tmp_path: Path) -> None:
+async def test_long_line_after_many_batches_names_its_row(tmp_path: Path) -> None:
     """A line over the bound deep in a file stops at its row, every row before it read."""
     path = tmp_path / "long.csv"
     rows = "".join(f"r{i}@example.com,N\r\n" for i in range(30_000))
