@@ -15,7 +15,11 @@ from packaging.version import Version
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 # import name -> distribution name, where they differ
-DISTRIBUTION_OF = {"email_validator": "email-validator", "yaml": "PyYAML"}
+DISTRIBUTION_OF = {
+    "constant_contact_api_client": "constant-contact-api-client",
+    "email_validator": "email-validator",
+    "yaml": "PyYAML",
+}
 # needed without an import statement: zoneinfo reads tzdata where the OS has no zone database
 DATA_ONLY = {"tzdata"}
 # lowest versions with the fix: GHSA-cq5v-8q36-5273 (aiohttp), CVE-2025-67221 (orjson)
