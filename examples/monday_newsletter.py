@@ -13,9 +13,9 @@ and schedules the copy (template reads, one ``GET /emails`` page, create, PUT of
 schedule), 4 for each later run that finds it scheduled: a run every 30 minutes is 192 calls a
 day. (``result.calls`` is smaller: it counts the copy's steps, not the template reads.)
 
-Run: ``python examples/newsletter_cron.py`` (embedded simulator), ``--fast`` (limits off,
+Run: ``python examples/monday_newsletter.py`` (embedded simulator), ``--fast`` (limits off,
 simulated time), or against a real account: ``CCASYNC_ACCESS_TOKEN=...
-CCASYNC_EXAMPLE_EMAIL=you@yourdomain.example python examples/newsletter_cron.py``. The cron
+CCASYNC_EXAMPLE_EMAIL=you@yourdomain.example python examples/monday_newsletter.py``. The cron
 line for your own template is one call::
 
     asyncio.run(schedule_next_occurrence(cc, "Newsletter", when="Monday 09:00",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
 SCRIPT_TIMEOUT = 60.0  # seconds per script; each takes 1-5 s alone
 WORKERS = 4  # scripts run side by side: most of their time is the simulator's and the limiter's
@@ -21,10 +21,10 @@ EXPECTED = {
     "attachment_link.py": "downloads (unique clicks) of http://127.0.0.1:",
     "campaign_per_location.py": "rerun: API calls: 0",
     "late_joiners.py": "sends: [3, 2] (first send, then the late joiners only)",
-    "newsletter_cron.py": "cron run 2: already_scheduled 'Newsletter 2026-11-30'",
+    "monday_newsletter.py": "cron run 2: already_scheduled 'Newsletter 2026-11-30'",
     "order_notifications.py": "cho@example.net: 'Your orders, Cho' | Hello Cho, your new orders",
     "react_to_optouts.py": "check: 0 new opt-outs since",
-    "send_campaign.py": "status DONE, sent to 2 contacts",
+    "schedule_campaign.py": "status DONE, sent to 2 contacts",
     "signup_service.py": "12 sign-ups at once:",
     "test_previews.py": "ann@example.net: 'A gift for you, Ann' | Hello Ann, your code is ANN-10.",
     "tracking_summary.py": "  sends      300",

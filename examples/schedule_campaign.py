@@ -8,10 +8,10 @@ Cost, measured on the simulator: 7 API calls for the campaign itself (create 1, 
 test 1, schedule 1, 1+ status polls, history 1) plus 5 to build the list. The script prints
 both figures from ``cc.count_calls()``.
 
-Run: ``python examples/send_campaign.py`` (embedded simulator, real limits),
+Run: ``python examples/schedule_campaign.py`` (embedded simulator, real limits),
 ``--fast`` (limits off, simulated time), or against a real account:
 ``CCASYNC_ACCESS_TOKEN=... CCASYNC_EXAMPLE_EMAIL=you@yourdomain.example python
-examples/send_campaign.py`` (recipients are plus-addresses of that mailbox; see ``_stage.py``).
+examples/schedule_campaign.py`` (recipients are plus-addresses of that mailbox; see ``_stage.py``).
 """
 
 from __future__ import annotations
