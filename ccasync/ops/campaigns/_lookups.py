@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccasync.errors import ConflictError, ValidationError
+from ccasync.models.campaigns import CampaignActivity
 
 if TYPE_CHECKING:
     from ccasync.client import Client
@@ -69,6 +70,30 @@ async def create_or_find(cc: Client, fields: dict[str, str | None]) -> tuple[Ema
             raise
         return found, False
     return campaign, True
+
+
+def created_activity(
+    campaign: EmailCampaign, fields: dict[str, str | None], list_ids: list[str]
+) -> CampaignActivity:
+    """The DRAFT activity of a campaign this run just created, from what it sent, with lists.
+
+    A recipients PUT built from it needs no GET: a PUT replaces every top-level property (so
+    each one the create set is sent again here) and keeps the sub-resources it omits
+    (html_content and the footer stay as created). Only for a campaign whose create answer
+    this run holds; an activity the library did not create is read first (``set_lists``).
+    """
+    return CampaignActivity(
+        campaign_activity_id=campaign.primary_activity_id,
+        campaign_id=campaign.campaign_id,
+        role="primary_email",
+        current_status="DRAFT",
+        from_name=fields["from_name"],
+        from_email=fields["from_email"],
+        reply_to_email=fields["reply_to_email"],
+        subject=fields["subject"],
+        preheader=fields.get("preheader"),
+        contact_list_ids=list(list_ids),
+    )
 
 
 async def load_list_names(cc: Client) -> dict[str, str]:
