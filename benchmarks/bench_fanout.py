@@ -16,9 +16,17 @@ Part B (simulator at 4 requests/s per key, sliding window, 3 API keys x 10 accou
   target allows a margin up to ~3%; the library's default 0.02 is used (``--margin`` to vary),
   and gc.freeze() after setup (see part_b; ``--no-freeze`` to compare).
 
+Chaos (``chaos`` subcommand; issue 11): the first pass of a fan-out under faults, one account,
+the simulator in this process (to read its request log), 5% 500s, 2% connection resets and 1%
+hangs by default, several seeds: locations scheduled in the first pass, live campaigns with a
+repeated name (duplicates), activities whose schedule POST was processed twice (double
+schedules), calls. Hangs are cut by a short client timeout (``--timeout``, default 2 s).
+
 Run:  python benchmarks/bench_fanout.py [--locations 1000] [--rounds 3]
                                        [--per-account 3] [--margin 0.02] [--no-freeze]
                                        [--skip-a] [--skip-b]
+      python benchmarks/bench_fanout.py chaos [--seeds 1 2 3] [--locations 200]
+                                       [--faults 500:0.05,reset:0.02,hang:0.01] [--timeout 2]
 """
 
 from __future__ import annotations
@@ -313,8 +321,9 @@ async def part_b(per_account: int, margin: float, freeze: bool) -> None:
             # into the next window. Long-running services freeze them after start-up.
             gc.collect()
             gc.freeze()
-        # The job's calls without any retry: per account 1 index page + 4 per location.
-        per_key = 10 * (1 + 4 * per_account)
+        # The job's calls without any retry: per account 1 index page + 3 per location (the
+        # recipients PUT is built from the create, no GET). The baseline script still GETs.
+        per_key = 10 * (1 + 3 * per_account)
         minimum = per_key / 4
         contenders = (("ccasync AccountPool", _ours_rate), ("aiohttp + AsyncLimiter", _raw_rate))
         rows = []
@@ -336,9 +345,92 @@ async def part_b(per_account: int, margin: float, freeze: bool) -> None:
         print("  target: ccasync within +2.5% of the minimum, zero 429s")
 
 
+# --- chaos: the first pass under faults ---------------------------------------------------------
+
+
+async def _chaos_seed(seed: int, count: int, faults: str, client_timeout: float) -> dict[str, Any]:
+    """One first pass of ``count`` locations under ``faults``: the result, what the server saw."""
+    from ccasync.sim import SimConfig, serve
+
+    config = SimConfig(
+        per_second=None,
+        per_day=None,
+        time_scale=0,
+        start_time=NOW,
+        faults=faults,
+        seed=seed,
+        hang_seconds=client_timeout + 3,
+    )
+    async with serve(config) as sim:
+        async with Client(
+            access_token=sim.token,
+            base_url=sim.base_url,
+            rate_limiter=RateLimiter.unlimited(),
+            timeout=client_timeout,
+        ) as cc:
+            cc.campaigns.clock = sim.clock.now
+            list_id = str((await cc.lists.create("chaos")).list_id)
+            start_calls = cc.calls
+            started = time.monotonic()
+            result = await create_campaigns_for_locations(
+                cc, TEMPLATE, _locations("chaos", count, list_id), min_lead=dt.timedelta(0)
+            )
+            wall = time.monotonic() - started
+            calls = cc.calls - start_calls
+            names = [str(c.name) async for c in cc.campaigns.iter_all() if not c.removed]
+        processed: dict[str, int] = {}
+        for entry in sim.log.entries:
+            # A reset request ran fully (only its answer was cut); a 201 was processed.
+            landed = entry.status == 201 or entry.fault == "reset"
+            if entry.method == "POST" and entry.path.endswith("/schedules") and landed:
+                processed[entry.path] = processed.get(entry.path, 0) + 1
+        faulted = [e.fault for e in sim.log.entries if e.fault]
+    scheduled = sum(1 for item in result if item.outcome == "scheduled")
+    return {
+        "seed": seed,
+        "scheduled": scheduled,
+        "failed": len(result.failed_items),
+        "steps": sorted({str(item.step) for item in result.failed_items}),
+        "duplicates": len(names) - len(set(names)),
+        "double_schedules": sum(1 for n in processed.values() if n > 1),
+        "calls": calls,
+        "faults": {kind: faulted.count(kind) for kind in sorted(set(faulted))},
+        "wall": wall,
+    }
+
+
+async def chaos(seeds: list[int], count: int, faults: str, client_timeout: float) -> None:
+    """Every seed in turn; prints one line per seed and the total."""
+    print(f"Chaos ({count} locations, faults {faults}, client timeout {client_timeout:g} s):")
+    total = failed = dups = doubles = 0
+    for seed in seeds:
+        got = await _chaos_seed(seed, count, faults, client_timeout)
+        total += count
+        failed += got["failed"]
+        dups += got["duplicates"]
+        doubles += got["double_schedules"]
+        print(
+            f"  seed {seed}: scheduled {got['scheduled']}/{count}, failed {got['failed']} "
+            f"{got['steps']}, duplicates {got['duplicates']}, double schedules "
+            f"{got['double_schedules']}, calls {got['calls']} ({got['calls'] / count:.2f} per "
+            f"location), faults {got['faults']}, wall {got['wall']:.1f} s"
+        )
+    share = 100 * (total - failed) / total
+    print(
+        f"  total: {total - failed}/{total} scheduled in the first pass ({share:.2f}%), "
+        f"duplicates {dups}, double schedules {doubles}; target >= 99.5%, 0, 0"
+    )
+
+
 def main() -> None:
-    """Parse flags, run the parts."""
+    """Parse flags, run the parts (or the chaos subcommand)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    chaos_args = sub.add_parser("chaos", help="first pass of a fan-out under faults")
+    chaos_args.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    chaos_args.add_argument("--locations", type=int, default=200)
+    chaos_args.add_argument("--faults", default="500:0.05,reset:0.02,hang:0.01")
+    chaos_args.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--locations", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-account", type=int, default=3)
@@ -351,6 +443,9 @@ def main() -> None:
         "--margin", type=float, default=0.02, help="ccasync RateLimiter margin (default 0.02)"
     )
     args = parser.parse_args()
+    if args.command == "chaos":
+        asyncio.run(chaos(args.seeds, args.locations, args.faults, args.timeout))
+        return
     if not args.skip_a:
         asyncio.run(part_a(args.locations, args.rounds))
     if not args.skip_b:

@@ -229,6 +229,7 @@ async def run_import(
         "failed": result.failed,
         "payloads": result.payloads,
         "calls": result.calls,
+        "calls_per_million_rows": round(result.calls * 1_000_000 / max(1, result.rows_read), 1),
         "polls": polls,
         "calls_budget": 3 * result.payloads,
         "calls_check": cc.calls - calls_before,

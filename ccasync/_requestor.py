@@ -22,12 +22,13 @@ import orjson
 
 from ccasync import _protocol
 from ccasync._protocol import HTTPRequest, MultipartField
-from ccasync._retry import Replay, decide
+from ccasync._retry import Replay, decide, may_have_landed, retry_delay
 from ccasync._serde import structure, unstructure
 from ccasync.config import DEFAULT_MAX_PAGES, RetryPolicy
 from ccasync.errors import (
     AuthenticationError,
     CCAsyncError,
+    ConflictError,
     DecodeError,
     RateLimitError,
     RateLimitKind,
@@ -167,6 +168,53 @@ class Requestor:
                 refreshed = True
             except CCAsyncError as exc:
                 await self._after_failure(exc, method, replay, attempt)
+
+    async def send_checked(
+        self,
+        send: Callable[[], Awaitable[T]],
+        landed: Callable[[], Awaitable[T | None]],
+        *,
+        what: str,
+    ) -> T:
+        """Check, then retry: the one way a non-idempotent POST is sent again.
+
+        ``send`` makes the POST (one :meth:`request`, whose own retries cover what surely did
+        not land). When it fails in a way that may have landed (a 5xx, a timeout, a connection
+        dropped after sending; see :func:`ccasync._retry.may_have_landed`), ``landed`` looks the
+        record up by its natural key: what it finds is returned, and only when it finds nothing
+        is the POST sent again, after the policy's backoff, up to ``retry.max_attempts`` tries.
+        A 409 on a later try means an earlier one landed: ``landed`` is asked again. Any other
+        error, and a failure of ``landed`` itself, is raised (with a note naming ``what``).
+        """
+        attempt = 1
+        while True:
+            try:
+                return await send()
+            except CCAsyncError as exc:
+                retried_conflict = attempt > 1 and isinstance(exc, ConflictError)
+                if not (retried_conflict or may_have_landed(self.retry, exc)):
+                    raise
+                error = exc
+            found = await self._look_up(landed, error, what)
+            if found is not None:
+                return found
+            if retried_conflict or attempt >= self.retry.max_attempts:
+                error.add_note(f"ccasync: {what} not found after {attempt} tries; not created")
+                raise error
+            logger.debug("%s did not land (%s); sending it again", what, type(error).__name__)
+            await self.sleep(retry_delay(self.retry, error, attempt, self.draw()))
+            attempt += 1
+
+    @staticmethod
+    async def _look_up(
+        landed: Callable[[], Awaitable[T | None]], error: CCAsyncError, what: str
+    ) -> T | None:
+        try:
+            return await landed()
+        except CCAsyncError as failed:
+            # The POST's outcome stays unknown: report that error, with why it is unknown.
+            error.add_note(f"ccasync: could not check whether {what} landed: {failed}")
+            raise error from failed
 
     async def _after_failure(
         self, exc: CCAsyncError, method: str, replay: Replay, attempt: int

@@ -65,6 +65,16 @@ def _repeatable(method: str, replay: Replay, policy: RetryPolicy) -> bool:
     return replay is Replay.BY_METHOD and method.upper() in policy.safe_methods
 
 
+def may_have_landed(policy: RetryPolicy, error: CCAsyncError) -> bool:
+    """True when a POST that failed with ``error`` may or may not have been processed.
+
+    That is a transient failure (a 5xx of ``retry_statuses``, a timeout, a connection dropped
+    after sending) which does not prove the request never reached the server: the answer was
+    lost, so only a look at the server can tell whether to send again.
+    """
+    return _transient(error, policy) and not _landed_surely_not(error)
+
+
 def decide(
     policy: RetryPolicy,
     *,
@@ -81,10 +91,12 @@ def decide(
         return RetryDecision(False, reason="not a transient error")
     if not (_repeatable(method, replay, policy) or _landed_surely_not(error)):
         return RetryDecision(False, reason=f"{method} may have landed; not safe to repeat")
-    return RetryDecision(True, _delay(policy, error, attempt, draw), reason=type(error).__name__)
+    delay = retry_delay(policy, error, attempt, draw)
+    return RetryDecision(True, delay, reason=type(error).__name__)
 
 
-def _delay(policy: RetryPolicy, error: CCAsyncError, attempt: int, draw: float) -> float:
+def retry_delay(policy: RetryPolicy, error: CCAsyncError, attempt: int, draw: float) -> float:
+    """Seconds before retry ``attempt``: the server's ``Retry-After`` (capped), else backoff."""
     wait = _server_wait(error)
     if wait is not None:
         return min(wait, policy.max_retry_after)

@@ -57,7 +57,9 @@ class Client:
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
       ``on_quota_exceeded`` methods) to every Client whose token comes from that key.
       ``None`` makes a private one with the API defaults (4/s, 10,000/day).
-    - ``timeout``: seconds for one HTTP exchange; ``max_connections``: pool size.
+    - ``timeout``: seconds one HTTP exchange may go unanswered once it holds a connection
+      (see :class:`~ccasync.transport.AiohttpTransport`); ``max_connections``: pool size
+      (waiting for a free connection does not count against ``timeout``).
     - ``max_body_bytes``: the largest answer read whole, after decompression (default 64 MiB;
       a larger one raises :class:`DecodeError`); not applied with ``transport=``.
     - ``max_pages``: the most pages one listing follows (default 10,000); a next link back to

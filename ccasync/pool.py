@@ -45,6 +45,9 @@ __all__ = ["AccountOutcome", "AccountPool", "FairShare", "PoolAccount"]
 
 T = TypeVar("T")
 
+PER_KEY_CONNECTIONS = 16
+"""Pooled connections an :class:`AccountPool` allows per API key (see ``max_connections``)."""
+
 
 @attrs.frozen(kw_only=True)
 class PoolAccount:
@@ -176,8 +179,9 @@ class AccountPool:
 
     Use as ``async with AccountPool(...) as pool``: entering opens one Client per account, all
     sharing one pooled connection set (unless ``transport=`` or ``session=`` is given, which is
-    borrowed); leaving closes them all. Raises :class:`ConfigError` for no accounts or a
-    repeated name.
+    borrowed) of ``max_connections`` (a client option; default: the larger of 32, 16 per API
+    key and one per account); leaving closes them all. Raises :class:`ConfigError` for no
+    accounts or a repeated name.
     """
 
     def __init__(
@@ -210,6 +214,13 @@ class AccountPool:
     def names(self) -> list[str]:
         """Account names in the order given."""
         return list(self._accounts)
+
+    @property
+    def max_connections(self) -> int | None:
+        """Size of the shared connection pool (None when a ``transport``/``session`` was given)."""
+        if "transport" in self._options or "session" in self._options:
+            return None
+        return int(self._options.get("max_connections", self._pool_size()))
 
     def account(self, name: str) -> PoolAccount:
         """The :class:`PoolAccount` called ``name``; raises ``KeyError`` if unknown."""
@@ -266,9 +277,19 @@ class AccountPool:
             return None
         self._shared = AiohttpTransport(
             timeout=self._options.get("timeout", 30.0),
-            max_connections=self._options.get("max_connections", 32),
+            max_connections=self.max_connections or self._pool_size(),
         )
         return self._shared
+
+    def _pool_size(self) -> int:
+        """Connections for the shared pool: room for every key and every account at once.
+
+        A key paced at 4/s keeps about 4 requests in flight per second of latency, plus the
+        ones held by slow or hung answers (up to ``timeout`` each): ``PER_KEY_CONNECTIONS`` per
+        key. Every account of the pool may run at once (``map``'s default), so never fewer
+        connections than accounts, nor than a single Client's default 32.
+        """
+        return max(32, PER_KEY_CONNECTIONS * len(self._limiters), len(self._accounts))
 
     def _make_client(self, account: PoolAccount, transport: Transport | None) -> Client:
         limiter = self._limiters[account.api_key]

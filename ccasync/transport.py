@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeAlias
 
 import aiohttp
+import attrs
 
 from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
 from ccasync.config import MAX_SECONDS, check_number, redact_url
@@ -33,6 +34,9 @@ from ccasync.errors import (
     TransportError,
     ValidationError,
 )
+
+DEFAULT_POOL_TIMEOUT = 120.0
+"""Seconds an attempt may wait for a free pooled connection before it is a ConnectError."""
 
 AiohttpSession: TypeAlias = aiohttp.ClientSession
 """The aiohttp session a caller may lend to :class:`AiohttpTransport` or ``Client(session=)``."""
@@ -85,15 +89,20 @@ def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | io.BytesIO | No
 class AiohttpTransport:
     """A :class:`Transport` on one pooled aiohttp session with keep-alive.
 
-    ``timeout`` is the total seconds for one exchange, of which at most half (10 s at most)
-    may go to opening a connection: a connect that times out is a :class:`ConnectError` (the
-    request was never sent, so even a POST may be retried). ``max_connections`` bounds the pool.
-    ``max_body_bytes`` bounds a body read whole, counted after decompression (default 64 MiB,
-    far above any API answer): a larger one raises :class:`DecodeError` (not retried) without
-    being read further. Streamed bodies (:meth:`stream`) are bounded by their reader.
-    A ``session`` passed in is borrowed and never closed here. Raises :class:`ConfigError` for
-    a ``timeout`` that is not a finite number of seconds in (0, 86,400], or a
-    ``max_connections``/``max_body_bytes`` that is not a positive integer (≤ 100,000 / 2**40).
+    ``timeout`` bounds one exchange once it holds a connection: at most half of it (10 s at
+    most) may go to opening a connection, and the server may stay silent at most ``timeout``
+    seconds (waiting for the answer or between two chunks of it; ``pool_timeout + timeout``
+    seconds in all is a last bound for a body that trickles). A connect that times out is a
+    :class:`ConnectError` (the request was never sent, so even a POST may be retried).
+    ``max_connections`` bounds the pool; time spent waiting for a free pooled connection does
+    not count against ``timeout``: it is bounded by ``pool_timeout`` seconds, after which the
+    attempt is a :class:`ConnectError` too (never sent). ``max_body_bytes`` bounds a body read
+    whole, counted after decompression (default 64 MiB, far above any API answer): a larger one
+    raises :class:`DecodeError` (not retried) without being read further. Streamed bodies
+    (:meth:`stream`) are bounded by their reader. A ``session`` passed in is borrowed and never
+    closed here. Raises :class:`ConfigError` for a ``timeout`` or ``pool_timeout`` that is not
+    a finite number of seconds in (0, 86,400], or a ``max_connections``/``max_body_bytes``
+    that is not a positive integer (≤ 100,000 / 2**40).
     """
 
     def __init__(
@@ -103,13 +112,22 @@ class AiohttpTransport:
         max_connections: int = 32,
         session: AiohttpSession | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        pool_timeout: float = DEFAULT_POOL_TIMEOUT,
     ) -> None:
         check_number("timeout", timeout, low=0, high=MAX_SECONDS)
+        check_number("pool_timeout", pool_timeout, low=0, high=MAX_SECONDS)
         check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
         check_number("max_body_bytes", max_body_bytes, low=0, high=2**40, integer=True)
         self._max_body = max_body_bytes
+        # aiohttp's own phases, so that no request timer runs while the attempt is queued:
+        # ``connect`` covers the pool wait plus opening a connection (ConnectionTimeoutError,
+        # nothing sent), ``sock_read`` the server's silence once the request is out. ``total``
+        # counts the queue too, so it only backs the others up (a trickling body).
         self._timeout = aiohttp.ClientTimeout(
-            total=timeout, sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2)
+            total=pool_timeout + timeout,
+            connect=pool_timeout,
+            sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2),
+            sock_read=timeout,
         )
         self._max_connections = max_connections
         self._session = session
@@ -162,11 +180,7 @@ class AiohttpTransport:
                 request.url,
                 headers=request.headers,
                 data=_payload(request),
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    sock_read=self._timeout.total,
-                    sock_connect=self._timeout.sock_connect,
-                ),
+                timeout=attrs.evolve(self._timeout, total=None),
                 allow_redirects=False,
             ) as resp:
                 yielded = True

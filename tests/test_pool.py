@@ -216,3 +216,21 @@ async def test_accounts_share_one_pooled_transport_by_default(sim: Any) -> None:
     assert len(transports) == 1
     assert session is not None
     assert session.closed
+
+
+def test_shared_pool_is_sized_to_keys_and_accounts() -> None:
+    """16 connections per API key, at least one per account, never under 32; overridable."""
+    from ccasync.pool import AccountPool as Pool
+    from ccasync.pool import PoolAccount as Account
+
+    def accounts(keys: int, per_key: int) -> list[Account]:
+        return [
+            Account(name=f"k{k}-{n}", api_key=f"k{k}", access_token="t")
+            for k in range(keys)
+            for n in range(per_key)
+        ]
+
+    assert Pool(accounts(1, 2)).max_connections == 32
+    assert Pool(accounts(3, 2)).max_connections == 48
+    assert Pool(accounts(2, 40)).max_connections == 80
+    assert Pool(accounts(3, 2), max_connections=10).max_connections == 10

@@ -503,3 +503,27 @@ async def test_stream_error_body_is_bounded(fake_sleep: Any) -> None:
             async with cc._requestor.stream("/contact_exports/x"):
                 pass
     assert pulled == 16
+
+
+async def test_send_checked_reports_a_failed_check_on_the_original_error(fake_sleep: Any) -> None:
+    """When the look-up itself fails, the POST's own error is raised, noted, caused by it."""
+    ft = _sequence(
+        json_response({"error_key": "x", "error_message": "down"}, 503),
+        json_response({"error_key": "x", "error_message": "down"}, 503),
+    )
+    async with _client(ft, fake_sleep, retry=RetryPolicy(max_attempts=1)) as cc:
+        requestor = cc._requestor
+
+        async def send() -> object:
+            return await requestor.request("POST", "/contact_tags", json={"name": "a"})
+
+        async def landed() -> object:
+            await requestor.request("GET", "/contact_tags")
+            return None
+
+        with pytest.raises(ServerError) as info:
+            await requestor.send_checked(send, landed, what="tag 'a'")
+    assert info.value.method == "POST"
+    assert isinstance(info.value.__cause__, ServerError)
+    assert any("could not check whether tag 'a' landed" in n for n in info.value.__notes__)
+    assert [r.method for r in ft.requests] == ["POST", "GET"]

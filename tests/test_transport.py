@@ -299,3 +299,42 @@ async def test_stream_leaves_the_callers_own_errors_alone(server: TestServer) ->
     finally:
         await transport.aclose()
     assert type(info.value) is TimeoutError
+
+
+async def _pause(request: web.Request) -> web.Response:
+    await asyncio.sleep(0.25)
+    return web.Response(text="done")
+
+
+async def test_waiting_for_a_pooled_connection_does_not_count_against_timeout() -> None:
+    """One connection, four 0.25 s calls at once, timeout 0.4 s: queued ones still succeed."""
+    app = web.Application()
+    app.router.add_get("/pause", _pause)
+    transport = AiohttpTransport(timeout=0.4, max_connections=1)
+    async with TestServer(app, host="127.0.0.1") as srv:
+        try:
+            url = str(srv.make_url("/pause"))
+            answers = await asyncio.gather(
+                *(transport.send(HTTPRequest("GET", url)) for _ in range(4))
+            )
+        finally:
+            await transport.aclose()
+    assert [a.status for a in answers] == [200] * 4
+
+
+async def test_no_free_connection_within_pool_timeout_is_connect_error(server: TestServer) -> None:
+    """An attempt that never got a pooled connection is a ConnectError (never sent), even a POST."""
+    transport = AiohttpTransport(timeout=5, max_connections=1, pool_timeout=0.2)
+    try:
+        slow = asyncio.create_task(
+            transport.send(HTTPRequest("GET", str(server.make_url("/slow"))))
+        )
+        await asyncio.sleep(0.05)
+        with pytest.raises(ConnectError):
+            await transport.send(HTTPRequest("POST", str(server.make_url("/echo")), body=b"{}"))
+        assert not slow.done()
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+    finally:
+        await transport.aclose()

@@ -16,7 +16,7 @@ import attrs
 from ccasync import _checks
 from ccasync._requestor import Requestor
 from ccasync._serde import format_datetime, structure, unstructure
-from ccasync.errors import ConflictError, RequestTimeoutError, ServerError
+from ccasync.errors import CampaignActivityStateError, ConflictError
 from ccasync.models.campaigns import (
     MAX_LISTS_PER_ACTIVITY,
     CampaignActivity,
@@ -73,6 +73,26 @@ def _compact(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def _schedule_landed(
+    activity_id: str, status: str, at: dt.datetime | None
+) -> list[ScheduleEntry] | None:
+    """Whether a schedule POST whose answer was lost landed, from the activity's status.
+
+    SCHEDULED: it did (the answer it would have given); DRAFT/ERROR: it did not (None: send it
+    again). A dated schedule finding DONE did not land either (a future date cannot have run
+    yet; scheduling DONE again reaches only new list members). EXECUTING, or DONE after a
+    send-now, cannot tell: CampaignActivityStateError, so that nothing is sent twice.
+    """
+    if status == "SCHEDULED" or (at is None and status == "EXECUTING"):
+        return [] if at is None else [ScheduleEntry(scheduled_date=at)]
+    if status in ("DRAFT", "ERROR") or (at is not None and status == "DONE"):
+        return None
+    raise CampaignActivityStateError(
+        f"activity {activity_id} is {status or 'unknown'}: the schedule may have been applied;"
+        " not sent again"
+    )
+
+
 def _activity_body(activity: CampaignActivity) -> dict[str, Any]:
     body: dict[str, Any] = unstructure(activity)
     # A PUT replaces top-level properties, so an empty recipient array equals its absence;
@@ -117,8 +137,9 @@ class CampaignsResource(Resource):
         locally: name 1-80 characters, from_name ≤100, addresses ≤80, preheader ≤200,
         html_content ≤150,000 characters without ``[#``/``${``/``<@``, footer fields.
 
-        The POST is not replayed blindly: after a timeout or 5xx the campaign is looked up by
-        name (pages of ``GET /emails``) and returned if the first try landed. With
+        The POST is not replayed blindly: after a timeout, a dropped connection or a 5xx the
+        campaign is looked up by name (pages of ``GET /emails``) and returned if the try landed,
+        else sent again (up to the retry policy's ``max_attempts``). With
         ``on_conflict="return_existing"`` a 409 (duplicate name) returns the existing campaign.
         Limits: 1 call (more on a 409 or a failure: one page per 500 campaigns plus one GET).
         Raises ValidationError, ConflictError (409, ``existing_id`` when the API names it),
@@ -148,20 +169,24 @@ class CampaignsResource(Resource):
     async def _post_campaign(
         self, name: str, body: dict[str, Any], on_conflict: str
     ) -> EmailCampaign:
-        try:
-            resp = await self._requestor.request("POST", "/emails", json=body, expected=(200, 201))
-        except ConflictError as exc:
-            found = await self._existing(name, exc.existing_id) if on_conflict != "raise" else None
-            if found is None:
-                raise
-            return found
-        except (RequestTimeoutError, ServerError) as exc:
-            found = await self.find_by_name(name)
-            if found is None:
-                exc.add_note(f"ccasync: no campaign named {name!r} found afterwards; not created")
-                raise
-            return found
-        return structure(resp.data, EmailCampaign)
+        async def send() -> EmailCampaign:
+            try:
+                resp = await self._requestor.request(
+                    "POST", "/emails", json=body, expected=(200, 201)
+                )
+            except ConflictError as exc:
+                if on_conflict == "raise":
+                    raise
+                found = await self._existing(name, exc.existing_id)
+                if found is None:
+                    raise
+                return found
+            return structure(resp.data, EmailCampaign)
+
+        # Campaign names are unique per account: the name tells whether a lost POST landed.
+        return await self._requestor.send_checked(
+            send, lambda: self.find_by_name(name), what=f"campaign {name!r}"
+        )
 
     async def _existing(self, name: str, existing_id: str | None) -> EmailCampaign | None:
         if existing_id is not None:
@@ -305,30 +330,46 @@ class CampaignsResource(Resource):
 
         The activity needs recipients first (:meth:`set_lists`) and must be DRAFT, DONE or
         ERROR; scheduling a DONE activity sends only to contacts added since. ``at`` is
-        compared with ``self.clock()``. Limits: 1 call (201). Raises ValidationError (naive or
-        past time, id), BadRequestError (no recipients, wrong status), NotFoundError.
+        compared with ``self.clock()``. After a 5xx, timeout or dropped connection the activity
+        is read: SCHEDULED means the POST landed, DRAFT/ERROR/DONE that it did not (it is sent
+        again); EXECUTING raises CampaignActivityStateError. Limits: 1 call (201), 2 more per
+        lost answer. Raises ValidationError (naive or past time, id), BadRequestError (no
+        recipients, wrong status), NotFoundError.
         """
         _checks.check_uuid("campaign_activity_id", activity_id)
         _checks.check_aware_future("at", at, now=self.clock())
-        return await self._post_schedule(activity_id, format_datetime(at))
+        return await self._post_schedule(activity_id, format_datetime(at), at)
 
     async def send_now(self, activity_id: str) -> list[ScheduleEntry]:
         """Send the ``primary_email`` activity immediately (``scheduled_date`` ``"0"``).
 
         Same preconditions as :meth:`schedule`; the answer is an empty list. A large send may
-        take a while to go out: watch ``current_status`` or :meth:`send_history`.
-        Limits: 1 call (201). Raises ValidationError (id), BadRequestError, NotFoundError.
+        take a while to go out: watch ``current_status`` or :meth:`send_history`. A lost answer
+        is checked as for :meth:`schedule`: SCHEDULED or EXECUTING means it landed, DRAFT or
+        ERROR that it did not; DONE cannot tell (CampaignActivityStateError, never a second
+        send). Limits: 1 call (201). Raises ValidationError (id), BadRequestError, NotFoundError.
         """
-        return await self._post_schedule(activity_id, SEND_NOW)
+        return await self._post_schedule(activity_id, SEND_NOW, None)
 
-    async def _post_schedule(self, activity_id: str, when: str) -> list[ScheduleEntry]:
-        resp = await self._requestor.request(
-            "POST",
-            _emails(activity_id, "/schedules"),
-            json={"scheduled_date": when},
-            expected=(200, 201),
+    async def _post_schedule(
+        self, activity_id: str, when: str, at: dt.datetime | None
+    ) -> list[ScheduleEntry]:
+        async def send() -> list[ScheduleEntry]:
+            resp = await self._requestor.request(
+                "POST",
+                _emails(activity_id, "/schedules"),
+                json={"scheduled_date": when},
+                expected=(200, 201),
+            )
+            return structure(resp.data or [], list[ScheduleEntry])
+
+        async def landed() -> list[ScheduleEntry] | None:
+            status = (await self.get_activity(activity_id)).current_status or ""
+            return _schedule_landed(activity_id, status.upper(), at)
+
+        return await self._requestor.send_checked(
+            send, landed, what=f"the schedule of activity {activity_id}"
         )
-        return structure(resp.data or [], list[ScheduleEntry])
 
     async def unschedule(self, activity_id: str) -> None:
         """Cancel a schedule; the activity returns to its previous status.

@@ -34,7 +34,10 @@ class CustomFieldsResource(Resource):
         ``label`` 1-50 chars, unique; ``type`` ≤20 chars (string, date, number, currency,
         single_select, multi_select seen; the full list is UNCONFIRMED); ``choices`` (labels or
         records, ≤100) for select types. An account holds at most 100 custom fields. One API
-        call. Raises ValidationError, ConflictError (label taken), other APIError subclasses.
+        call; after a 5xx, timeout or dropped connection the field is looked up by label
+        (:meth:`find_by_name`, 1 call per 100 fields) and returned if the POST landed, else sent
+        again (retry policy's ``max_attempts``). Raises ValidationError, ConflictError (label
+        taken), other APIError subclasses.
         """
         items = _choices(choices)
         check_custom_field_input(label, type, items)
@@ -43,10 +46,16 @@ class CustomFieldsResource(Resource):
             body["choices"] = [
                 {"choice_label": c.choice_label, "display_order": c.display_order} for c in items
             ]
-        response = await self._requestor.request(
-            "POST", "/contact_custom_fields", json=body, expected=(201,)
+
+        async def send() -> CustomField:
+            response = await self._requestor.request(
+                "POST", "/contact_custom_fields", json=body, expected=(201,)
+            )
+            return structure(response.data, CustomField)
+
+        return await self._requestor.send_checked(
+            send, lambda: self.find_by_name(label), what=f"custom field {label!r}"
         )
-        return structure(response.data, CustomField)
 
     async def get(self, custom_field_id: str) -> CustomField:
         """Get one custom field (``GET /contact_custom_fields/{id}``).

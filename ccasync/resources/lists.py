@@ -24,19 +24,26 @@ class ListsResource(Resource):
         """Create a list (``POST /contact_lists``).
 
         ``name`` 1-255 chars, unique per account; ``description`` ≤255. An account holds at
-        most 1,000 lists. One API call (not repeated if it may have landed: look the list up
-        with :meth:`find_by_name`). Raises ValidationError, ConflictError (name taken),
-        other APIError subclasses.
+        most 1,000 lists. One API call; after a 5xx, timeout or dropped connection the list is
+        looked up by name (:meth:`find_by_name`, 1 call) and returned if the POST landed, else
+        the POST is sent again (retry policy's ``max_attempts``). Raises ValidationError,
+        ConflictError (name taken), other APIError subclasses.
         """
         check_list_input(name, description)
         body = {"name": name, "description": description, "favorite": favorite}
-        response = await self._requestor.request(
-            "POST",
-            "/contact_lists",
-            json={k: v for k, v in body.items() if v is not None},
-            expected=(201,),
+
+        async def send() -> ContactList:
+            response = await self._requestor.request(
+                "POST",
+                "/contact_lists",
+                json={k: v for k, v in body.items() if v is not None},
+                expected=(201,),
+            )
+            return structure(response.data, ContactList)
+
+        return await self._requestor.send_checked(
+            send, lambda: self.find_by_name(name), what=f"list {name!r}"
         )
-        return structure(response.data, ContactList)
 
     async def get(self, list_id: str, include_membership_count: str | None = None) -> ContactList:
         """Get one list (``GET /contact_lists/{id}``).

@@ -19,18 +19,26 @@ class TagsResource(Resource):
         """Create a tag (``POST /contact_tags``).
 
         ``name`` 1-255 chars, unique per account; ``tag_source`` is a free label of where the
-        tag comes from and cannot change later. One API call (not repeated if it may have
-        landed). Raises ValidationError, ConflictError (name taken), other APIErrors.
+        tag comes from and cannot change later. One API call; after a 5xx, timeout or dropped
+        connection the tag is looked up by name (:meth:`find_by_name`, 1 call per 500 tags) and
+        returned if the POST landed, else sent again (retry policy's ``max_attempts``). Raises
+        ValidationError, ConflictError (name taken), other APIErrors.
         """
         check_tag_name(name)
         body = {"name": name, "tag_source": tag_source}
-        response = await self._requestor.request(
-            "POST",
-            "/contact_tags",
-            json={k: v for k, v in body.items() if v is not None},
-            expected=(201,),
+
+        async def send() -> Tag:
+            response = await self._requestor.request(
+                "POST",
+                "/contact_tags",
+                json={k: v for k, v in body.items() if v is not None},
+                expected=(201,),
+            )
+            return structure(response.data, Tag)
+
+        return await self._requestor.send_checked(
+            send, lambda: self.find_by_name(name), what=f"tag {name!r}"
         )
-        return structure(response.data, Tag)
 
     async def get(self, tag_id: str, include_count: bool = False) -> Tag:
         """Get one tag (``GET /contact_tags/{id}``); ``include_count`` adds ``contacts_count``.

@@ -11,9 +11,17 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import ConflictError, NotFoundError, RequestTimeoutError, ValidationError
+from ccasync.errors import (
+    ConflictError,
+    NotFoundError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
 from ccasync.models.campaigns import CampaignActivity, PhysicalAddressInFooter
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response
+from tests.conftest import no_sleep
 
 CID = "8987dc1a-48ef-433a-b836-7ca4f9aa3481"
 CID2 = "91569d46-00e4-4a4d-9a4c-d17d98740d04"
@@ -110,7 +118,10 @@ async def client_for() -> AsyncIterator[Callable[[Api], Client]]:
 
     def build(api: Api) -> Client:
         client = Client(
-            access_token="t", transport=api.transport, rate_limiter=RateLimiter.unlimited()
+            access_token="t",
+            transport=api.transport,
+            rate_limiter=RateLimiter.unlimited(),
+            sleep=no_sleep,
         )
         client.campaigns.clock = lambda: NOW
         made.append(client)
@@ -289,6 +300,76 @@ async def test_create_timeout_reraises_when_nothing_landed(client_for: Any) -> N
     with pytest.raises(RequestTimeoutError) as info:
         await client_for(api).campaigns.create(**create_kwargs())
     assert any("not created" in note for note in info.value.__notes__)
+
+
+async def test_create_after_a_dropped_answer_retries_when_absent(client_for: Any) -> None:
+    """A POST whose answer was cut is checked by name; absent, it is sent again (once)."""
+
+    def dropped(request: HTTPRequest) -> HTTPResponse:
+        raise TransportError("ServerDisconnectedError", method="POST", url="/v3/emails")
+
+    api = Api(
+        {
+            ("POST", "/emails"): [dropped, json_response(campaign(), 200)],
+            ("GET", "/emails"): json_response({"campaigns": []}),
+        }
+    )
+    found = await client_for(api).campaigns.create(**create_kwargs())
+    assert found.campaign_id == CID
+    assert [(r.method, path(r)) for r in api.requests] == [
+        ("POST", "/emails"),
+        ("GET", "/emails"),
+        ("POST", "/emails"),
+    ]
+
+
+SCHEDULES = f"/emails/activities/{AID}/schedules"
+UNAVAILABLE = json_response({"error_key": "server_error", "error_message": "down"}, 503)
+
+
+async def test_schedule_after_5xx_found_scheduled_is_not_sent_again(client_for: Any) -> None:
+    """A 503 on POST schedules, then a SCHEDULED activity: landed, one POST, the asked time."""
+    when = NOW + dt.timedelta(hours=1)
+    api = Api(
+        {
+            ("POST", SCHEDULES): UNAVAILABLE,
+            ("GET", f"/emails/activities/{AID}"): json_response(
+                activity(current_status="SCHEDULED")
+            ),
+        }
+    )
+    entries = await client_for(api).campaigns.schedule(AID, when)
+    assert [entry.scheduled_date for entry in entries] == [when]
+    assert [r.method for r in api.requests] == ["POST", "GET"]
+
+
+async def test_schedule_after_5xx_found_draft_is_sent_again(client_for: Any) -> None:
+    """A 503 on POST schedules, then a DRAFT activity: not landed, the POST is sent again."""
+    when = NOW + dt.timedelta(hours=1)
+    answer = [{"scheduled_date": "2026-01-01T13:00:00.000Z"}]
+    api = Api(
+        {
+            ("POST", SCHEDULES): [UNAVAILABLE, json_response(answer, 201)],
+            ("GET", f"/emails/activities/{AID}"): json_response(activity()),
+        }
+    )
+    entries = await client_for(api).campaigns.schedule(AID, when)
+    assert entries[0].scheduled_date == when
+    assert [r.method for r in api.requests] == ["POST", "GET", "POST"]
+
+
+async def test_send_now_after_5xx_found_done_is_never_sent_again(client_for: Any) -> None:
+    """A lost send-now answer with the activity DONE cannot tell: the 503 is raised, noted."""
+    api = Api(
+        {
+            ("POST", SCHEDULES): UNAVAILABLE,
+            ("GET", f"/emails/activities/{AID}"): json_response(activity(current_status="DONE")),
+        }
+    )
+    with pytest.raises(ServerError) as info:
+        await client_for(api).campaigns.send_now(AID)
+    assert [r.method for r in api.requests] == ["POST", "GET"]
+    assert any("may have been applied" in note for note in info.value.__notes__)
 
 
 # --- campaigns ---------------------------------------------------------------------------------

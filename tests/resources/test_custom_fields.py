@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import ValidationError
+from ccasync.errors import ServerError, ValidationError
 from ccasync.models.custom_fields import CustomField, CustomFieldChoice
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
@@ -118,3 +118,29 @@ async def test_iter_all_and_find_by_name() -> None:
     assert query_of(ft.requests[0]) == {"limit": "1"}
     assert found is not None
     assert found.label == "B"
+
+
+async def test_create_after_5xx_checks_the_label_and_gives_up_after_max_attempts() -> None:
+    """Each 503 is checked by label; never found, the POST is sent max_attempts times, noted."""
+    from ccasync.config import RetryPolicy
+
+    unavailable = json_response({"error_key": "x", "error_message": "down"}, 503)
+    answers: list[HTTPResponse | BaseException] = []
+    for _ in range(3):
+        answers += [unavailable, json_response({"custom_fields": []})]
+    ft = FakeTransport(responses=answers)
+
+    async def no_sleep(_: float) -> None:
+        pass
+
+    async with Client(
+        access_token="t",
+        transport=ft,
+        rate_limiter=RateLimiter.unlimited(),
+        sleep=no_sleep,
+        retry=RetryPolicy(max_attempts=3),
+    ) as cc:
+        with pytest.raises(ServerError) as info:
+            await cc.custom_fields.create("Shoe size")
+    assert [r.method for r in ft.requests] == ["POST", "GET"] * 3
+    assert any("not found after 3 tries" in note for note in info.value.__notes__)

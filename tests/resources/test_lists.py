@@ -9,7 +9,7 @@ import pytest
 
 from ccasync import Client, RateLimiter
 from ccasync._serde import structure
-from ccasync.errors import ConflictError, ValidationError
+from ccasync.errors import ConflictError, TransportError, ValidationError
 from ccasync.models.lists import ContactList
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
@@ -183,3 +183,29 @@ def test_contact_list_tolerates_unknown_fields() -> None:
     """Unknown keys land in extra instead of failing."""
     parsed = structure({**LIST, "channel_type": "email"}, ContactList)
     assert parsed.extra == {"channel_type": "email"}
+
+
+async def test_create_after_a_dropped_answer_checks_the_name_then_retries() -> None:
+    """A reset POST is checked by name (absent), sent again once; a 503 then found is not."""
+    dropped = TransportError("ServerDisconnectedError", method="POST", url="/v3/contact_lists")
+    unavailable = json_response({"error_key": "x", "error_message": "down"}, 503)
+    answers: list[HTTPResponse | BaseException] = [
+        dropped,
+        json_response({"lists": []}),
+        json_response(LIST, 201),
+        unavailable,
+        json_response({"lists": [LIST]}),
+    ]
+    ft = FakeTransport(responses=answers)
+
+    async def no_sleep(_: float) -> None:
+        pass
+
+    async with Client(
+        access_token="t", transport=ft, rate_limiter=RateLimiter.unlimited(), sleep=no_sleep
+    ) as cc:
+        first = await cc.lists.create("Repeat buyers")
+        second = await cc.lists.create("Repeat buyers")
+    assert first.list_id == second.list_id == LID
+    assert [r.method for r in ft.requests] == ["POST", "GET", "POST", "POST", "GET"]
+    assert query_of(ft.requests[1])["name"] == "Repeat buyers"

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from ccasync import Client, RateLimiter
-from ccasync.errors import ConflictError, ValidationError
+from ccasync.errors import ConflictError, RequestTimeoutError, ValidationError
 from ccasync.testing import FakeTransport, HTTPRequest, HTTPResponse, json_response, query_of
 
 TID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -132,3 +132,26 @@ async def test_find_by_name_and_limit_check() -> None:
     assert found is not None
     assert found.tag_id == TID
     assert missing is None
+
+
+async def test_create_after_a_timeout_checks_the_name_then_retries() -> None:
+    """A timed-out POST is checked by name (absent) and sent again; a 409 on it means landed."""
+    timeout = RequestTimeoutError("timed out", method="POST", url="/v3/contact_tags")
+    conflict = json_response([{"error_key": "conflict", "error_message": "exists"}], 409)
+    answers: list[HTTPResponse | BaseException] = [
+        timeout,
+        json_response({"tags": []}),
+        conflict,
+        json_response({"tags": [TAG]}),
+    ]
+    ft = FakeTransport(responses=answers)
+
+    async def no_sleep(_: float) -> None:
+        pass
+
+    async with Client(
+        access_token="t", transport=ft, rate_limiter=RateLimiter.unlimited(), sleep=no_sleep
+    ) as cc:
+        tag = await cc.tags.create("Gold card member")
+    assert tag.tag_id == TID
+    assert [r.method for r in ft.requests] == ["POST", "GET", "POST", "GET"]

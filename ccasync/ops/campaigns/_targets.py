@@ -48,11 +48,17 @@ async def run_accounts(
     on_account_error: Callable[[str, list[T], Exception], list[CampaignResult]],
 ) -> list[CampaignResult]:
     """Run ``work(client, account, items)`` per account; an account that raised gets its items
-    failed by ``on_account_error`` (the others go on)."""
+    failed by ``on_account_error`` (the others go on), on a single Client as in a pool.
+
+    Cancellation propagates; any other exception is the account's failure.
+    """
     if not isinstance(target, AccountPool):
         results: list[CampaignResult] = []
         for name, items in groups.items():
-            results += await work(target, name, items)
+            try:
+                results += await work(target, name, items)
+            except Exception as exc:
+                results += on_account_error(name, items, exc)
         return results
 
     async def one(cc: Client, name: str) -> list[CampaignResult]:

@@ -28,8 +28,10 @@ EXECUTING or DONE is never scheduled again, so a rerun after a crash completes w
 missing and duplicates nothing.
 
 Costs (API calls): per account, one page of ``GET /emails`` per 500 campaigns and (with list
-names) one page of ``GET /contact_lists`` per 1,000 lists; per new location 4 (create, GET and
-PUT of the activity, schedule) plus 1 for a test; per reused location 2-4.
+names) one page of ``GET /contact_lists`` per 1,000 lists; per new location 3 (create, PUT of
+the activity's recipients built from what the create sent, schedule) plus 1 for a test; per
+reused location 2-4. A lost answer (5xx, timeout, dropped connection) to a create or a schedule
+costs a check (the campaign by name, the activity's status) and a retry only if it did not land.
 Locations of one account run one after another (the key's 4/s is the bottleneck anyway),
 which also makes each location's call count exact; accounts of a pool run concurrently.
 """
@@ -46,6 +48,7 @@ import attrs
 
 from ccasync.errors import ValidationError
 from ccasync.journal import JobRun, Journal, fingerprint
+from ccasync.models.campaigns import CampaignActivity, EmailCampaign
 from ccasync.ops._common import QuotaStop, is_quota, quota_stop
 from ccasync.ops.campaigns._lookups import (
     CampaignIndex,
@@ -338,7 +341,7 @@ def _failed(key: str, account: str | None, step: str, exc: Exception) -> Campaig
 
 
 def _account_failed(account: str, items: list[Any], exc: Exception) -> list[CampaignResult]:
-    return [_failed(_key(item), account, "account", exc) for item in items]
+    return [_failed(_key(item), account or None, "account", exc) for item in items]
 
 
 def _key(item: Any) -> str:
@@ -419,6 +422,7 @@ async def _one_location(
             return {**got, "campaign_id": index.get(name), "outcome": listed}
         lists = _step_sync("lists", lambda: resolve_lists(loc.list_ids, loc.list_names, names))
         at = _send_time(run, loc, cc)
+        hint: CampaignActivity | str | None
         if known is not None:
             got["campaign_id"], hint = known
         else:
@@ -439,6 +443,8 @@ async def _one_location(
         got.update(await finish(cc, activity, plan))
     except StepFailed as failed:
         got.update(outcome="failed", step=failed.step, error=failed.error)
+    except Exception as exc:  # anything else in one location is that location's failure only
+        got.update(outcome="failed", step="unexpected", error=exc)
     return got
 
 
@@ -469,14 +475,18 @@ def _send_time(run: _Run, loc: Location, cc: Client) -> LocalTime | Exception | 
         rule = loc.when if loc.when is not None else run.when
         tz = zone_info(loc.timezone)
         return resolve_when(rule, tz, now, min_lead=run.min_lead, gap=run.gap, overlap=run.overlap)
-    except ValidationError as exc:
+    except (ValidationError, OverflowError) as exc:  # e.g. 9999-12-31 23:59 west of UTC
         return exc
 
 
 async def _campaign(
     cc: Client, index: CampaignIndex, fields: dict[str, str | None], item: ItemSteps | None
-) -> tuple[str, str | None, bool]:
-    """``(campaign_id, primary activity id if already known, created)``."""
+) -> tuple[str, CampaignActivity | str | None, bool]:
+    """``(campaign_id, what is known of its primary activity, created)``.
+
+    What is known: the DRAFT activity as this run created it (no GET needed), or the primary
+    activity's id (a campaign found after a 409), or None (a campaign from the name index).
+    """
     name = str(fields["name"])
     existing = index.get(name)
     if existing is not None:
@@ -487,19 +497,46 @@ async def _campaign(
         await item.before_create(name)
     try:
         campaign, created = await create_or_find(cc, fields)
-        # The create answer names the activity: no extra GET of the campaign is needed.
-        activity_id = campaign.primary_activity_id
+        known: CampaignActivity | str = (
+            _as_created(campaign, fields)
+            if created and campaign.current_status in (None, "Draft")
+            else campaign.primary_activity_id
+        )
     except Exception as exc:
         raise StepFailed("create", exc) from exc
     campaign_id = campaign.campaign_id
     index.add(name, campaign_id)
     if item is not None:
+        activity_id = known.campaign_activity_id if isinstance(known, CampaignActivity) else known
         await item.created(campaign_id, activity_id)
-    return campaign_id, activity_id, created
+    return campaign_id, known, created
 
 
-async def _activity(cc: Client, campaign_id: str, activity_id: str | None) -> Any:
+def _as_created(campaign: EmailCampaign, fields: dict[str, str | None]) -> CampaignActivity:
+    """The new campaign's DRAFT activity built from what this run sent in ``POST /emails``.
+
+    The recipients PUT is built from it instead of from a GET: a PUT replaces every top-level
+    property (so each one the create set is sent again) and keeps the sub-resources it omits
+    (html_content and the footer stay as created, without sending 150 kB again).
+    """
+    return CampaignActivity(
+        campaign_activity_id=campaign.primary_activity_id,
+        campaign_id=campaign.campaign_id,
+        role="primary_email",
+        current_status="DRAFT",
+        from_name=fields["from_name"],
+        from_email=fields["from_email"],
+        reply_to_email=fields["reply_to_email"],
+        subject=fields["subject"],
+        preheader=fields["preheader"],
+    )
+
+
+async def _activity(cc: Client, campaign_id: str, known: CampaignActivity | str | None) -> Any:
+    if isinstance(known, CampaignActivity):
+        return known
     try:
+        activity_id = known
         if activity_id is None:
             activity_id = (await cc.campaigns.get(campaign_id)).primary_activity_id
         return await cc.campaigns.get_activity(activity_id)
@@ -623,7 +660,7 @@ async def _schedule_one(
         try:
             rule = _as_rule(item.at)
             at = resolve_when(rule, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
-        except ValidationError as exc:
+        except (ValidationError, OverflowError) as exc:
             at = exc
         activity = await _step_async("activity", cc.campaigns.get_activity(item.activity_id))
         base = attrs.evolve(base, campaign_id=activity.campaign_id)
@@ -631,6 +668,8 @@ async def _schedule_one(
         return attrs.evolve(base, **await finish(cc, activity, plan))
     except StepFailed as failed:
         return attrs.evolve(base, outcome="failed", step=failed.step, error=failed.error)
+    except Exception as exc:  # anything else in one item is that item's failure only
+        return attrs.evolve(base, outcome="failed", step="unexpected", error=exc)
 
 
 def _as_rule(at: dt.datetime | When) -> When:

@@ -10,8 +10,8 @@ Example::
 Pipeline: read (streaming, batches of 1,000) → validate each row → encode into one reused
 payload buffer, closed before it reaches ``max_payload_bytes`` or exceeds ``max_rows`` → POST
 ``/activities/contacts_json_import`` in the background while the next payload is encoded (at
-most ``concurrency`` activities running) → poll each activity around its predicted completion
-time → map errors and counts back to input rows. Memory stays flat in the input size (one
+most ``concurrency`` activities running) → poll them all with one activity listing when a batch
+should be done → map errors and counts back to input rows. Memory stays flat in the input size (one
 payload buffer plus one finished payload; see :func:`import_contacts` for the one exception).
 """
 
@@ -289,8 +289,10 @@ async def import_contacts(
 
     Limits: every payload stays below ``max_payload_bytes`` (≤ 4,000,000) and holds at most
     ``max_rows`` (≤ 40,000) contacts; at most ``concurrency`` activities are queued at once.
-    API calls: 1 to list custom fields per 100 of them, 1 POST per payload, about 1 status GET
-    per payload at the simulator's speed (adaptive). ``clock``/``sleep`` are injectable for tests.
+    API calls: 1 to list custom fields per 100 of them, 1 POST per payload, and one
+    ``GET /activities`` listing per polling round for every in-flight activity (a round when
+    ``concurrency - 1`` of them should be done, adaptive: about 1 per 7 payloads at the
+    default 8). ``clock``/``sleep`` are injectable for tests.
 
     Resume: with a ``journal`` (e.g. :class:`ccasync.SqliteJournal`) and a ``job_id``, each
     payload's rows are recorded before its POST and its activity id after the 201; rerunning

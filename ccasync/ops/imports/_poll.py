@@ -16,6 +16,8 @@ from typing import Any
 import attrs
 
 SIM_SECONDS_PER_ROW = 1.5 / 40_000
+MIN_SECONDS_PER_ROW = 1e-6
+"""The fastest pace an estimate may assume (a million rows per second)."""
 MARGIN = 0.05
 """Seconds added after a predicted finish (the simulator advances in 50 ms ticks)."""
 MAX_INTERVAL = 60.0
@@ -72,6 +74,21 @@ class Estimator:
             item.due = max(item.due, free + self.duration(item.rows))
             free = item.due
         self.free_at = max(self.free_at, free)
+
+    def observed(self, seconds: float, rows: int) -> None:
+        """A busy server finished ``rows`` rows in ``seconds`` of the caller's clock.
+
+        That pace (start delays and the server's load included) pulls ``seconds_per_row``
+        halfway toward it, and the start delay eases back as after a finished activity.
+        """
+        self.start_delay = max(START_DELAY, self.start_delay * 0.8)
+        if rows > 0 and seconds > 0:
+            self.seconds_per_row = min(0.5 * self.seconds_per_row + 0.5 * seconds / rows, 1.0)
+
+    def early(self) -> None:
+        """Everything planned was found done: the plan was slow; speed it up (x0.85)."""
+        self.seconds_per_row = max(self.seconds_per_row * 0.85, MIN_SECONDS_PER_ROW)
+        self.start_delay = max(START_DELAY, self.start_delay * 0.8)
 
     def learned(self, tracked: Tracked, started: Any, completed: Any) -> None:
         """Pull the per-row speed toward what the server's timestamps show.

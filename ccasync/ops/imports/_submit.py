@@ -1,8 +1,10 @@
 """Submit payloads as import activities, keep a bounded number in flight, poll them adaptively.
 
-One background task polls; the caller's task submits. A 429 for the 1,000-queued-activities cap
-lowers the in-flight bound and waits for one of this import's activities to finish (or, with none
-in flight, backs off for up to ``QUEUE_WAIT_LIMIT`` seconds) instead of sending again at once.
+One background task polls, with one ``GET /activities`` listing per round for every in-flight
+activity, timed to when a batch of them should be done; the caller's task submits. A 429 for
+the 1,000-queued-activities cap lowers the in-flight bound and waits for one of this import's
+activities to finish (or, with none in flight, backs off for up to ``QUEUE_WAIT_LIMIT``
+seconds) instead of sending again at once.
 Errors that no retry can cure (401, 403, daily quota) stop the whole import.
 """
 
@@ -28,7 +30,7 @@ from ccasync.models.activities import Activity, ActivityStatus
 from ccasync.ops._common import Outcome, RowIssue, activity_outcome, is_fatal
 from ccasync.ops.imports._encoder import Chunk
 from ccasync.ops.imports._listing import find_accepted
-from ccasync.ops.imports._poll import Estimator, Tracked
+from ccasync.ops.imports._poll import MARGIN, Estimator, Tracked
 from ccasync.ops.imports._result import TERMINAL_OK, ChunkOutcome, ImportResult
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ QUEUE_WAIT_LIMIT = 900.0
 NAP = 0.25
 """Longest idle sleep of the poller, so that newly submitted activities are noticed."""
 MAX_POLL_FAILURES = 5
+LISTING_PAGE = 50
+"""Activities read per listing round (one ``GET /activities`` page, newest first)."""
 # UNCONFIRMED for the real API: the simulator names rows as "Row <n>: <reason>", n 1-based in
 # import_data. Errors that do not match are reported per payload.
 _ROW_ERROR = re.compile(r"^\s*row\s+(\d+)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -152,6 +156,8 @@ class Runner:
         self.fatal: BaseException | None = None
         self._closing = False
         self._changed = asyncio.Event()
+        self._busy_since: float | None = None
+        """Since when the server has had this import's work without a pause (caller's clock)."""
 
     async def submit(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
         """Wait for a free slot, then create the activity for ``chunk`` and track it."""
@@ -229,6 +235,8 @@ class Runner:
         outcome.activity_id = activity_id
         outcome.outcome = "submitted"
         tracked = Tracked(activity_id, chunk.count, 0.0, payload=(chunk, outcome))
+        if self._busy_since is None:
+            self._busy_since = self._clock()
         self.estimator.plan(tracked, self._clock())
         self.queue.append(tracked)
         self._changed.set()
@@ -269,23 +277,112 @@ class Runner:
         self._raise_if_fatal()
 
     async def poll_forever(self) -> None:
-        """The poller task: poll the activity due first, sleep otherwise; stops on a fatal error."""
+        """The poller task: one listing round when a batch is due, sleep otherwise; stops on a
+        fatal error."""
         try:
             while not (self._closing and not self.queue):
                 if not self.queue:
                     self._changed.clear()
                     await self._changed.wait()
                     continue
-                item = min(self.queue, key=lambda t: t.due)
-                delay = item.due - self._clock()
+                delay = self._round_due() - self._clock()
                 if delay > 0:
                     await self._sleep(min(delay, NAP))
                     continue
-                await self._poll(item)
+                await self._poll_round()
         except Exception as exc:  # handed to the submitting task: never lost, never a hang
             self.fatal = exc
         finally:
             self._changed.set()
+
+    def _round_due(self) -> float:
+        """When the next listing round pays off: calls, not seconds, are the budget.
+
+        While the submitter can still add activities nobody waits for a result: no round.
+        Once it waits for a free slot, a round when all but one in-flight activity should be
+        done (the last keeps the server busy while the freed slots refill); once nothing more
+        will be submitted, a round when all should be done. A miss re-plans, and adds a round.
+        """
+        dues = sorted(item.due for item in self.queue)
+        if self._closing:
+            return dues[-1]
+        if len(self.queue) < self._limit:
+            return float("inf")
+        return dues[min(len(dues), max(1, self._limit - 1)) - 1]
+
+    async def _poll_round(self) -> None:
+        """Learn every in-flight activity's state from one ``GET /activities`` listing.
+
+        An activity the listing does not show (older than the pages read), or shows finished
+        without its counts, is read with its own GET, as is every due one if the listing fails.
+        The pace is learned on this process's clock: rows finished since the last round while
+        the server had work queued, over the time between the rounds; then every in-flight
+        activity is re-planned from it (the running one from its ``percent_done``).
+        """
+        now = self._clock()
+        try:
+            listed = await self._listing()
+        except CCAsyncError as exc:
+            if is_fatal(exc):
+                raise
+            for item in [t for t in self.queue if t.due <= now]:
+                await self._poll(item)
+            return
+        finished = 0
+        missed: tuple[Tracked, Activity] | None = None
+        for item in list(self.queue):
+            activity = listed.get(item.activity_id)
+            if activity is None or (activity.done and activity.status is None):
+                if item.due <= now:
+                    await self._poll(item)
+                continue
+            item.polls += 1
+            item.payload[1].polls += 1
+            if activity.done:
+                finished += item.rows
+                await self._record_done(item, activity)
+            elif missed is None and item.due <= now:
+                missed = (item, activity)
+        if finished and self.queue and self._busy_since is not None:
+            # Work is still left, so the server was busy all along: a true pace.
+            self.estimator.observed(now - self._busy_since, finished)
+        elif finished and not self.queue:
+            # All done: the server may have idled since, so the pace is only known to be
+            # faster than planned; learning from the elapsed time would slow every plan.
+            self.estimator.early()
+        elif missed is not None:
+            self.estimator.missed(missed[0], now, missed[1].percent_done)
+        self._replan(now, listed)
+        self._busy_since = now if self.queue else None
+
+    def _replan(self, now: float, listed: dict[str, Activity]) -> None:
+        """Due times of every in-flight activity, one after another from ``now``."""
+        free = now
+        for item in self.queue:
+            activity = listed.get(item.activity_id)
+            duration = self.estimator.duration(item.rows)
+            if activity is not None and activity.state == "processing" and activity.percent_done:
+                duration *= max(0.05, (100 - activity.percent_done) / 100)
+            free += duration
+            item.due = free + MARGIN
+        self.estimator.free_at = free
+
+    async def _listing(self) -> dict[str, Activity]:
+        """The in-flight activities found in the newest ``LISTING_PAGE`` ones, by id.
+
+        UNCONFIRMED: that the API lists the newest first (the simulator does); if it does not,
+        the ones missing here are read one by one, never lost.
+        """
+        wanted = {item.activity_id for item in self.queue}
+        found: dict[str, Activity] = {}
+        seen = 0
+        async for activity in self._activities.iter_all(limit=LISTING_PAGE):
+            seen += 1
+            if activity.activity_id in wanted:
+                found[activity.activity_id] = activity
+            if len(found) == len(wanted) or seen >= LISTING_PAGE:
+                break
+        return found
 
     async def _poll(self, item: Tracked) -> None:
         chunk, outcome = item.payload
@@ -313,7 +410,15 @@ class Runner:
             self.estimator.missed(item, self._clock(), activity.percent_done)
             self.estimator.replan(self.queue, item)
             return
+        await self._completed(item, activity)
+
+    async def _completed(self, item: Tracked, activity: Activity) -> None:
         self.estimator.learned(item, activity.started_at, activity.completed_at)
+        await self._record_done(item, activity)
+
+    async def _record_done(self, item: Tracked, activity: Activity) -> None:
+        """Account for a finished activity's rows, journal its outcome, free its slot."""
+        chunk, outcome = item.payload
         named = len(self._result.failed_rows)
         record_activity(self._result, chunk, outcome, activity)
         if self._steps is not None:

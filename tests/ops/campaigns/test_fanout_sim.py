@@ -7,9 +7,11 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 import pytest
 
 from ccasync import Client, RateLimiter
+from ccasync.config import RetryPolicy
 from ccasync.errors import AuthenticationError, ScheduleTimeError, ValidationError
 from ccasync.ops.campaigns.fanout import (
     CampaignResult,
@@ -101,7 +103,9 @@ async def test_schedules_each_location_at_local_nine(vsim: Any) -> None:
         result = await create_campaigns_for_locations(
             cc, TEMPLATE, locations, send_test_to=["owner@example.com"]
         )
-        activity = await cc.campaigns.get_activity(str(result.by_key()["ldn"].activity_id))
+        activity = await cc.campaigns.get_activity(
+            str(result.by_key()["ldn"].activity_id), include=["html_content"]
+        )
     assert [item.outcome for item in result] == ["scheduled"] * 4
     for item in result:
         assert item.scheduled_local is not None
@@ -109,14 +113,18 @@ async def test_schedules_each_location_at_local_nine(vsim: Any) -> None:
         assert (item.scheduled_local.weekday(), item.scheduled_local.hour) == (0, 9)
         assert item.created
         assert item.test_sent
-        assert item.calls == 5
+        assert item.calls == 4  # POST /emails, PUT recipients (no GET), POST test, POST schedule
     by_key = result.by_key()
     assert by_key["nyc"].scheduled_utc == dt.datetime(2026, 11, 30, 14, 0, tzinfo=dt.UTC)
     assert by_key["tyo"].scheduled_utc == dt.datetime(2026, 11, 30, 0, 0, tzinfo=dt.UTC)
     assert activity.current_status == "SCHEDULED"
+    # The PUT built without a GET kept every field the create had set.
     assert activity.subject == "This week in LDN"
+    assert activity.preheader == "Deals for LDN"
+    assert activity.from_name == "Acme LDN"
+    assert activity.html_content == "<html><body>[[trackingImage]]<p>Hello LDN</p></body></html>"
     assert result.setup_calls == {"": 2}
-    assert result.calls == 22
+    assert result.calls == 18
 
 
 async def test_rerun_reuses_and_schedules_nothing_twice(vsim: Any) -> None:
@@ -340,8 +348,8 @@ async def test_schedule_campaigns_past_time_and_sent_activity(vsim: Any) -> None
     assert isinstance(past.error, ScheduleTimeError)
 
 
-async def test_lost_answers_then_rerun_schedule_each_once() -> None:
-    """Answers cut after a create and a schedule fail two locations; a rerun completes all once."""
+async def test_lost_answers_are_checked_and_nothing_is_done_twice() -> None:
+    """Answers cut after a create and a schedule are checked: all scheduled once, in one pass."""
     from ccasync.sim import SimConfig, serve
 
     faults = "nth:2:reset@POST /v3/emails,nth:3:reset@POST /v3/emails/activities/*/schedules"
@@ -352,7 +360,126 @@ async def test_lost_answers_then_rerun_schedule_each_once() -> None:
         second = await create_campaigns_for_locations(cc, TEMPLATE, locations)
         names = await _live_campaigns(cc)
         posts = [e for e in sim.log.entries if e.method == "POST" and "/schedules" in e.path]
-    assert sorted(item.step or "" for item in first) == ["", "", "create", "schedule"]
-    assert all(item.ok for item in second)
+    assert [item.outcome for item in first] == ["scheduled"] * 4
+    assert [item.outcome for item in second] == ["already_scheduled"] * 4
     assert len(names) == len(set(names)) == 4
     assert len(posts) == 4
+
+
+async def test_new_location_costs_exactly_three_calls_and_a_reused_draft_four(vsim: Any) -> None:
+    """New: POST /emails, PUT (no GET), POST schedule; a draft from a crash: GET x2, PUT, POST."""
+    async with _client(vsim) as cc:
+        nyc, ldn = await _locations(cc, ["nyc", "ldn"])
+        await _draft(cc, "Offers LDN")
+        start = len(vsim.log.entries)
+        result = await create_campaigns_for_locations(cc, TEMPLATE, [nyc, ldn])
+        calls = [(e.method, e.path.rsplit("/", 1)[-1]) for e in vsim.log.entries[start:]]
+    new, reused = result.items
+    assert (new.calls, new.created, reused.calls, reused.created) == (3, True, 4, False)
+    activity, reused_activity = str(new.activity_id), str(reused.activity_id)
+    assert calls[2:] == [
+        ("POST", "emails"),
+        ("PUT", activity),
+        ("POST", "schedules"),
+        ("GET", str(reused.campaign_id)),
+        ("GET", reused_activity),
+        ("PUT", reused_activity),
+        ("POST", "schedules"),
+    ]
+
+
+async def test_one_client_fails_per_location_and_never_raises() -> None:
+    """On a single Client, a failing campaign index fails each location (step account)."""
+    from ccasync.sim import SimConfig, serve
+
+    config = SimConfig(
+        per_second=None, per_day=None, time_scale=0, start_time=START, faults="503@GET /v3/emails"
+    )
+    async with (
+        serve(config) as sim,
+        Client(
+            access_token=sim.token,
+            base_url=sim.base_url,
+            rate_limiter=RateLimiter.unlimited(),
+            sleep=_no_sleep,
+        ) as cc,
+    ):
+        cc.campaigns.clock = sim.clock.now
+        locations = await _locations(cc, ["nyc", "ldn"])
+        result = await create_campaigns_for_locations(cc, TEMPLATE, locations)
+    assert [(item.key, item.step, item.account) for item in result] == [
+        ("nyc", "account", None),
+        ("ldn", "account", None),
+    ]
+    assert "503" in str(result.items[0].error)
+
+
+async def _no_sleep(_: float) -> None:
+    pass
+
+
+async def test_an_exception_in_one_location_is_its_failure_only(vsim: Any) -> None:
+    """A far date (a ScheduleTimeError, once an OverflowError) or any bug in one location fails
+    it alone; others go on."""
+    async with _client(vsim) as cc:
+        nyc, ldn = await _locations(cc, ["nyc", "ldn"])
+        far = attrs.evolve(nyc, when="9999-12-31 23:59")
+        broken = attrs.evolve(nyc, key="bug", values={"city": "BUG"}, when=_broken_rule)
+        result = await create_campaigns_for_locations(cc, TEMPLATE, [far, broken, ldn])
+    failed, bug, scheduled = result.items
+    assert (failed.outcome, failed.step) == ("failed", "time")
+    assert isinstance(failed.error, ScheduleTimeError)
+    assert "years 1-9999" in str(failed.error)
+    assert (bug.outcome, bug.step, str(bug.error)) == ("failed", "unexpected", "a bug")
+    assert scheduled.outcome == "scheduled"
+
+
+def _broken_rule(_zone: Any, _now: dt.datetime) -> dt.datetime:
+    raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+async def test_first_pass_under_faults_schedules_everything_once(seed: int) -> None:
+    """5% 5xx, 2% resets, 1% hangs: every location scheduled in one pass, nothing twice."""
+    from ccasync.sim import SimConfig, serve
+
+    config = SimConfig(
+        per_second=None,
+        per_day=None,
+        time_scale=0,
+        start_time=START,
+        faults="500:0.05,reset:0.02,hang:0.01",
+        seed=seed,
+        hang_seconds=2.0,
+    )
+    async with serve(config) as sim:
+        cc = Client(
+            access_token=sim.token,
+            base_url=sim.base_url,
+            rate_limiter=RateLimiter.unlimited(),
+            timeout=0.5,
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05),
+        )
+        async with cc:
+            cc.campaigns.clock = sim.clock.now
+            await cc.lists.create("all")
+            locations = [
+                Location(
+                    key=f"L{n:02d}", timezone="UTC", values={"city": f"C{n}"}, list_names=["all"]
+                )
+                for n in range(30)
+            ]
+            result = await create_campaigns_for_locations(cc, TEMPLATE, locations)
+            names = await _live_campaigns(cc)
+        landed = [
+            e.path
+            for e in sim.log.entries
+            if e.method == "POST"
+            and e.path.endswith("/schedules")
+            and (e.status == 201 or e.fault == "reset")
+        ]
+        faulted = {e.fault for e in sim.log.entries} - {""}
+    assert faulted == {"500", "reset", "hang"}
+    assert [item.reason for item in result.failed_items] == []
+    assert len(names) == len(set(names)) == 30
+    assert len(landed) == len(set(landed)) == 30

@@ -52,6 +52,9 @@ class FakeActivities:
         self.payloads: list[dict[str, Any]] = []
         self.free_at = 0.0
         self.polls = 0
+        self.gets = 0
+        self.listings = 0
+        self.unlisted: set[str] = set()
         self.posts = 0
         self.post_errors: list[Exception] = []
         self.row_errors: Callable[[list[dict[str, Any]]], list[str]] = lambda data: []
@@ -81,6 +84,19 @@ class FakeActivities:
 
     async def get(self, activity_id: str) -> Activity:
         self.polls += 1
+        self.gets += 1
+        return self._view(activity_id)
+
+    async def iter_all(self, limit: int = 50) -> AsyncIterator[Activity]:
+        """One listing call: every page is one poll, newest activities first."""
+        ids = [i for i in reversed(self.jobs) if i not in self.unlisted]
+        for start in range(0, len(ids), limit):
+            self.polls += 1
+            self.listings += 1
+            for activity_id in ids[start : start + limit]:
+                yield self._view(activity_id)
+
+    def _view(self, activity_id: str) -> Activity:
         job = self.jobs[activity_id]
         now = self.clock()
         if now < job["finish"]:
@@ -188,6 +204,27 @@ async def test_polls_stay_within_two_per_payload(api: FakeActivities, clock: Fak
     assert result.payloads >= 5
     assert api.polls <= 2 * result.payloads
     assert result.calls == 1 + api.posts + api.polls
+
+
+async def test_one_listing_per_round_polls_every_in_flight_activity(
+    api: FakeActivities, clock: FakeClock
+) -> None:
+    """Polls are GET /activities listings, about one per concurrency-1 payloads; no single GET."""
+    result = await _run(api, clock, _rows(8_000), max_payload_bytes=20_000, concurrency=8)
+    assert (result.payloads, api.gets, api.listings) == (30, 0, 5)
+    assert result.calls == 1 + 30 + 5
+    assert result.imported == 8_000
+
+
+async def test_an_activity_missing_from_the_listing_is_read_alone(
+    api: FakeActivities, clock: FakeClock
+) -> None:
+    """An in-flight activity the listing does not show gets its own GET; every row is exact."""
+    api.unlisted = {"act-0", "act-3"}
+    result = await _run(api, clock, _rows(2_000), max_payload_bytes=20_000, concurrency=8)
+    assert api.gets >= 2
+    assert (result.imported, result.failed) == (2_000, 0)
+    assert sorted(result.activity_ids) == sorted(api.jobs)
 
 
 async def test_polling_adapts_to_a_slow_api(api: FakeActivities, clock: FakeClock) -> None:
@@ -353,10 +390,11 @@ async def test_a_poller_bug_surfaces_instead_of_hanging(
 ) -> None:
     """An unexpected exception while polling is raised to the caller (no silent hang)."""
 
-    async def broken(activity_id: str) -> Any:
+    async def broken(limit: int = 50) -> AsyncIterator[Activity]:
         raise RuntimeError("bug in status handling")
+        yield  # an async generator, like the real listing
 
-    api.get = broken  # type: ignore[method-assign]
+    api.iter_all = broken  # type: ignore[method-assign]
     with pytest.raises(RuntimeError, match="bug in status"):
         await _run(api, clock, _rows(50))
 

@@ -42,3 +42,18 @@ def test_server_timestamps_teach_the_speed_and_the_delay_eases_back() -> None:
     assert estimator.start_delay == pytest.approx(4.0)
     estimator.learned(Tracked("b", 1_000, 0.0), None, None)
     assert estimator.start_delay == pytest.approx(3.2)
+
+
+def test_a_pace_seen_on_a_busy_server_is_learned_halfway() -> None:
+    """Rows finished between two listing rounds (work left) pull seconds_per_row halfway."""
+    estimator = Estimator(start_delay=5.0)
+    estimator.observed(seconds=20.0, rows=1_000)
+    assert estimator.seconds_per_row == pytest.approx(0.5 * SIM_SECONDS_PER_ROW + 0.5 * 0.02)
+    assert estimator.start_delay == pytest.approx(4.0)
+
+
+def test_a_round_that_finds_everything_done_speeds_the_plan_up() -> None:
+    """All done at a round: the pace was faster than planned, so the estimate shrinks (x0.85)."""
+    estimator = Estimator()
+    estimator.early()
+    assert estimator.seconds_per_row == pytest.approx(SIM_SECONDS_PER_ROW * 0.85)
