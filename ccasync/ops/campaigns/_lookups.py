@@ -72,15 +72,13 @@ async def create_or_find(cc: Client, fields: dict[str, str | None]) -> tuple[Ema
     return campaign, True
 
 
-def created_activity(
-    campaign: EmailCampaign, fields: dict[str, str | None], list_ids: list[str]
-) -> CampaignActivity:
-    """The DRAFT activity of a campaign this run just created, from what it sent, with lists.
+def created_activity(campaign: EmailCampaign, fields: dict[str, str | None]) -> CampaignActivity:
+    """The new campaign's DRAFT activity built from what this run sent in ``POST /emails``.
 
-    A recipients PUT built from it needs no GET: a PUT replaces every top-level property (so
-    each one the create set is sent again here) and keeps the sub-resources it omits
-    (html_content and the footer stay as created). Only for a campaign whose create answer
-    this run holds; an activity the library did not create is read first (``set_lists``).
+    The recipients PUT is built from it instead of from a GET: a PUT replaces every top-level
+    property (so each one the create set is sent again) and keeps the sub-resources it omits
+    (html_content and the footer stay as created, without sending 150 kB again). Only for a
+    campaign whose create answer this run holds; any other activity is read first.
     """
     return CampaignActivity(
         campaign_activity_id=campaign.primary_activity_id,
@@ -91,8 +89,7 @@ def created_activity(
         from_email=fields["from_email"],
         reply_to_email=fields["reply_to_email"],
         subject=fields["subject"],
-        preheader=fields.get("preheader"),
-        contact_list_ids=list(list_ids),
+        preheader=fields["preheader"],
     )
 
 

@@ -234,7 +234,8 @@ async def _send_batch(
     if job is not None:
         await job.record("campaign", campaign_id=campaign.campaign_id, activity_id=activity_id)
     if created and campaign.current_status in (None, "Draft"):
-        await cc.campaigns.update_activity(created_activity(campaign, fields, [list_id]))
+        built = created_activity(campaign, fields)  # the PUT needs no GET
+        await cc.campaigns.update_activity(attrs.evolve(built, contact_list_ids=[list_id]))
     else:  # another run created it meanwhile: its activity is read before the PUT
         await cc.campaigns.set_lists(activity_id, [list_id])
     batch = _Batch(batch_id, campaign.campaign_id, activity_id, list_id, rows, calls)
