@@ -210,16 +210,21 @@ class ListPool:
         await cc.activities.wait(activity, timeout=timeout, initial=0.5)
         await self.forget(list_id)
 
-    async def start_release(self, cc: Client, list_id: str) -> str:
+    async def start_release(self, cc: Client, list_id: str) -> str | None:
         """Start emptying ``list_id`` and keep its lease until that is seen done (1 call).
 
         Returns the removal activity's id; pass what a later ``GET /activities`` shows of it
-        to :meth:`settle`. Call only once the list's send has started: the API reads a
-        list's members when a send starts (reference §9.5), so removing them afterwards does
-        not change who receives it. Raises APIErrors (the list then stays leased).
+        to :meth:`settle`. A list this pool is already emptying, or emptied (its spare), costs
+        nothing: the running removal's id, or None. Call only once the list's send has
+        started: the API reads a list's members when a send starts (reference §9.5), so
+        removing them afterwards does not change who receives it. Raises APIErrors (the list
+        then stays leased).
         """
         if list_id in self._spare:
-            self._spare.remove(list_id)  # not free until this removal is seen done
+            return None
+        for activity_id, releasing in self._releasing.items():
+            if releasing == list_id:
+                return activity_id
         activity = await cc.activities.remove_list_memberships([list_id], source_list_ids=[list_id])
         self._releasing[activity.activity_id] = list_id
         return activity.activity_id
@@ -235,7 +240,8 @@ class ListPool:
             activity = seen.get(activity_id)
             if activity is None or not activity.done:
                 continue
-            del self._releasing[activity_id]
+            if self._releasing.pop(activity_id, None) is None:
+                continue  # settled meanwhile by another batch of this pool
             if activity.succeeded and not self._spare and list_id in self._held:
                 self._spare.append(list_id)
             else:

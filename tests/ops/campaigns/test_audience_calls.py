@@ -139,3 +139,27 @@ async def test_resumed_batch_costs_three_calls_and_sends_once(vsim: Any, logged:
         "POST /activities/remove_list_memberships",
     ]
     assert len(await cc.campaigns.send_history(again.activity_id)) == 1
+
+
+async def test_rerun_without_journal_finds_the_campaign_and_removes_nothing(
+    vsim: Any, logged: Any
+) -> None:
+    """A finished batch rerun without a journal: found by name, not sent, its list (already
+    being emptied by this pool) not emptied twice."""
+    cc, log = logged
+    pool = ListPool(size=2)
+    first = await send_to_audience(
+        cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, sleep=_advance(vsim)
+    )
+    log.clear()
+    again = await send_to_audience(
+        cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, sleep=_advance(vsim)
+    )
+    assert (again.resumed, again.sent, again.list_id) == (True, 2, first.list_id)
+    assert log == [
+        "GET /emails",
+        "GET /emails/{id}",
+        "GET /emails/activities/{id}",
+        "GET /emails/activities/{id}/send_history",
+    ]
+    assert len(pool.releasing()) == 1
