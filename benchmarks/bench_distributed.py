@@ -20,16 +20,30 @@ parser in ``SCENARIOS``):
   Targets (issue 10): >= 97.5% of 4/s and 0 429s in every run, <= 1.05 calls per grant,
   acquire p50 <= 0.25 ms.
 
+- ``tokens``: 4 processes x 25 concurrent 401s on one account, with one ``FileTokenStore`` and
+  with one Redis token store (``--rounds`` each), then the too-short lease (a holder frozen past
+  its 50 ms lease). Targets: exactly 1 token-endpoint request and 0 ``invalid_grant`` per round,
+  nobody told to re-authorize; the stored pair never goes back to an older version.
+- ``lists``: 4 processes x ``--batches`` one-person batches through one ``ListPool``, with file
+  leases and with Redis leases. Target: every recipient received only their own mail (checked in
+  the simulator's send records).
+
+``tokens`` and ``lists`` run the scenarios of ``bench_distributed_auth.py`` (which starts its
+worker processes by re-running itself with ``--worker``) and judge their figures here.
+
 The simulator runs in its own process (``_simproc``); a private ``redis-server`` (Debian's
 ``/usr/bin/redis-server``, or ``--redis-url``) serves the coordination. Run (from the repo root)::
 
     python benchmarks/bench_distributed.py limiter --seconds 60 --runs 5
+    python benchmarks/bench_distributed.py tokens --rounds 5
+    python benchmarks/bench_distributed.py lists --batches 50
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import multiprocessing as mp
 import os
 import shutil
@@ -37,9 +51,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from _simproc import simulator_process
@@ -304,7 +320,91 @@ def _limiter_parser(sub: Any) -> None:
     parser.set_defaults(run=run_limiter, verdict=limiter_verdict)
 
 
-SCENARIOS: tuple[Callable[[Any], None], ...] = (_limiter_parser,)
+def _auth_scenarios() -> Any:
+    """bench_distributed_auth.py, loaded by path (a script beside this one, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_distributed_auth", Path(__file__).with_name("bench_distributed_auth.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_tokens(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Refresh rounds on both stores, then the too-short lease; one row per round."""
+    auth = _auth_scenarios()
+
+    async def scenario() -> list[dict[str, Any]]:
+        rows = []
+        with auth.redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
+            for kind in ("file", "redis"):
+                for n in range(args.rounds):
+                    row = {
+                        "scenario": f"refresh {kind}",
+                        **await auth.refresh_round(kind, url, Path(tmp)),
+                    }
+                    rows.append(row)
+                    print(f"refresh {kind} round {n + 1}: {row}", flush=True)
+            for n in range(args.rounds):
+                row = {"scenario": "short-lease", **await auth.short_lease(url)}
+                rows.append(row)
+                print(f"short-lease round {n + 1}: {row}", flush=True)
+        return rows
+
+    return asyncio.run(scenario())
+
+
+def tokens_verdict(rows: list[dict[str, Any]]) -> bool:
+    """1 token request and no invalid_grant per refresh round; no re-consent anywhere; the
+    short lease never sends the store back to an older pair."""
+    for row in rows:
+        if row["outcomes"].get("reauthorize", 0):
+            return False
+        if row["scenario"].startswith("refresh") and row["token"] != {200: 1}:
+            return False
+        if row["scenario"] == "short-lease" and not (row["monotonic"] and row["final_is_issued"]):
+            return False
+    return bool(rows)
+
+
+def run_lists(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The ListPool scenario with file leases and with Redis leases; one row each."""
+    auth = _auth_scenarios()
+
+    async def scenario() -> list[dict[str, Any]]:
+        rows = []
+        with auth.redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
+            for kind in ("file", "redis"):
+                row = {"leases": kind, **await auth.listpool(kind, url, Path(tmp), args.batches)}
+                rows.append(row)
+                print(f"listpool {kind}: {row}", flush=True)
+        return rows
+
+    return asyncio.run(scenario())
+
+
+def lists_verdict(rows: list[dict[str, Any]]) -> bool:
+    """Nobody received another customer's mail, and every batch made a campaign."""
+    return bool(rows) and all(r["wrong_recipients"] == 0 and r["campaigns"] > 0 for r in rows)
+
+
+def _tokens_parser(sub: Any) -> None:
+    parser = sub.add_parser("tokens", help="single-flight token refresh across 4 processes")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--redis-url", help="use this Redis instead of a private redis-server")
+    parser.set_defaults(run=run_tokens, verdict=tokens_verdict)
+
+
+def _lists_parser(sub: Any) -> None:
+    parser = sub.add_parser("lists", help="ListPool leases: 4 processes x one-person batches")
+    parser.add_argument("--batches", type=int, default=50, help="batches per process")
+    parser.add_argument("--redis-url", help="use this Redis instead of a private redis-server")
+    parser.set_defaults(run=run_lists, verdict=lists_verdict)
+
+
+SCENARIOS: tuple[Callable[[Any], None], ...] = (_limiter_parser, _tokens_parser, _lists_parser)
 
 
 def main() -> int:
