@@ -179,6 +179,27 @@ def check_claim_args(job_id: str, fingerprint: str, owner: str, ttl: float) -> N
         raise ValidationError("ttl", "must be > 0 seconds", value=ttl)
 
 
+def next_token(
+    job_id: str,
+    fingerprint: str,
+    owner: str,
+    stored: tuple[str, str | None, int, float],
+    now: float,
+) -> int:
+    """The fencing token ``owner`` claims the job with, given its stored ``(fingerprint,
+    holder, token, expires_at)``: the same token on a renewal, the next one on a takeover.
+
+    Raises :class:`ValidationError` for another fingerprint and :class:`CoordinationError`
+    while another live holder's claim has not expired.
+    """
+    known, holder, token, expires_at = stored
+    if known != fingerprint:
+        raise mismatch(job_id)
+    if holder not in (None, owner) and expires_at > now and not owner_is_dead(holder):
+        raise claimed_elsewhere(job_id, holder, expires_at, now)
+    return token if holder == owner else token + 1
+
+
 def mismatch(job_id: str) -> ValidationError:
     """The error for a job rerun with another input."""
     return ValidationError(
@@ -223,26 +244,23 @@ class MemoryJournal:
         job = self._jobs.setdefault(
             job_id, {"fingerprint": fingerprint, "owner": None, "token": 0, "expires_at": 0.0}
         )
-        if job["fingerprint"] != fingerprint:
-            raise mismatch(job_id)
-        holder = job["owner"]
-        if holder not in (None, owner) and job["expires_at"] > now and not owner_is_dead(holder):
-            raise claimed_elsewhere(job_id, job["owner"], job["expires_at"], now)
-        if job["owner"] != owner:
-            job["token"] += 1
-        job.update(owner=owner, expires_at=now + ttl)
+        stored = (job["fingerprint"], job["owner"], job["token"], job["expires_at"])
+        job.update(
+            owner=owner,
+            token=next_token(job_id, fingerprint, owner, stored, now),
+            expires_at=now + ttl,
+        )
         return Claim(job_id, owner, job["token"], job["expires_at"])
 
     async def release(self, claim: Claim) -> None:
         """See :meth:`Journal.release`."""
-        job = self._jobs.get(claim.job_id)
-        if job is not None and job["token"] == claim.token and job["owner"] == claim.owner:
+        job = self._held(claim)
+        if job is not None:
             job.update(owner=None, expires_at=0.0)
 
     async def write(self, claim: Claim, steps: Sequence[StepWrite]) -> None:
         """See :meth:`Journal.write`."""
-        job = self._jobs.get(claim.job_id)
-        if job is None or job["token"] != claim.token or job["owner"] != claim.owner:
+        if self._held(claim) is None:
             raise lost(claim)
         now = self._clock()
         book = self._steps.setdefault(claim.job_id, {})
@@ -252,6 +270,13 @@ class MemoryJournal:
     async def steps(self, job_id: str) -> dict[str, Step]:
         """See :meth:`Journal.steps`."""
         return dict(self._steps.get(job_id, {}))
+
+    def _held(self, claim: Claim) -> dict[str, Any] | None:
+        """The job's record while ``claim`` is its current claim, else None."""
+        job = self._jobs.get(claim.job_id)
+        if job is None or job["token"] != claim.token or job["owner"] != claim.owner:
+            return None
+        return job
 
 
 def _frozen_data(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -420,12 +445,7 @@ class SqliteJournal:
                     "INSERT INTO ccasync_jobs VALUES (?, ?, NULL, 0, 0, ?)",
                     (job_id, fingerprint, now),
                 )
-            known, holder, token, expires_at = row
-            if known != fingerprint:
-                raise mismatch(job_id)
-            if holder not in (None, owner) and expires_at > now and not owner_is_dead(holder):
-                raise claimed_elsewhere(job_id, holder, expires_at, now)
-            token = token if holder == owner else token + 1
+            token = next_token(job_id, fingerprint, owner, row, now)
             db.execute(
                 "UPDATE ccasync_jobs SET owner = ?, token = ?, expires_at = ? WHERE job_id = ?",
                 (owner, token, now + ttl, job_id),

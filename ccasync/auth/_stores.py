@@ -160,7 +160,7 @@ class FileTokenStore:
         """
         fd = await _flock(self.lock_path, wait)
         try:
-            yield _FileLease(self)
+            yield HeldLease(self)
         finally:
             os.close(fd)  # closing the last descriptor releases the flock
 
@@ -212,24 +212,29 @@ class FileTokenStore:
         _fsync_dir(directory)
 
 
-class _FileLease:
-    """The lease of a :class:`FileTokenStore`: the flock is held, so no fence is needed."""
+class HeldLease:
+    """A lease its holder has to itself (a held flock, or the refresher's own lock in one
+    process): it never expires, and :meth:`save` needs no fence because nobody else writes."""
 
     took_over = False
 
-    def __init__(self, store: FileTokenStore) -> None:
+    def __init__(self, store: TokenStore) -> None:
         self._store = store
 
     def remaining(self) -> float:
+        """Never expires: the lock is held for the whole refresh."""
         return float("inf")
 
     async def extend(self, seconds: float) -> bool:
+        """Nothing to extend."""
         return True
 
     async def load(self) -> OAuth2Token | None:
+        """The store's pair."""
         return await self._store.load()
 
     async def save(self, token: OAuth2Token) -> bool:
+        """Save unconditionally (the holder is the only writer)."""
         await self._store.save(token)
         return True
 
