@@ -58,6 +58,7 @@ from ccasync.models import (
     NewContact,
     Tag,
 )
+from ccasync.partner import PartnerClient, PartnerToken
 from ccasync.pool import AccountOutcome, AccountPool, FairShare, PoolAccount
 from ccasync.transport import AiohttpTransport, Transport
 
@@ -103,6 +104,8 @@ __all__ = [
     "NotFoundError",
     "OAuth2Refresher",
     "OAuth2Token",
+    "PartnerClient",
+    "PartnerToken",
     "PoolAccount",
     "QuotaExhaustedError",
     "RateLimitError",

@@ -153,6 +153,21 @@ def check_exactly_one(names: Sequence[str], given: Sequence[bool]) -> None:
         raise ValidationError(" | ".join(names), f"exactly one is required (got {got})")
 
 
+def check_v2_ids(field: str, values: Sequence[str], *, max_items: int) -> None:
+    """1 to ``max_items`` V2 ids, each a non-empty string without a comma (they travel as CSV).
+
+    A bare ``str`` is refused: it is almost always a single id passed where a list was meant.
+    """
+    if isinstance(values, str | bytes):
+        raise ValidationError(field, "must be a sequence of ids, not a string")
+    check_count(field, values, max_items=max_items, min_items=1)
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value or "," in value:
+            raise ValidationError(
+                f"{field}[{index}]", "must be a non-empty id without commas", value=_shown(value)
+            )
+
+
 def _shown(value: object) -> object:
     # Long values would flood messages and logs; the start is enough to recognise them.
     if isinstance(value, str) and len(value) > 100:

@@ -24,11 +24,17 @@ from ccasync.events import EventHook
 from ccasync.limiter import RateLimiter
 from ccasync.resources.account import AccountResource
 from ccasync.resources.activities import ActivitiesResource
+from ccasync.resources.automations import AutomationsResource
 from ccasync.resources.campaigns import CampaignsResource
 from ccasync.resources.contacts import ContactsResource
 from ccasync.resources.custom_fields import CustomFieldsResource
+from ccasync.resources.events import EventsResource
+from ccasync.resources.landing_pages import LandingPagesResource
 from ccasync.resources.lists import ListsResource
 from ccasync.resources.reports import ReportsResource
+from ccasync.resources.segments import SegmentsResource
+from ccasync.resources.sms import SmsResource
+from ccasync.resources.social import SocialResource
 from ccasync.resources.tags import TagsResource
 from ccasync.transport import (
     DEFAULT_MAX_BODY_BYTES,
@@ -51,7 +57,8 @@ class Client:
 
     Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
     ``cc.activities``, ``cc.campaigns``, ``cc.reports``, ``cc.account``, ``cc.custom_fields``,
-    ``cc.tags``.
+    ``cc.tags``, ``cc.segments``, ``cc.landing_pages``, ``cc.sms``,
+    ``cc.automations``, ``cc.events``, ``cc.social``.
 
     - ``rate_limiter``: the limit belongs to the API key, so pass the SAME
       :class:`RateLimiter` (or any object with its ``acquire``/``on_throttled``/
@@ -133,6 +140,12 @@ class Client:
         self.activities = ActivitiesResource(self._requestor)
         self.campaigns = CampaignsResource(self._requestor)
         self.reports = ReportsResource(self._requestor)
+        self.segments = SegmentsResource(self._requestor)
+        self.landing_pages = LandingPagesResource(self._requestor)
+        self.sms = SmsResource(self._requestor)
+        self.automations = AutomationsResource(self._requestor)
+        self.events = EventsResource(self._requestor)
+        self.social = SocialResource(self._requestor)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self._requestor.base_url!r})"

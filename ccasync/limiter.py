@@ -36,6 +36,18 @@ The algorithm (virtual scheduling, GCRA-style, with a window guard)
   window guard counts from when the request really leaves, not from when the timer fired.
 - ``on_throttled`` (the server answered ``throttled``: another process shares the key) pauses
   every waiter; ``on_quota_exceeded`` marks the UTC day spent.
+
+Backends
+--------
+:class:`RateLimiter` itself is the in-memory backend: one process, its own loop clock. A backend
+that keeps the state elsewhere subclasses it and replaces the Limiter protocol (``acquire``,
+``on_throttled``, ``on_quota_exceeded``) and the ledger views (``used_today``,
+``remaining_today``, ``resets_at``, ``stats``); configuration checks, ``per_second``/``per_day``/
+``margin`` and the derived pacing (``_interval``, ``_cap``, ``_window``) and counters
+(``_count``, ``_note_wait``) stay here, so every backend paces by the same numbers and the
+Client, :class:`ccasync.AccountPool` and the requestor take any of them as a RateLimiter.
+``ccasync.redis.RedisCoordinator.rate_limiter`` builds the Redis backend (shared by every
+process and host on one Redis, on the Redis server's clock).
 """
 
 from __future__ import annotations

@@ -73,6 +73,7 @@ RANKS: dict[str, int] = {
     "ccasync.journal": 4,
     "ccasync.resources": 5,
     "ccasync.client": 6,
+    "ccasync.partner": 6,
     "ccasync.pool": 7,
     "ccasync.ops": 7,
     "ccasync.redis": 8,

@@ -133,3 +133,15 @@ def check_summary_update(fields: dict[str, Any]) -> None:
         if not isinstance(value, str):
             raise ValidationError(name, "must be a string", value=value)
     _checks.check_length("contact_phone", fields.get("contact_phone"), max_len=25)
+
+
+@attrs.define(kw_only=True)
+class UserPrivilege:
+    """One privilege of the user behind the token (``GET /account/user/privileges``).
+
+    ``privilege_name`` reads like ``contacts:write`` or ``campaign:send`` (reference §2.6).
+    """
+
+    privilege_name: str
+    privilege_id: int | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -261,6 +261,25 @@ class CampaignIdXref:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@attrs.define(kw_only=True)
+class ABTestData:
+    """A subject-line A/B test of a draft email activity (the spec's ``ABTestData``).
+
+    ``test_size``: percent of the recipients receiving each subject (5-50);
+    ``winner_wait_duration``: hours before the subject with most opens goes to the rest
+    (6, 12, 24 or 48).
+    """
+
+    alternative_subject: str
+    test_size: int
+    winner_wait_duration: int
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+ABTEST_WAITS = frozenset({6, 12, 24, 48})
+"""Valid ``winner_wait_duration`` hours of an A/B test."""
+
+
 # --- local rules --------------------------------------------------------------------------------
 
 
@@ -397,3 +416,13 @@ def check_resend_request_id(value: object) -> None:
 def check_includes(include: Sequence[str]) -> None:
     """Every ``include`` value of an activity GET is documented."""
     _checks.check_enums("include", include, ACTIVITY_INCLUDES)
+
+
+def check_abtest(test: ABTestData) -> None:
+    """An A/B test with a subject, a size of 5-50 percent and a wait of 6, 12, 24 or 48 hours."""
+    _checks.check_required("alternative_subject", test.alternative_subject)
+    _checks.check_range("test_size", test.test_size, low=5, high=50)
+    if test.winner_wait_duration not in ABTEST_WAITS:
+        raise ValidationError(
+            "winner_wait_duration", "must be 6, 12, 24 or 48 hours", value=test.winner_wait_duration
+        )

@@ -308,3 +308,16 @@ def check_street_address(address: StreetAddress, *, field: str = "street_address
     _checks.check_length(f"{field}.street", address.street, max_len=255)
     for name in ("city", "state", "postal_code", "country"):
         _checks.check_length(f"{field}.{name}", getattr(address, name), max_len=50)
+
+
+XREF_MAX = 500
+"""Max V2 ids per ``GET /contacts/contact_id_xrefs`` (and ``/contact_lists/list_id_xrefs``) call."""
+
+
+@attrs.define(kw_only=True)
+class ContactXref:
+    """A V2 contact id (``sequence_id``) mapped to its V3 ``contact_id``."""
+
+    sequence_id: str
+    contact_id: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -45,3 +45,12 @@ def check_list_input(name: str, description: str | None) -> None:
     _checks.check_required("name", name)
     _checks.check_length("name", name, max_len=NAME_MAX, min_len=1)
     _checks.check_length("description", description, max_len=DESCRIPTION_MAX)
+
+
+@attrs.define(kw_only=True)
+class ListXref:
+    """A V2 list id (``sequence_id``) mapped to its V3 ``list_id``."""
+
+    sequence_id: str
+    list_id: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)

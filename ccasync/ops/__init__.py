@@ -62,6 +62,12 @@ from ccasync.ops.memberships import (
     add_to_lists,
     remove_from_lists,
 )
+from ccasync.ops.welcome import (
+    WelcomeEmail,
+    WelcomeFlow,
+    ensure_welcome_flow,
+    link_merge_tag,
+)
 
 __all__ = [
     "API_MAX_PAYLOAD_BYTES",
@@ -96,11 +102,15 @@ __all__ = [
     "ScheduleItem",
     "ScheduleTimeError",
     "WallClock",
+    "WelcomeEmail",
+    "WelcomeFlow",
     "When",
     "add_to_lists",
     "create_campaigns_for_locations",
+    "ensure_welcome_flow",
     "export_contacts",
     "import_contacts",
+    "link_merge_tag",
     "next_weekly_time",
     "parse_when",
     "remove_from_lists",

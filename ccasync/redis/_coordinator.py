@@ -11,7 +11,9 @@ import redis.exceptions
 
 from ccasync.errors import ConfigError
 from ccasync.ops import ListPool
+from ccasync.redis._limiter import RedisErrorPolicy, RedisRateLimiter, key_tag
 from ccasync.redis._lists import RedisListLeases
+from ccasync.redis._pacer import RedisTokenPacer
 from ccasync.redis._tokens import RedisTokenStore
 
 if TYPE_CHECKING:
@@ -125,6 +127,78 @@ class RedisCoordinator:
         from ccasync.redis._journal import RedisJournal
 
         return RedisJournal(self)
+
+    def rate_limiter(
+        self,
+        api_key: str,
+        per_second: float | None = 4,
+        per_day: int | None = 10_000,
+        *,
+        margin: float = 0.02,
+        wait_for_reset: bool = False,
+        throttle_pause: float = 1.0,
+        max_pause: float = 120.0,
+        on_redis_error: RedisErrorPolicy = "fail",
+        processes: int | None = None,
+    ) -> RedisRateLimiter:
+        """A :class:`ccasync.RateLimiter` for ``api_key`` shared by every process on this Redis.
+
+        The parameters mean what they mean for :class:`ccasync.RateLimiter`, but hold across
+        processes and hosts: at most ``floor(per_second)`` grants in any ``1 + margin`` seconds
+        of the Redis server's clock, one daily ledger per key (reset 00:00 UTC, Redis time),
+        and a ``throttled`` pause or a spent day reported by one process stops them all.
+        Within a process callers are served FIFO; between processes, in turn.
+
+        When Redis cannot be reached: ``on_redis_error="fail"`` (default) fails the acquire
+        with :class:`~ccasync.CoordinationError` before anything is sent; ``"local"`` paces
+        this process alone at ``per_second / processes`` (and at most its share of the day's
+        remaining budget) and tries Redis again every second; it is safe only when every
+        process loses Redis together. Raises :class:`~ccasync.ConfigError` for bad values.
+        """
+        if not isinstance(api_key, str) or not api_key:
+            raise ConfigError("api_key must be a non-empty str")
+        tag = key_tag(api_key)
+        return RedisRateLimiter(
+            self._redis,
+            (self.key(tag, "limiter"), self.key(tag, "limiter", "grants")),
+            per_second,
+            per_day,
+            margin=margin,
+            wait_for_reset=wait_for_reset,
+            throttle_pause=throttle_pause,
+            max_pause=max_pause,
+            on_redis_error=on_redis_error,
+            processes=processes,
+        )
+
+    def token_pacer(self, api_key: str, *, min_interval: float = 1.05) -> RedisTokenPacer:
+        """A :class:`ccasync.auth.TokenRequestPacer` shared by every process of ``api_key``.
+
+        Pass it as ``pacer=`` to every :class:`ccasync.auth.OAuth2Refresher` of the
+        application: token-endpoint requests of all processes stay ``min_interval`` seconds
+        apart (the endpoint allows 1 request/second). Its ``wait()`` raises
+        :class:`~ccasync.CoordinationError` when Redis cannot be reached. Raises
+        :class:`~ccasync.ConfigError` for an empty key or a non-positive interval.
+        """
+        if not isinstance(api_key, str) or not api_key:
+            raise ConfigError("api_key must be a non-empty str")
+        if not (isinstance(min_interval, int | float) and 0 < min_interval < 3600):
+            raise ConfigError(f"min_interval must be > 0 seconds, got {min_interval!r}")
+        per_second, margin = RedisTokenPacer.per_second(min_interval)
+        tag = key_tag(api_key)
+        limiter = RedisRateLimiter(
+            self._redis,
+            (self.key(tag, "token-pacer"), self.key(tag, "token-pacer", "grants")),
+            per_second,
+            None,
+            margin=margin,
+            wait_for_reset=False,
+            throttle_pause=1.0,
+            max_pause=120.0,
+            on_redis_error="fail",
+            processes=None,
+        )
+        return RedisTokenPacer(limiter, min_interval)
 
     async def aclose(self) -> None:
         """Close the connection pool when this coordinator created it (idempotent)."""

@@ -15,6 +15,7 @@ from ccasync.models.account import (
     AccountEmail,
     AccountSummary,
     PhysicalAddress,
+    UserPrivilege,
     check_physical_address,
     check_summary_update,
 )
@@ -127,3 +128,12 @@ class AccountResource(Resource):
             response = await self._requestor.request("PUT", _ADDRESS_PATH, json=address)
         data: Any = response.data
         return structure(data, PhysicalAddress)
+
+    async def user_privileges(self) -> list[UserPrivilege]:
+        """The privileges of the user behind the token (``GET /account/user/privileges``).
+
+        Needs no scope: check ``contacts:write`` or ``campaign:send`` before a job that a
+        Campaign Creator role would fail with 403. One API call. Raises APIError subclasses.
+        """
+        response = await self._requestor.request("GET", "/account/user/privileges")
+        return structure(response.data or [], list[UserPrivilege])

@@ -19,6 +19,7 @@ from ccasync._serde import format_datetime, structure, unstructure
 from ccasync.errors import CampaignActivityStateError, ConflictError
 from ccasync.models.campaigns import (
     MAX_LISTS_PER_ACTIVITY,
+    ABTestData,
     CampaignActivity,
     CampaignIdXref,
     CampaignPreview,
@@ -27,6 +28,7 @@ from ccasync.models.campaigns import (
     PhysicalAddressInFooter,
     ScheduleEntry,
     SendHistoryEntry,
+    check_abtest,
     check_activity_for_update,
     check_campaign_name,
     check_content,
@@ -470,4 +472,39 @@ class CampaignsResource(Resource):
             "DELETE",
             _emails(activity_id, f"/non_opener_resends/{resend_request_id}"),
             expected=(200, 204),
+        )
+
+    # --- A/B tests ------------------------------------------------------------------------------
+
+    async def get_abtest(self, activity_id: str) -> ABTestData:
+        """The subject-line A/B test of an activity (``GET …/{activity_id}/abtest``).
+
+        One API call. Raises ValidationError (id), NotFoundError (no test), other APIErrors.
+        """
+        _checks.check_uuid("campaign_activity_id", activity_id)
+        return await self._requestor.get_model(_emails(activity_id, "/abtest"), ABTestData)
+
+    async def create_abtest(self, activity_id: str, test: ABTestData) -> ABTestData:
+        """Add a subject-line A/B test to a DRAFT campaign's activity (``POST …/abtest``, 201).
+
+        ``test_size`` 5-50 (percent), ``winner_wait_duration`` 6, 12, 24 or 48 (hours); after
+        the wait the subject with most opens goes to the other recipients. One API call (not
+        repeated if it may have landed: :meth:`get_abtest` tells). Raises ValidationError,
+        ConflictError (not a draft, or a test exists), other APIError subclasses.
+        """
+        _checks.check_uuid("campaign_activity_id", activity_id)
+        check_abtest(test)
+        response = await self._requestor.request(
+            "POST", _emails(activity_id, "/abtest"), json=test, expected=(200, 201)
+        )
+        return structure(response.data, ABTestData)
+
+    async def delete_abtest(self, activity_id: str) -> None:
+        """Remove the A/B test of a DRAFT campaign's activity (``DELETE …/abtest``, 204).
+
+        One API call. Raises ValidationError, NotFoundError, ConflictError, other APIErrors.
+        """
+        _checks.check_uuid("campaign_activity_id", activity_id)
+        await self._requestor.request(
+            "DELETE", _emails(activity_id, "/abtest"), expected=(200, 204)
         )

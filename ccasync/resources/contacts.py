@@ -18,9 +18,11 @@ from ccasync.models.contacts import (
     NAME_MAX,
     SMS_STATUSES,
     STATUSES,
+    XREF_MAX,
     Contact,
     ContactCounts,
     ContactCustomField,
+    ContactXref,
     NewContact,
     SignUpFormResult,
     StreetAddress,
@@ -279,6 +281,18 @@ class ContactsResource(Resource):
         return self._requestor.iter_items(
             "/contacts", items_key="contacts", model=Contact, params={**params, "limit": limit}
         )
+
+    async def id_xrefs(self, sequence_ids: Sequence[str]) -> list[ContactXref]:
+        """Map V2 contact ids to V3 ``contact_id`` (``GET /contacts/contact_id_xrefs``).
+
+        For migrating stored V2 ids once: the API says not to call it routinely and that it
+        will be removed. 1-500 ids per call (one API call). Raises ValidationError, APIErrors.
+        """
+        _checks.check_v2_ids("sequence_ids", sequence_ids, max_items=XREF_MAX)
+        response = await self._requestor.request(
+            "GET", "/contacts/contact_id_xrefs", params={"sequence_ids": ",".join(sequence_ids)}
+        )
+        return structure((response.data or {}).get("xrefs") or [], list[ContactXref])
 
     async def find_by_email(self, email: str, *, include: Sequence[str] = ()) -> Contact | None:
         """The contact with this exact email, in any status (deleted included), or None.

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from ccasync import _checks
 from ccasync._serde import structure, unstructure
 from ccasync.models.activities import Activity
-from ccasync.models.lists import LIST_STATUSES, MEMBERSHIP_COUNTS, ContactList, check_list_input
+from ccasync.models.contacts import XREF_MAX
+from ccasync.models.lists import (
+    LIST_STATUSES,
+    MEMBERSHIP_COUNTS,
+    ContactList,
+    ListXref,
+    check_list_input,
+)
 from ccasync.resources._base import Resource
 from ccasync.resources.activities import activity_from_response
 
@@ -126,3 +133,15 @@ class ListsResource(Resource):
             if found.name == name:
                 return found
         return None
+
+    async def id_xrefs(self, sequence_ids: Sequence[str]) -> list[ListXref]:
+        """Map V2 list ids to V3 ``list_id`` (``GET /contact_lists/list_id_xrefs``).
+
+        For migrating stored V2 ids once (the API will remove it). 1-500 ids per call (one API
+        call). Raises ValidationError, APIError subclasses.
+        """
+        _checks.check_v2_ids("sequence_ids", sequence_ids, max_items=XREF_MAX)
+        response = await self._requestor.request(
+            "GET", "/contact_lists/list_id_xrefs", params={"sequence_ids": ",".join(sequence_ids)}
+        )
+        return structure((response.data or {}).get("xrefs") or [], list[ListXref])

@@ -131,9 +131,10 @@ def update(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("automation_flow"), dict):
         raise invalid("The request body must be {automation_flow: {...}}.")
     flow: dict[str, Any] = body["automation_flow"]
-    for key in ("name", "description"):
-        if key in flow:
-            _text(flow, key, MAX_NAME if key == "name" else 2000)
+    if "name" in flow:
+        _text(flow, "name", MAX_NAME)
+    if flow.get("description"):  # the GET answers "" for none: a PUT may send that back
+        _text(flow, "description", 2000)
     status = flow.get("status")
     if status is not None and not is_choice(status, STATUSES):
         raise invalid(f"status must be one of {', '.join(STATUSES)}.")
