@@ -126,13 +126,15 @@ class FileTokenStore:
     ``load`` returns None when the file does not exist; raises :class:`ConfigError` when the
     path is a symlink, not a regular file (a FIFO would hang a plain read), not owned by the
     current user, or readable/writable by group or others (another user could plant or read a
-    pair), and :class:`DecodeError` when it is not a token file. A group/world-writable
-    directory is logged as a warning (others could replace the file).
+    pair), and :class:`DecodeError` when it is not a token file (not JSON, not an object, or
+    over 64 KiB). A group/world-writable directory is logged as a warning (others could
+    replace the file). File work runs in a thread, never on the event loop.
 
     Several processes on one host may share the file: :meth:`refresh_lease` takes an advisory
     ``fcntl.flock`` on ``<path>.lock``, so N workers hitting a 401 together cause one refresh.
     The kernel drops the lock when its holder dies, so the lease never expires under a live
     holder (``remaining()`` is ``inf``). Not for network file systems (flock may be local only).
+    ``path`` and ``lock_path`` are the two files.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -48,12 +48,16 @@ class StepWrite:
 
 @runtime_checkable
 class Journal(Protocol):
-    """Where jobs keep their steps; every implementation keeps the rules of this module's doc."""
+    """Where jobs keep their steps; every implementation keeps the rules in
+    :mod:`ccasync.journal`'s doc (claims, fenced writes, one fingerprint per job)."""
 
     async def claim(self, job_id: str, fingerprint: str, *, owner: str, ttl: float) -> Claim:
         """Take (or renew, same ``owner``) the job for ``ttl`` seconds; create it if new.
 
-        Raises :class:`ValidationError` when the job exists with another fingerprint and
+        A takeover (another owner's claim expired, or its owner is a dead process of this
+        host) gets the next fencing ``token``; a renewal keeps it. Raises
+        :class:`ValidationError` for an empty ``job_id``/``fingerprint``/``owner`` (or one over
+        200 characters), a ``ttl`` not > 0, or a job that exists with another fingerprint, and
         :class:`CoordinationError` while another owner's claim has not expired.
         """
 

@@ -14,7 +14,10 @@ from ccasync.journal._contract import Claim, Step, StepWrite, encode_data
 class MemoryJournal:
     """A :class:`Journal` in this process's memory (tests, one-shot scripts); lost on exit.
 
-    ``clock`` (epoch seconds) is injectable to test claim expiry.
+    Not shared with other processes (each has its own). Step data goes through a JSON round
+    trip, as in the persistent journals: data that is not JSON (``NaN`` and infinities
+    included) raises :class:`ValidationError`. ``clock`` (epoch seconds) is injectable to
+    test claim expiry.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:

@@ -39,7 +39,13 @@ class SqliteJournal:
     one worker thread, never on the event loop; writes that arrive while one commits go
     together in the next transaction (group commit), so concurrent steps cost one commit.
     ``clock`` (epoch seconds) is injectable to test claim expiry. Close with :meth:`aclose`
-    (or ``async with``). Raises :class:`CoordinationError` when the file cannot be used.
+    (or ``async with``).
+
+    The file and its tables are created on first use, not here. Raises
+    :class:`ValidationError` for a ``synchronous`` other than ``"NORMAL"``/``"FULL"`` and, in
+    the writing task, for step data that is not JSON (``NaN`` and infinities included);
+    :class:`CoordinationError` when the file cannot be used (a missing directory, not a
+    database, locked by another process's transaction for over 10 s) or after :meth:`aclose`.
     """
 
     def __init__(
