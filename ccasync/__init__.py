@@ -15,6 +15,7 @@ from ccasync.auth import (
 from ccasync.client import Client
 from ccasync.config import NO_RETRY, RetryPolicy
 from ccasync.errors import (
+    AcquireTimeoutError,
     APIError,
     APIErrorDetail,
     AuthenticationError,
@@ -44,7 +45,7 @@ from ccasync.errors import (
 )
 from ccasync.events import EventHook, RequestEvent
 from ccasync.journal import Journal, MemoryJournal, SqliteJournal
-from ccasync.limiter import LimiterStats, RateLimiter
+from ccasync.limiter import LimiterStats, RateLimiter, acquire_timeout
 from ccasync.models import (
     AccountSummary,
     Activity,
@@ -69,6 +70,7 @@ __all__ = [
     "AccountOutcome",
     "AccountPool",
     "AccountSummary",
+    "AcquireTimeoutError",
     "Activity",
     "AiohttpTransport",
     "AuthenticationError",
@@ -128,4 +130,5 @@ __all__ = [
     "ValidationError",
     "WaitTimeoutError",
     "__version__",
+    "acquire_timeout",
 ]

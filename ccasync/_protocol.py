@@ -14,7 +14,7 @@ import datetime as dt
 import email.utils
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 import attrs
 
@@ -119,11 +119,28 @@ def encode_params(params: Params | None) -> list[tuple[str, str]]:
     return [(k, _encode_value(v)) for k, v in params.items() if v is not None]
 
 
+_UNQUOTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+"""What ``urlencode`` (``quote_plus``, no safe characters) leaves as it is."""
+_UNQUOTED_AND_COMMA = _UNQUOTED | {","}
+
+
+def _quote(text: str) -> str:
+    # urlencode's quoting, without its per-character work for the usual query values (ids,
+    # numbers, names and csv lists of names): same output, a few microseconds less per call.
+    if _UNQUOTED.issuperset(text):
+        return text
+    if _UNQUOTED_AND_COMMA.issuperset(text):
+        return text.replace(",", "%2C")
+    return quote_plus(text)
+
+
 def build_url(base_url: str, path: str, params: Params | None = None) -> str:
     """Join ``base_url`` (``…/v3``) and an API ``path`` (``/contacts``) with encoded params."""
     url = base_url.rstrip("/") + "/" + path.lstrip("/")
-    query = urlencode(encode_params(params))
-    return f"{url}?{query}" if query else url
+    pairs = encode_params(params)
+    if not pairs:
+        return url
+    return url + "?" + "&".join(f"{_quote(str(k))}={_quote(str(v))}" for k, v in pairs)
 
 
 def origin(base_url: str) -> str:

@@ -35,7 +35,9 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
+from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen._shared import find_structure_handler
 from cattrs.preconf.orjson import make_converter
 
 from ccasync.errors import DecodeError, ValidationError
@@ -52,7 +54,8 @@ converter = make_converter(forbid_extra_keys=False, omit_if_default=False)
 
 def parse_datetime(value: str) -> dt.datetime:
     """Parse an ISO-8601 timestamp from the API into an aware datetime (naive means UTC)."""
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    # Python 3.11's fromisoformat reads a trailing "Z" itself.
+    parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
@@ -65,6 +68,9 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if type(value) is str:  # parse_datetime inlined: a record holds a dozen of them
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return parse_datetime(str(value))
@@ -91,25 +97,62 @@ def _fast_primitive(kind: type[Any], *, optional: bool) -> Callable[[Any, type],
     return hook
 
 
+_PRIMITIVE_HOOKS: dict[Callable[[Any, type], Any], tuple[type, bool]] = {}
+"""The hooks above, with (kind, optional): a record's generated code inlines their fast path."""
+
 for _kind in (str, int, float, bool):
-    converter.register_structure_hook(_kind, _fast_primitive(_kind, optional=False))
-    converter.register_structure_hook(_kind | None, _fast_primitive(_kind, optional=True))
+    for _optional_kind in (False, True):
+        _hook = _fast_primitive(_kind, optional=_optional_kind)
+        _PRIMITIVE_HOOKS[_hook] = (_kind, _optional_kind)
+        converter.register_structure_hook(_kind | None if _optional_kind else _kind, _hook)
 
 
-def _optional_model(union: Any) -> bool:
+def _optional(union: Any) -> bool:
+    """``X | None`` for any X but the primitives above (they have their own hooks)."""
     args = typing.get_args(union)
     if typing.get_origin(union) not in (typing.Union, types.UnionType) or len(args) != 2:
         return False
-    return type(None) in args and any(attrs.has(a) for a in args)
+    return type(None) in args and not any(a in (str, int, float, bool) for a in args)
 
 
-def _make_optional_model(union: Any) -> Callable[[Any, type], Any]:
-    # ``Model | None``: call the model's own hook directly instead of the union dispatch.
-    model = next(a for a in typing.get_args(union) if a is not type(None))
-    inner = converter.get_structure_hook(model)
+def _make_optional(union: Any) -> Callable[[Any, type], Any]:
+    # ``X | None`` (a model, a list, a datetime): X's own hook, looked up once here and called
+    # directly, instead of cattrs' union handler dispatching on every value.
+    kind = next(a for a in typing.get_args(union) if a is not type(None))
+    inner = converter.get_structure_hook(kind)
 
     def hook(value: Any, _: type) -> Any:
-        return None if value is None else inner(value, model)
+        return None if value is None else inner(value, kind)
+
+    _OPTIONAL_HOOKS[hook] = (inner, kind)
+    return hook
+
+
+_OPTIONAL_HOOKS: dict[Callable[[Any, type], Any], tuple[Callable[[Any, Any], Any], Any]] = {}
+"""Hooks made by ``_make_optional``, with (inner hook, X): generated code calls X's directly."""
+
+
+def _model_list(kind: Any) -> bool:
+    """``list[Model]``: a list of attrs records (``list[str]`` has its own hook)."""
+    args = typing.get_args(kind)
+    return typing.get_origin(kind) is list and len(args) == 1 and attrs.has(args[0])
+
+
+def _make_model_list(kind: Any) -> Callable[[Any, type], Any]:
+    # The item hook is looked up once; cattrs' own list hook (which names the index of a
+    # failing item) runs only when the fast path fails, to raise its detailed error.
+    item = typing.get_args(kind)[0]
+    item_hook = converter.get_structure_hook(item)
+    inner: Callable[..., Any] = _PLAIN.get(item_hook, item_hook)
+    detailed = list_structure_factory(kind, converter)
+
+    def hook(value: Any, _: type) -> Any:
+        if type(value) is list:
+            try:
+                return [inner(v, item) for v in value]
+            except Exception:
+                pass
+        return detailed(value, kind)
 
     return hook
 
@@ -153,26 +196,115 @@ def _null_means_default(cls: type) -> frozenset[str]:
     )
 
 
+def _field_expression(n: int, a: Any, hook: Any, names: dict[str, Any]) -> str:
+    """Python source turning ``v`` (the JSON value) into field ``a``'s value; fills ``names``."""
+    if hook is None:  # cattrs passes the value as is (an attrs converter takes it)
+        return "v"
+    names[f"h{n}"], names[f"t{n}"] = hook, a.type
+    if hook in _PRIMITIVE_HOOKS:
+        # The hook's own first test, inlined: a value of the exact type (or a null where
+        # the type admits one) is the field's value; anything else goes through the hook.
+        kind, optional = _PRIMITIVE_HOOKS[hook]
+        names[f"k{n}"] = kind
+        admit = " or v is None" if optional else ""
+        return f"v if type(v) is k{n}{admit} else h{n}(v, t{n})"
+    if hook in _PLAIN:
+        names[f"p{n}"] = _PLAIN[hook]
+        return f"p{n}(v)"
+    if hook in _OPTIONAL_HOOKS:
+        inner, kind = _OPTIONAL_HOOKS[hook]
+        names[f"i{n}"], names[f"x{n}"] = _PLAIN.get(inner, inner), kind
+        if inner is _structure_datetime:
+            return f"None if v is None else {_DATETIME.format(hook=f'i{n}(v, x{n})')}"
+        return f"None if v is None else i{n}(v, x{n})"
+    if hook is _structure_datetime:
+        return _DATETIME.format(hook=f"h{n}(v, t{n})")
+    return f"h{n}(v, t{n})"
+
+
+_DATETIME = "(d if type(v) is str and (d := fromiso(v)).tzinfo is not None else {hook})"
+"""A timestamp with its zone parsed inline (a record holds a dozen); anything else: the hook."""
+
+
+def _plain_structure_fn(cls: type) -> Callable[..., Any]:
+    """A function building ``cls`` from a JSON object by this module's rules, fast.
+
+    Straight-line code generated once per class, with the field hooks cattrs would use: no
+    per-field error bookkeeping, the fast path of the primitive and ``X | None`` hooks inlined,
+    nested records built by their own plain function. Any failure raises whatever it raises:
+    :func:`_make_structure` then runs cattrs' detailed function for the error text.
+    """
+    attrs.resolve_types(cls)
+    known = _known_keys(cls) if _has_extra(cls) else None
+    defaulted = _null_means_default(cls)
+    names: dict[str, Any] = {"cls": cls, "Mapping": Mapping, "known": known, "dflt": defaulted}
+    names["fromiso"] = dt.datetime.fromisoformat
+    lines = [
+        "def structure(o, _=None):",
+        "    if type(o) is not dict and not isinstance(o, Mapping):",
+        "        raise TypeError(f'expected a JSON object, got {type(o).__name__}')",
+    ]
+    if defaulted:
+        # A null in a defaulted field reads as absent: the field keeps its default. Answers
+        # rarely hold a null, so the filtering copy is rare.
+        lines += [
+            "    if None in o.values():",
+            "        o = {k: v for k, v in o.items() if v is not None or k not in dflt}",
+        ]
+    lines.append("    res = {}")
+    for n, a in enumerate(attrs.fields(cls)):
+        if not a.init:
+            continue
+        hook = find_structure_handler(a, a.type, converter)
+        expression = _field_expression(n, a, hook, names)
+        key, arg = repr(a.name), repr(a.alias or a.name)
+        if a.default is attrs.NOTHING:
+            lines += [f"    v = o[{key}]", f"    res[{arg}] = {expression}"]
+        else:
+            lines += [f"    if {key} in o:", f"        v = o[{key}]"]
+            lines += [f"        res[{arg}] = {expression}"]
+    lines.append("    obj = cls(**res)")
+    if known is not None:
+        lines += [
+            "    if not known.issuperset(o):",
+            f"        obj.{EXTRA}.update({{k: v for k, v in o.items() if k not in known}})",
+        ]
+    lines.append("    return obj")
+    exec(compile("\n".join(lines), f"<ccasync structure {cls.__qualname__}>", "exec"), names)
+    plain: Callable[..., Any] = names["structure"]
+    return plain
+
+
+_PLAIN: dict[Callable[[Any, type], Any], Callable[..., Any]] = {}
+"""The hook of each record class -> its plain function (nested records call it directly)."""
+
+
 def _make_structure(cls: type) -> Callable[[Any, type], Any]:
-    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+    # Generated once per class: the plain function for the hot path, and cattrs' detailed one,
+    # run only when the plain one fails, to raise its error text (or, should it succeed, to
+    # give the same record the rules below describe).
+    plain = _plain_structure_fn(cls)
+    detailed: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
     known = _known_keys(cls) if _has_extra(cls) else None
     defaulted = _null_means_default(cls)
 
-    def structure(data: Any, _: type) -> Any:
-        # Hot path (every record of every answer): exact-type and C-level membership tests
-        # first; answers rarely hold a null, so the filtering copy is rare.
+    def checked(data: Any) -> Any:
         if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
         if defaulted and None in data.values():
-            # A null in a defaulted field reads as absent: the field keeps its default.
             data = {k: v for k, v in data.items() if v is not None or k not in defaulted}
-        obj = inner(data, cls)
-        if known is not None:
-            unknown = {k: v for k, v in data.items() if k not in known}
-            if unknown:
-                getattr(obj, EXTRA).update(unknown)
+        obj = detailed(data, cls)
+        if known is not None and not known.issuperset(data):
+            getattr(obj, EXTRA).update({k: v for k, v in data.items() if k not in known})
         return obj
 
+    def structure(data: Any, _: type) -> Any:
+        try:
+            return plain(data)
+        except Exception:
+            return checked(data)
+
+    _PLAIN[structure] = plain
     return structure
 
 
@@ -214,7 +346,8 @@ def _make_plain_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
 
 
 converter.register_structure_hook_factory(attrs.has, _make_structure)
-converter.register_structure_hook_factory(_optional_model, _make_optional_model)
+converter.register_structure_hook_factory(_optional, _make_optional)
+converter.register_structure_hook_factory(_model_list, _make_model_list)
 converter.register_unstructure_hook_factory(_has_extra, _make_unstructure)
 converter.register_unstructure_hook_factory(
     lambda cls: attrs.has(cls) and not _has_extra(cls), _make_plain_unstructure

@@ -12,6 +12,7 @@
     ├── WaitTimeoutError         server work outlasted the caller's time limit (a TimeoutError too)
     ├── DecodeError              a body that does not fit the expected model (cattrs message)
     ├── QuotaExhaustedError      the local daily ledger is spent; nothing was sent
+    ├── AcquireTimeoutError      no rate-limit slot within the caller's limit; nothing was sent
     ├── BulkError                a bulk operation finished with failed items (carries the result)
     │   └── ListMembershipError  a pooled send list does not hold exactly the batch; not sent
     ├── CampaignActivityStateError  a campaign activity's status forbids the step (e.g. REMOVED)
@@ -42,6 +43,7 @@ import attrs
 __all__ = [
     "APIError",
     "APIErrorDetail",
+    "AcquireTimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "BulkError",
@@ -153,6 +155,21 @@ class QuotaExhaustedError(CCAsyncError):
 
     def __init__(self, message: str, *, resets_at: Any = None) -> None:
         self.resets_at = resets_at
+        super().__init__(message)
+
+
+class AcquireTimeoutError(CCAsyncError, TimeoutError):
+    """No request slot of the rate limiter came free within the caller's limit; nothing was sent.
+
+    Raised by ``RateLimiter.acquire(timeout=...)`` and inside
+    :func:`ccasync.limiter.acquire_timeout`, so that a request handler answers (e.g. 503) instead
+    of queueing behind a bulk job. ``timeout`` is the limit in seconds, ``queued`` how many
+    callers were still waiting. A builtin ``TimeoutError`` too.
+    """
+
+    def __init__(self, message: str, *, timeout: float, queued: int) -> None:
+        self.timeout = timeout
+        self.queued = queued
         super().__init__(message)
 
 

@@ -54,21 +54,51 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import contextvars
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 
 from ccasync.config import MAX_SECONDS, check_number
-from ccasync.errors import ConfigError, QuotaExhaustedError
+from ccasync.errors import AcquireTimeoutError, ConfigError, QuotaExhaustedError
 
 Clock = Callable[[], dt.datetime]
 """A wall clock returning an aware datetime (converted to UTC); used only for the daily ledger."""
 
 _LAG_CREDIT = 0.25
 """Fraction of an interval a late grant may recover (the window guard keeps it strict)."""
+
+_WAIT_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ccasync_acquire_timeout", default=None
+)
+"""The ``acquire_timeout`` in force for the current task (None: wait as long as it takes)."""
+
+
+@contextlib.contextmanager
+def acquire_timeout(seconds: float | None) -> Iterator[None]:
+    """Bound every rate-limiter wait of the requests made inside the block to ``seconds``.
+
+    For request handlers that share a Client with bulk jobs: ``with acquire_timeout(2):
+    await cc.contacts.create(...)`` raises :class:`AcquireTimeoutError` (nothing sent) when no
+    slot comes free within 2 s. Context-local: other tasks keep waiting as before; ``None``
+    lifts the bound. Raises ConfigError for a negative or non-finite value.
+    """
+    _check_wait_limit(seconds)
+    token = _WAIT_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _WAIT_LIMIT.reset(token)
+
+
+def _check_wait_limit(seconds: float | None) -> None:
+    if seconds is not None and not (isinstance(seconds, int | float) and 0 <= seconds < math.inf):
+        raise ConfigError(f"acquire timeout must be None or finite seconds >= 0, got {seconds!r}")
+
 
 _MIN_RESET_WAIT = 0.01
 """Seconds between re-checks when the wall clock has not yet reached the reset (clock skew)."""
@@ -276,14 +306,18 @@ class RateLimiter:
 
     # -- the Limiter protocol used by the requestor ---------------------------------------------
 
-    async def acquire(self, amount: int = 1) -> None:
+    async def acquire(self, amount: int = 1, *, timeout: float | None = None) -> None:
         """Wait for ``amount`` request slots (FIFO with every other caller), then return.
 
         ``amount`` (1..floor(per_second)) slots are granted together, for that many requests
-        sent at once. Raises :class:`QuotaExhaustedError` (with ``resets_at``) before anything
-        is sent when the UTC day's budget cannot cover ``amount`` (unless ``wait_for_reset``),
-        and ``ValueError`` for an impossible ``amount``. Cancelling the wait consumes nothing.
+        sent at once. ``timeout``: most seconds to wait (default: the enclosing
+        :func:`acquire_timeout`, else no limit); past it :class:`AcquireTimeoutError` is
+        raised and nothing is consumed. Raises :class:`QuotaExhaustedError` (with
+        ``resets_at``) before anything is sent when the UTC day's budget cannot cover ``amount``
+        (unless ``wait_for_reset``), and ``ValueError`` for an impossible ``amount``.
+        Cancelling the wait consumes nothing.
         """
+        limit = self._wait_limit(timeout)
         self._check_amount(amount)
         if self._unlimited:
             self._count(amount)
@@ -295,11 +329,30 @@ class RateLimiter:
         self._waiters.append(waiter)
         self._pump()
         try:
-            await waiter.future
-        except asyncio.CancelledError:
-            self._forget(waiter)
-            raise
+            async with asyncio.timeout(limit):
+                try:
+                    await waiter.future
+                except asyncio.CancelledError:
+                    self._forget(waiter)
+                    raise
+        except TimeoutError:
+            raise self._timed_out(limit, len(self._waiters)) from None
         self._restamp(waiter, loop.time())
+
+    @staticmethod
+    def _wait_limit(timeout: float | None) -> float | None:
+        """The wait bound of one acquire: ``timeout``, else the enclosing acquire_timeout."""
+        _check_wait_limit(timeout)
+        return _WAIT_LIMIT.get() if timeout is None else timeout
+
+    @staticmethod
+    def _timed_out(limit: float | None, queued: int) -> AcquireTimeoutError:
+        return AcquireTimeoutError(
+            f"no request slot of this API key came free within {limit:g} s "
+            f"({queued} requests still queued); nothing was sent",
+            timeout=float(limit or 0),
+            queued=queued,
+        )
 
     def on_throttled(self, retry_after: float | None) -> None:
         """The server answered ``throttled``: pause every waiter, then resume at the same pace.

@@ -222,6 +222,10 @@ async def _read_bounded(resp: aiohttp.ClientResponse, limit: int, request: HTTPR
     declared = resp.content_length
     if declared is not None and declared > limit:
         raise _too_large(limit, request)
+    if declared is not None and "Content-Encoding" not in resp.headers:
+        # Fast path (most answers): the parser stops at Content-Length and nothing inflates
+        # the body, so it cannot pass the limit; one read, no chunk loop.
+        return await resp.read()
     parts: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(_CHUNK):

@@ -78,6 +78,7 @@ RANKS: dict[str, int] = {
     "ccasync.ops": 7,
     "ccasync.redis": 8,
     "ccasync.testing": 8,
+    "ccasync.pytest_plugin": 8,
     "ccasync.cli": 9,
     # The simulator depends on nothing in the client (rule ``sim``); who may import it is
     # SIM_USERS, not its rank.
@@ -94,7 +95,7 @@ LIBRARY_OWNERS: dict[str, tuple[str, ...]] = {
     "redis": ("ccasync.redis",),
 }
 PUBLIC_API_USERS = ("ccasync.ops", "ccasync.pool")
-SIM_USERS = frozenset({"ccasync.cli", "ccasync.testing"})
+SIM_USERS = frozenset({"ccasync.cli", "ccasync.testing", "ccasync.pytest_plugin"})
 """Client modules that may import the simulator: the command line, the demo, test support."""
 
 

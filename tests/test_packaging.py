@@ -15,13 +15,17 @@ from packaging.version import Version
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 # import name -> distribution name, where they differ
-DISTRIBUTION_OF = {"email_validator": "email-validator", "yaml": "PyYAML"}
+DISTRIBUTION_OF = {
+    "constant_contact_api_client": "constant-contact-api-client",
+    "email_validator": "email-validator",
+    "yaml": "PyYAML",
+}
 # needed without an import statement: zoneinfo reads tzdata where the OS has no zone database
 DATA_ONLY = {"tzdata"}
 # lowest versions with the fix: GHSA-cq5v-8q36-5273 (aiohttp), CVE-2025-67221 (orjson)
 SECURITY_FLOORS = {"aiohttp": "3.14.3", "orjson": "3.11.6"}
 # subpackages that are optional extras: what they import is declared in that extra, not at runtime
-EXTRA_PACKAGES = {"redis": "redis"}
+EXTRA_PACKAGES = {"redis": "redis", "pytest_plugin": "pytest"}
 
 
 def canonical(name: str) -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccasync import _protocol
 from ccasync.errors import (
@@ -163,6 +166,19 @@ def test_build_url() -> None:
     """Paths join the base URL; params are url-encoded."""
     url = _protocol.build_url(BASE, "/contacts", {"email": "a+b@x.org"})
     assert url == "https://api.cc.email/v3/contacts?email=a%2Bb%40x.org"
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=24)), max_size=4))
+def test_build_url_query_is_urlencode(pairs: list[tuple[str, str]]) -> None:
+    """The query build_url writes is exactly urllib's urlencode of the same pairs."""
+    url = _protocol.build_url(BASE, "/contacts", pairs)
+    assert url == (BASE + "/contacts" + (f"?{urlencode(pairs)}" if pairs else ""))
+
+
+def test_build_url_csv_list_quotes_commas() -> None:
+    """A csv list of names keeps its names and encodes the commas, as urlencode does."""
+    url = _protocol.build_url(BASE, "/contacts/x", {"include": ["notes", "phone_numbers"]})
+    assert url == "https://api.cc.email/v3/contacts/x?include=notes%2Cphone_numbers"
 
 
 def test_next_page_follows_relative_href() -> None:

@@ -116,6 +116,35 @@ def test_decode_error_names_the_path() -> None:
         structure({"record_id": "r", "inner": {}}, Record)
 
 
+@attrs.define(kw_only=True)
+class Holder:
+    """A record holding a list of records and a required timestamp."""
+
+    made: dt.datetime
+    items: list[Inner] | None = None
+
+
+def test_list_item_error_names_its_index_and_field() -> None:
+    """A bad record inside a list is refused naming its index and field (the detailed path)."""
+    body = {"made": "2026-01-01T00:00:00Z", "items": [{"address": "a"}, {"nope": 1}]}
+    with pytest.raises(DecodeError, match=r"\$\.items\[1\]\.address"):
+        structure(body, Holder)
+    with pytest.raises(DecodeError, match=r"\$\.made"):
+        structure({"made": "yesterday"}, Holder)
+
+
+def test_timestamps_read_with_z_offset_or_naive_as_utc() -> None:
+    """Required and optional timestamps: Z and offsets keep their instant, naive ones are UTC."""
+    got = structure({"made": "2026-01-01T10:00:00", "items": [{"address": "a", "x": 1}]}, Holder)
+    assert got.made == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
+    assert got.items is not None
+    assert got.items[0].extra == {"x": 1}
+    rec = structure({"record_id": "r", "when": "2026-03-01T10:00:00"}, Record)
+    assert rec.when == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    rec = structure({"record_id": "r", "when": "2026-03-01T10:00:00.5+02:00"}, Record)
+    assert rec.when == dt.datetime(2026, 3, 1, 8, 0, 0, 500000, tzinfo=dt.UTC)
+
+
 def test_invalid_json_is_decode_error() -> None:
     """A broken body raises DecodeError with an excerpt."""
     with pytest.raises(DecodeError, match="not valid JSON"):

@@ -16,6 +16,7 @@ real limit (about 55-60 s: 207 calls at 4/s, the import overlapping the pacing).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import random
 import time
@@ -27,7 +28,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ccasync.cli._output import safe
 from ccasync.client import Client
+from ccasync.events import RequestEvent
 from ccasync.limiter import RateLimiter
 from ccasync.ops.campaigns.fanout import (
     CampaignTemplate,
@@ -94,7 +97,7 @@ class DemoConfig:
 
 @attrs.frozen(kw_only=True)
 class DemoReport:
-    """What the demo did: the fan-out result, per-location stats, calls and wall time."""
+    """What the demo did: the fan-out result, per-location stats and calls, wall time."""
 
     fanout: FanoutResult
     stats: dict[str, dict[str, int]]
@@ -102,6 +105,23 @@ class DemoReport:
     calls: int
     per_day: int
     seconds: float
+    calls_by_location: dict[str, int] = attrs.field(factory=dict)
+    """API calls spent per location key: its list, its import and its campaign steps."""
+
+
+_LOCATION: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "ccasync_demo_location", default=None
+)
+"""The location whose import the current task works for (None: shared work)."""
+_CALLS: contextvars.ContextVar[dict[str, int]] = contextvars.ContextVar("ccasync_demo_calls")
+"""API calls per location key of the running demo."""
+
+
+def _count_location_call(event: RequestEvent) -> None:
+    key = _LOCATION.get()
+    if key is not None:
+        calls = _CALLS.get()
+        calls[key] = calls.get(key, 0) + 1
 
 
 def _locations(count: int) -> list[tuple[str, str, str]]:
@@ -127,14 +147,22 @@ async def run_demo(sim: Any, config: DemoConfig, console: Console | None = None)
     started = time.monotonic()
     limiter = RateLimiter(per_second=config.per_second, per_day=config.per_day)
     places = _locations(config.locations)
-    async with Client(access_token=sim.token, base_url=sim.base_url, rate_limiter=limiter) as cc:
+    _CALLS.set({})
+    client = Client(
+        access_token=sim.token,
+        base_url=sim.base_url,
+        rate_limiter=limiter,
+        on_event=_count_location_call,
+    )
+    async with client as cc:
         cc.campaigns.clock = sim.clock.now
         with _progress(console) as progress:
-            imported = await _import(cc, places, config, progress)
+            imported, setup_calls = await _import(cc, places, config, progress)
             fanout = await _fan_out(cc, places, progress)
             await _send_all(cc, sim, fanout, progress)
         stats = await _stats(cc, fanout)
         calls = cc.calls
+    by_location = {item.key: setup_calls.get(item.key, 0) + item.calls for item in fanout}
     report = DemoReport(
         fanout=fanout,
         stats=stats,
@@ -142,6 +170,7 @@ async def run_demo(sim: Any, config: DemoConfig, console: Console | None = None)
         calls=calls,
         per_day=config.per_day,
         seconds=time.monotonic() - started,
+        calls_by_location=by_location,
     )
     print_report(console, report, places, config)
     return report
@@ -160,9 +189,12 @@ def _progress(console: Console) -> Progress:
 
 async def _import(
     cc: Client, places: list[tuple[str, str, str]], config: DemoConfig, progress: Progress
-) -> int:
+) -> tuple[int, dict[str, int]]:
+    """Create a list per location and import its contacts: (imported, calls per location)."""
     task = progress.add_task("Creating lists", total=len(places))
     list_ids = []
+    calls = _CALLS.get()
+    calls.update({key: 1 for key, _city, _tz in places})  # one POST /contact_lists each
     for _key, city, _tz in places:
         created = await cc.lists.create(f"Demo {city} customers ({_key})")
         list_ids.append(created.list_id)
@@ -179,6 +211,9 @@ async def _import(
             progress.update(bar, completed=sum(done))
 
         async with gate:
+            # The imports share one Client: the hook counts each call for the location
+            # whose import task (and the tasks it starts) made it.
+            _LOCATION.set(places[index][0])
             result = await import_contacts(cc, rows, list_ids=[list_id], progress=show)
         return result.imported
 
@@ -188,7 +223,7 @@ async def _import(
     counts = await asyncio.gather(
         *(one(n, lid, rows) for n, (lid, rows) in enumerate(zip(list_ids, buckets, strict=True)))
     )
-    return sum(counts)
+    return sum(counts), calls
 
 
 async def _fan_out(
@@ -269,7 +304,7 @@ def print_report(
     table = Table(title="Weekly offers: one campaign per location")
     table.add_column("Location")
     table.add_column("Sent at (local)")
-    for column in ("UTC", "Sends", "Opens", "Clicks", "Bounces"):
+    for column in ("UTC", "Sends", "Opens", "Clicks", "Bounces", "API calls"):
         table.add_column(column, justify="right")
     cities = {key: city for key, city, _tz in places}
     for item in report.fanout:
@@ -278,10 +313,12 @@ def print_report(
         utc = item.scheduled_utc.strftime("%a %H:%M") if item.scheduled_utc else "-"
         table.add_row(
             cities[item.key],
-            local if item.ok else f"FAILED at {item.step}: {item.error}",
+            local if item.ok else safe(f"FAILED at {item.step}: {item.error}"),
             utc,
             *(f"{stats.get(k, 0):,}" for k in ("sends", "opens", "clicks", "bounces")),
+            f"{report.calls_by_location.get(item.key, 0):,}",
         )
+    console.print(_next_monday(report, config))
     console.print(table)
     share = 100 * report.calls / report.per_day
     console.print(
@@ -298,4 +335,34 @@ def print_report(
     console.print(
         f"Limits: simulator ON at {pace} and {config.per_day:,} requests/day (sliding window); "
         f"the client RateLimiter paces to the same numbers."
+    )
+    shared = report.calls - sum(report.calls_by_location.values())
+    console.print(
+        f"API calls per location: its list, its import and its campaign (create, lists, test, "
+        f"schedule); the other {max(0, shared):,} calls watched the sends and read the reports."
+    )
+    console.print(TRY_NEXT)
+
+
+TRY_NEXT = """
+[bold]What to try next[/bold]
+  ccasync demo --rate 4          the same job at the API's real 4 requests/s
+  ccasync sim --port 8080        a simulator for the command and your code:
+    export CCASYNC_BASE_URL=http://127.0.0.1:8080/v3
+    export CCASYNC_ACCESS_TOKEN=dev-token
+    ccasync import contacts.csv --list Customers --dry-run
+    ccasync campaigns fanout plan.toml
+    ccasync campaigns schedule-next Weekly --when "Monday 09:00" --tz UTC
+  pytest fixtures cc_sim, cc_client: README, "Testing your code"
+  ccasync --help                 every command, its exit codes and variables"""
+"""The closing hint of the demo (rich markup)."""
+
+
+def _next_monday(report: DemoReport, config: DemoConfig) -> str:
+    """Which date "next Monday" resolved to, from the simulated now of the run."""
+    days = sorted({item.scheduled_local.date() for item in report.fanout if item.scheduled_local})
+    when = ", ".join(f"{day:%A %Y-%m-%d}" for day in days) or "-"
+    return (
+        f'"next Monday 09:00" from the simulated now ({config.start:%a %Y-%m-%d %H:%M} UTC) is '
+        f"{when}: 09:00 local time in each location's zone."
     )

@@ -214,14 +214,28 @@ class RedisRateLimiter(RateLimiter):
 
     # -- the Limiter protocol ------------------------------------------------------------------
 
-    async def acquire(self, amount: int = 1) -> None:
+    async def acquire(self, amount: int = 1, *, timeout: float | None = None) -> None:
         """Wait for ``amount`` slots of the key's shared limit (FIFO within this process).
 
-        Raises :class:`QuotaExhaustedError` when the shared day is spent (unless
-        ``wait_for_reset``), :class:`CoordinationError` when Redis cannot be reached (with
-        ``on_redis_error="fail"``) or answers with an error, ``ValueError`` for an impossible
-        ``amount``. Cancelling the wait gives the slot back.
+        ``timeout``: most seconds to wait (default: the enclosing
+        :func:`ccasync.acquire_timeout`, else no limit); past it
+        :class:`~ccasync.AcquireTimeoutError` is raised and the slot is given back. Raises
+        :class:`QuotaExhaustedError` when the shared day is spent (unless ``wait_for_reset``),
+        :class:`CoordinationError` when Redis cannot be reached (with ``on_redis_error="fail"``)
+        or answers with an error, ``ValueError`` for an impossible ``amount``. Cancelling the
+        wait gives the slot back.
         """
+        limit = self._wait_limit(timeout)
+        if limit is None:
+            await self._acquire(amount)
+            return
+        try:
+            async with asyncio.timeout(limit):
+                await self._acquire(amount)
+        except TimeoutError:
+            raise self._timed_out(limit, len(self._queue)) from None
+
+    async def _acquire(self, amount: int) -> None:
         self._check_amount(amount)
         loop = self._bind_loop()
         if self._fallback is not None and loop.time() < self._fallback_until:

@@ -8,6 +8,8 @@ The usual flow: :meth:`CampaignsResource.create` → take ``primary_activity_id`
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Literal
 
@@ -16,7 +18,12 @@ import attrs
 from ccasync import _checks
 from ccasync._requestor import Requestor
 from ccasync._serde import format_datetime, structure, unstructure
-from ccasync.errors import CampaignActivityStateError, ConflictError
+from ccasync.errors import (
+    CampaignActivityStateError,
+    ConflictError,
+    ValidationError,
+    WaitTimeoutError,
+)
 from ccasync.models.campaigns import (
     MAX_LISTS_PER_ACTIVITY,
     ABTestData,
@@ -46,6 +53,12 @@ XREF_MAX = 50
 """Max V2 ids per ``GET /emails/campaign_id_xrefs`` call."""
 SEND_NOW = "0"
 """The ``scheduled_date`` value that means "send immediately"."""
+
+_NOT_SENDING = {
+    "DRAFT": "it is not scheduled, so no send will finish",
+    "ERROR": "the send failed",
+}
+"""Statuses in which :meth:`CampaignsResource.wait_sent` stops waiting, and why."""
 
 Clock = Callable[[], dt.datetime]
 """A function giving the current aware time (``CampaignsResource.clock``)."""
@@ -352,6 +365,41 @@ class CampaignsResource(Resource):
         send). Limits: 1 call (201). Raises ValidationError (id), BadRequestError, NotFoundError.
         """
         return await self._post_schedule(activity_id, SEND_NOW, None)
+
+    async def wait_sent(
+        self, activity_id: str, *, timeout: float = 3600.0, interval: float = 10.0
+    ) -> CampaignActivity:
+        """Poll a scheduled or sending activity until the send is ``DONE``; return the activity.
+
+        Polls every ``interval`` seconds (one API call each) for at most ``timeout`` seconds
+        (both > 0 and finite). Raises :class:`WaitTimeoutError` (with the last status) past
+        ``timeout``; :class:`CampaignActivityStateError` when the activity is ``DRAFT`` (not
+        scheduled: nothing to wait for) or ends in ``ERROR``; ValidationError, NotFoundError
+        (also for a ``REMOVED`` activity), other APIErrors.
+        """
+        _checks.check_uuid("campaign_activity_id", activity_id)
+        for name, value in (("timeout", timeout), ("interval", interval)):
+            if not (isinstance(value, int | float) and 0 < value < math.inf):
+                raise ValidationError(name, "must be a finite number of seconds > 0", value=value)
+        elapsed = 0.0
+        while True:
+            started = time.monotonic()
+            activity = await self.get_activity(activity_id)
+            elapsed += time.monotonic() - started
+            status = activity.current_status
+            if status == "DONE":
+                return activity
+            if status in _NOT_SENDING:
+                raise CampaignActivityStateError(
+                    f"campaign activity {activity_id} is {status}: {_NOT_SENDING[status]}"
+                )
+            if elapsed >= timeout:
+                raise WaitTimeoutError(
+                    f"campaign activity {activity_id} still {status} after {timeout:g} s"
+                )
+            delay = min(interval, timeout - elapsed)
+            await self._requestor.sleep(delay)
+            elapsed += delay
 
     async def _post_schedule(
         self, activity_id: str, when: str, at: dt.datetime | None

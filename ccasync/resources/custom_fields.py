@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from ccasync import _checks
 from ccasync._serde import structure, unstructure
+from ccasync.errors import ConflictError
 from ccasync.models.custom_fields import CustomField, CustomFieldChoice, check_custom_field_input
 from ccasync.resources._base import Resource
 
@@ -121,3 +122,26 @@ class CustomFieldsResource(Resource):
             if name in (field.name, field.label):
                 return field
         return None
+
+    async def get_or_create(
+        self,
+        label: str,
+        type: str = "string",  # the agreed name: the API calls it "type"
+        choices: Sequence[str | CustomFieldChoice] | None = None,
+    ) -> CustomField:
+        """The custom field labelled ``label``, created (``type``, ``choices``) if missing.
+
+        An existing field is returned as it is, even when its type differs. Safe when several
+        processes create the same label at once: the loser of the race gets a 409 and reads
+        the winner's field instead. Raises ValidationError, APIError subclasses.
+        """
+        found = await self.find_by_name(label)
+        if found is not None:
+            return found
+        try:
+            return await self.create(label, type, choices)
+        except ConflictError:
+            existing = await self.find_by_name(label)
+            if existing is None:
+                raise
+            return existing

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from ccasync import _checks
 from ccasync._serde import structure, unstructure
+from ccasync.errors import ConflictError
 from ccasync.models.activities import Activity
 from ccasync.models.contacts import XREF_MAX
 from ccasync.models.lists import (
@@ -145,3 +146,24 @@ class ListsResource(Resource):
             "GET", "/contact_lists/list_id_xrefs", params={"sequence_ids": ",".join(sequence_ids)}
         )
         return structure((response.data or {}).get("xrefs") or [], list[ListXref])
+
+    async def get_or_create(
+        self, name: str, description: str | None = None, favorite: bool = False
+    ) -> ContactList:
+        """The list named exactly ``name``, created (with ``description``, ``favorite``) if missing.
+
+        Safe when several processes create the same name at once: the loser of the race gets
+        a 409 and reads the winner's list instead. 1 call when the list exists, 2 when created,
+        3 after a lost race. Raises ValidationError, APIError subclasses (ConflictError only if
+        the conflicting list cannot be read back, e.g. it is deleted).
+        """
+        found = await self.find_by_name(name)
+        if found is not None:
+            return found
+        try:
+            return await self.create(name, description, favorite)
+        except ConflictError:
+            existing = await self.find_by_name(name)
+            if existing is None:
+                raise
+            return existing

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from ccasync import _checks
 from ccasync._serde import structure
+from ccasync.errors import ConflictError
 from ccasync.models.activities import Activity
 from ccasync.models.tags import Tag, check_tag_name
 from ccasync.resources._base import Resource
@@ -98,3 +99,21 @@ class TagsResource(Resource):
             if tag.name == name:
                 return tag
         return None
+
+    async def get_or_create(self, name: str, tag_source: str | None = None) -> Tag:
+        """The tag named exactly ``name``, created (with ``tag_source``) if missing.
+
+        Safe when several processes create the same tag at once: the loser of the race gets a
+        409 and reads the winner's tag instead. Pages through the tags (no name filter), plus
+        one call to create. Raises ValidationError, APIError subclasses.
+        """
+        found = await self.find_by_name(name)
+        if found is not None:
+            return found
+        try:
+            return await self.create(name, tag_source)
+        except ConflictError:
+            existing = await self.find_by_name(name)
+            if existing is None:
+                raise
+            return existing

@@ -442,3 +442,17 @@ async def _paused(coord: RedisCoordinator, key: str) -> bool:
 
 async def _used_is(coord: RedisCoordinator, key: str, used: int) -> bool:
     return await coord.client.hget(key, "used") == str(used).encode()
+
+
+async def test_acquire_timeout_on_the_shared_limit(coordinator: RedisCoordinator) -> None:
+    """A bounded acquire on the Redis limiter raises AcquireTimeoutError, also under
+    ``acquire_timeout``, and a later acquire still gets a slot."""
+    from ccasync import AcquireTimeoutError, acquire_timeout
+
+    limiter = coordinator.rate_limiter("key-timeout", per_second=1, per_day=None)
+    await limiter.acquire()
+    with pytest.raises(AcquireTimeoutError):
+        await limiter.acquire(timeout=0.05)
+    with acquire_timeout(0.05), pytest.raises(AcquireTimeoutError):
+        await limiter.acquire()
+    await asyncio.wait_for(limiter.acquire(), timeout=10)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import attrs
@@ -52,7 +51,9 @@ class ChunkOutcome:
     resume: Resume | None = None
     reason: str | None = None
     error: Exception | None = None
-    whole_chunk_rows: array[int] | None = attrs.field(default=None, repr=False)
+    # Sequence, not array[int]: array is subscriptable only from Python 3.12, and the API
+    # reference (pdoc) evaluates the annotations of public records.
+    whole_chunk_rows: Sequence[int] | None = attrs.field(default=None, repr=False)
     """Input rows of a payload that failed as a whole (kept only in that case)."""
 
     @property

@@ -164,13 +164,8 @@ class CsvSource:
     def _next_record(self, row: int) -> list[str] | None:
         try:
             return next(self._reader, None)
-        except _LineTooLong:
-            reason = f"a line longer than {MAX_LINE_CHARS:,} characters; reading stopped"
-        except csv.Error as exc:
-            reason = f"not readable as CSV ({exc}); reading stopped"
-        except UnicodeError as exc:
-            reason = f"not decodable ({exc}); reading stopped"
-        raise ValidationError("source", reason, row=row + 1)
+        except (_LineTooLong, csv.Error, UnicodeError) as exc:
+            raise _unreadable(exc, row + 1) from None
 
     def batches(self) -> Iterator[Numbered]:
         """Numbered batches; a line or record that cannot be read raises after the rows before."""
@@ -192,25 +187,38 @@ class CsvSource:
     def _read_batch(self, before: int) -> tuple[list[list[str]], ValidationError | None, bool]:
         """Up to BATCH records (or BATCH_CHARS characters); the problem that stopped it; more?"""
         rows: list[list[str]] = []
-        start = self._lines.chars
+        append = rows.append
+        lines = self._lines
+        stop = lines.chars + BATCH_CHARS
         width = self._width
         keep = self._keep
-        while len(rows) < BATCH and self._lines.chars - start < BATCH_CHARS:
-            try:
-                cells = self._next_record(before + len(rows))
-            except ValidationError as problem:
-                return rows, problem, False
-            if cells is None:
-                return rows, None, False
-            if not cells:
-                continue  # a blank line is no record and takes no row number
-            if len(cells) > width:
-                # The row is rejected; one surplus cell says so without keeping thousands.
-                cells = cells[: width + 1]
-            if keep is not None:
-                cells = [cells[i] for i in keep if i < len(cells)] + cells[width:]
-            rows.append(cells)
-        return rows, None, True
+        # The per-record loop of every import: locals only, one exception frame for the batch.
+        try:
+            for cells in self._reader:
+                if not cells:
+                    continue  # a blank line is no record and takes no row number
+                if len(cells) > width:
+                    # The row is rejected; one surplus cell says so without keeping thousands.
+                    cells = cells[: width + 1]
+                if keep is not None:
+                    cells = [cells[i] for i in keep if i < len(cells)] + cells[width:]
+                append(cells)
+                if len(rows) >= BATCH or lines.chars >= stop:
+                    return rows, None, True
+        except (_LineTooLong, csv.Error, UnicodeError) as exc:
+            return rows, _unreadable(exc, before + len(rows) + 1), False
+        return rows, None, False
+
+
+def _unreadable(exc: Exception, row: int) -> ValidationError:
+    """The error for a CSV line or record that stops the reading at ``row``."""
+    if isinstance(exc, _LineTooLong):
+        reason = f"a line longer than {MAX_LINE_CHARS:,} characters; reading stopped"
+    elif isinstance(exc, csv.Error):
+        reason = f"not readable as CSV ({exc}); reading stopped"
+    else:
+        reason = f"not decodable ({exc}); reading stopped"
+    return ValidationError("source", reason, row=row)
 
 
 def _apply_columns(header: list[str], columns: ColumnMap) -> tuple[list[int] | None, list[str]]:

@@ -115,3 +115,20 @@ async def test_json_import_contacts_and_real_contact_records() -> None:
         "email": "b@example.com",
         "first_name": "B",
     }
+
+
+async def test_long_line_after_many_batches_names_its_row(tmp_path: Path) -> None:
+    """A line over the bound deep in a file stops at its row, every row before it read."""
+    path = tmp_path / "long.csv"
+    rows = "".join(f"r{i}@example.com,N\r\n" for i in range(30_000))
+    path.write_text("email,first_name\r\n" + rows + "x" * 1_100_000 + "\r\n", encoding="utf-8")
+    seen: list[int] = []
+
+    async def read() -> None:
+        async for batch in read_batches(str(path), {}):
+            seen.extend(row for row, _ in batch)
+
+    with pytest.raises(ValidationError, match="longer than") as info:
+        await read()
+    assert seen == list(range(1, 30_001))
+    assert info.value.row == 30_001
