@@ -1,83 +1,94 @@
-"""A campaign per location: one template, each store's list, 09:00 next Monday in its own zone.
+"""Story: one campaign per store location, each sent Monday 09:00 in its own time zone.
 
-    python examples/campaign_per_location.py                  # in-process simulator
-    python examples/campaign_per_location.py --base-url ... --token ...
+``create_campaigns_for_locations`` renders a ``$placeholder`` template per location, creates the
+campaign, attaches the location's lists (by name or id), sends a test and schedules it at the
+location's local time. With a journal (``ccasync.SqliteJournal``, one sqlite file) and a job id,
+a rerun after a crash, a deploy or a spent daily quota continues where the last run stopped: no
+campaign is made twice, no test is sent twice, and finished locations cost nothing.
 
-Safe to rerun: campaigns already created or scheduled are found by name and left alone. The
-command line does the same from a TOML plan: ``ccasync campaigns fanout plan.toml``.
+Cost, measured on the simulator: 4 API calls per new location (create, PUT of the activity's
+lists, test, schedule) plus 1 ``GET /emails`` page per account (and 1 ``GET /contact_lists``
+page when lists are given by name): 13 for three locations here. The rerun of the finished job
+costs 0. The script prints ``result.calls`` per location
+and in total, for the run and the rerun.
+
+Run: ``python examples/campaign_per_location.py [--journal jobs.db]`` (embedded simulator),
+``--fast`` (limits off, simulated time), or against a real account: ``CCASYNC_ACCESS_TOKEN=...
+CCASYNC_EXAMPLE_EMAIL=you@yourdomain.example python examples/campaign_per_location.py``. Without
+``--journal`` the journal is a temporary file, deleted at the end.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import tempfile
+from pathlib import Path
 
-from ccasync import Client
-from ccasync.ops.campaigns.fanout import (
-    CampaignTemplate,
-    FanoutResult,
-    Location,
-    create_campaigns_for_locations,
-)
+from _stage import Stage, make_parser, open_stage
 
-TEMPLATE = CampaignTemplate(
-    name="Weekly offers - $city",
-    subject="This week at Acme $city",
-    from_name="Acme $city",
-    from_email="owner@example.com",  # a CONFIRMED account email (the simulator's owner)
-    html_content="<html><body>[[trackingImage]]<h1>Acme $city</h1></body></html>",
-)
+import ccasync
+from ccasync.ops import CampaignTemplate, Location, create_campaigns_for_locations
+
 STORES = [
     ("nyc", "New York", "America/New_York"),
-    ("paris", "Paris", "Europe/Paris"),
-    ("tokyo", "Tokyo", "Asia/Tokyo"),
+    ("ldn", "London", "Europe/London"),
+    ("syd", "Sydney", "Australia/Sydney"),
 ]
 
 
-async def run(cc: Client) -> FanoutResult:
-    """Create, test and schedule the campaign of every store; print what happened."""
-    locations = [
-        Location(key=key, timezone=tz, values={"city": city}, list_names=[f"{city} customers"])
-        for key, city, tz in STORES
-    ]
-    result = await create_campaigns_for_locations(
-        cc, TEMPLATE, locations, when="next Monday 09:00", send_test_to=["qa@example.com"]
+def template(stage: Stage) -> CampaignTemplate:
+    """The weekly offers email; ``$city`` and ``$key`` are filled per location."""
+    return CampaignTemplate(
+        name="Weekly offers $city" + stage.suffix,
+        subject="This week in $city",
+        from_name="Acme $city",
+        from_email=stage.sender,
+        preheader="New at our $city store",
+        html_content=(
+            "<html><body>[[trackingImage]]<p>Hello [[FirstName]], "
+            '<a href="https://acme.example/$key">see the offers</a></p></body></html>'
+        ),
     )
-    for item in result:
-        when = f"{item.scheduled_local:%a %Y-%m-%d %H:%M %Z}" if item.scheduled_local else "-"
-        print(f"{item.key:>6}: {item.outcome:<17} {when}  ({item.calls} calls) {item.reason or ''}")
-    return result
 
 
-async def against_simulator() -> None:
-    """Create each store's list on the simulator, then fan out twice (the rerun changes nothing)."""
-    from ccasync.sim import SimConfig, serve
+async def story(stage: Stage, journal_path: Path) -> None:
+    """Fan out to three locations with a journal, then rerun the job to show it costs nothing."""
+    locations = []
+    for key, city, zone in STORES:
+        list_id = await stage.make_list(f"{city} customers", {f"{key}1": "Ann", f"{key}2": "Bob"})
+        locations.append(
+            Location(key=key, timezone=zone, list_ids=[list_id], values={"city": city})
+        )
+    async with ccasync.SqliteJournal(journal_path) as journal:
+        for run in ("run", "rerun"):
+            result = await create_campaigns_for_locations(
+                stage.cc,
+                template(stage),
+                locations,
+                when="next Monday 09:00",
+                send_test_to=[stage.email("qa")],
+                journal=journal,
+                job_id="weekly-offers-2026-W49" + stage.suffix.replace(" ", "-"),
+            )
+            result.raise_for_failures()
+            for item in result:
+                local = f"{item.scheduled_local:%a %H:%M %Z}" if item.scheduled_local else "-"
+                print(f"  {run} {item.key}: {item.outcome} {local}, API calls: {item.calls}")
+            print(f"{run}: API calls: {result.calls}")
 
-    async with serve(SimConfig(per_second=None, per_day=None)) as sim:
-        async with Client(access_token=sim.token, base_url=sim.base_url) as cc:
-            cc.campaigns.clock = sim.clock.now
-            for _key, city, _tz in STORES:
-                await cc.lists.get_or_create(f"{city} customers")
-            await run(cc)
-            await run(cc)
 
-
-def main() -> None:
-    """Parse the arguments and run."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", help="API root (default: an in-process simulator)")
-    parser.add_argument("--token", help="access token for --base-url")
+async def main() -> None:
+    """Run the story where ``--fast`` / the environment says."""
+    parser = make_parser(__doc__)
+    parser.add_argument("--journal", type=Path, help="sqlite journal file (default: temporary)")
     args = parser.parse_args()
-    if args.base_url is None:
-        asyncio.run(against_simulator())
-        return
-
-    async def remote() -> None:
-        async with Client(access_token=args.token, base_url=args.base_url) as cc:
-            await run(cc)
-
-    asyncio.run(remote())
+    async with open_stage(args.fast) as stage:
+        if args.journal is not None:
+            await story(stage, args.journal)
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            await story(stage, Path(folder) / "jobs.db")
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

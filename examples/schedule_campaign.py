@@ -1,75 +1,61 @@
-"""Schedule (or send) one email campaign through the API: create, address, test, schedule.
+"""Story: schedule (or send) an email campaign through the API, start to finish.
 
-Runs against the simulator started in-process (default), or against any server::
+Make a list with two contacts, create the campaign, attach the list, send a test, schedule it
+two hours ahead, let it go out, and read its send history. The same steps send at once with
+``cc.campaigns.send_now(activity_id)`` instead of ``schedule``.
 
-    python examples/schedule_campaign.py
-    python examples/schedule_campaign.py --base-url https://api.cc.email/v3 --token TOKEN
+Cost, measured on the simulator: 7 API calls for the campaign itself (create 1, set lists 2,
+test 1, schedule 1, 1+ status polls, history 1) plus 5 to build the list. The script prints
+both figures from ``cc.count_calls()``.
 
-Costs 7 API calls: find (and create) the list, create the campaign, set its lists (GET + PUT),
-send a test, schedule it two days from now.
+Run: ``python examples/schedule_campaign.py`` (embedded simulator, real limits),
+``--fast`` (limits off, simulated time), or against a real account:
+``CCASYNC_ACCESS_TOKEN=... CCASYNC_EXAMPLE_EMAIL=you@yourdomain.example python
+examples/schedule_campaign.py`` (recipients are plus-addresses of that mailbox; see ``_stage.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 
-from ccasync import Client
-
-SENDER = "owner@example.com"  # a CONFIRMED account email (the simulator's owner)
+from _stage import Stage, open_stage, parse_args
 
 
-async def run(cc: Client) -> str:
-    """Create the campaign for the "Readers" list and schedule it; returns the activity id."""
-    readers = await cc.lists.get_or_create("Readers")
-    campaign = await cc.campaigns.create(
-        name=f"Spring news {dt.date.today():%Y-%m-%d}",
-        from_name="The Shop",
-        from_email=SENDER,
-        reply_to_email=SENDER,
-        subject="Spring is here",
-        html_content="<html><body>[[trackingImage]]<p>Hello [[FirstName]]!</p></body></html>",
-    )
-    activity_id = campaign.primary_activity_id
-    assert activity_id is not None
-    await cc.campaigns.set_lists(activity_id, [readers.list_id])
-    await cc.campaigns.send_test(activity_id, ["qa@example.com"], "Please check")
-    when = cc.campaigns.clock() + dt.timedelta(days=2)
-    await cc.campaigns.schedule(activity_id, when)  # or: await cc.campaigns.send_now(...)
-    print(f"scheduled {campaign.name!r} for {when:%Y-%m-%d %H:%M} UTC ({cc.calls} API calls)")
-    return activity_id
+async def story(stage: Stage) -> None:
+    """Create, test, schedule and deliver one campaign; print what it cost."""
+    cc = stage.cc
+    with cc.count_calls() as setup:
+        list_id = await stage.make_list("Spring customers", {"ann": "Ann", "bob": "Bob"})
+    with cc.count_calls() as count:
+        campaign = await cc.campaigns.create(
+            name="Spring sale" + stage.suffix,
+            from_name="Acme",
+            from_email=stage.sender,
+            reply_to_email=stage.sender,
+            subject='Spring is here, [[FirstName OR "friend"]]',
+            html_content="<html><body>[[trackingImage]]<p>Hello [[FirstName]]!</p></body></html>",
+        )
+        activity_id = str(campaign.primary_activity_id)
+        await cc.campaigns.set_lists(activity_id, [list_id])
+        await cc.campaigns.send_test(activity_id, [stage.email("qa")], "Please check")
+        at = stage.now() + dt.timedelta(hours=2)
+        await cc.campaigns.schedule(activity_id, at)  # or: await cc.campaigns.send_now(...)
+        print(f"scheduled {campaign.name!r} for {at:%Y-%m-%d %H:%M} UTC")
+        await stage.pass_time(2 * 3600 + 60, "until the scheduled time")
+        status = await stage.wait_sent(activity_id)
+        history = await cc.campaigns.send_history(activity_id)
+    sent = sum(entry.count or 0 for entry in history)
+    print(f"status {status}, sent to {sent} contacts")
+    print(f"API calls: {count.calls} for the campaign, {setup.calls} to build the list")
 
 
-async def against_simulator() -> None:
-    """Start the simulator in-process, run, then move its clock until the send is done."""
-    from ccasync.sim import SimConfig, serve
-
-    async with serve(SimConfig(per_second=None, per_day=None)) as sim:
-        async with Client(access_token=sim.token, base_url=sim.base_url) as cc:
-            cc.campaigns.clock = sim.clock.now  # "now" is the simulator's
-            activity_id = await run(cc)
-            sim.clock.advance(3 * 86_400)
-            done = await cc.campaigns.wait_sent(activity_id, timeout=30, interval=0.2)
-            print(f"simulator: the send is {done.current_status}")
-
-
-def main() -> None:
-    """Parse the arguments and run."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", help="API root (default: an in-process simulator)")
-    parser.add_argument("--token", help="access token for --base-url")
-    args = parser.parse_args()
-    if args.base_url is None:
-        asyncio.run(against_simulator())
-        return
-
-    async def remote() -> None:
-        async with Client(access_token=args.token, base_url=args.base_url) as cc:
-            await run(cc)
-
-    asyncio.run(remote())
+async def main() -> None:
+    """Run the story where ``--fast`` / the environment says."""
+    args = parse_args(__doc__)
+    async with open_stage(args.fast) as stage:
+        await story(stage)
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

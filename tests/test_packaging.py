@@ -106,6 +106,12 @@ def test_extras_cover_what_tests_and_benchmarks_import(folder: str, extra: str) 
     assert third_party_imports(REPO_ROOT / folder) - available == set()
 
 
+def test_examples_import_only_runtime_dependencies() -> None:
+    """The scripts in examples/ need nothing beyond ``pip install ccasync`` (not library code)."""
+    runtime = set(declared(PROJECT["dependencies"]))
+    assert third_party_imports(REPO_ROOT / "examples") - runtime == set()
+
+
 @pytest.mark.parametrize(("name", "floor"), sorted(SECURITY_FLOORS.items()))
 def test_security_floors(name: str, floor: str) -> None:
     """No version below the one with the security fix can satisfy the runtime requirement."""
