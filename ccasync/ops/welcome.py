@@ -17,8 +17,9 @@ it, the link filled in per contact, with no further call.
 ``benchmarks/bench_welcome.py``): the setup costs 9 calls the first time (list and custom field
 looked up and created, the automation looked up and created, its email read and written, one PUT
 to activate) and 5 on a rerun (lookups only); then **1 call per sign-up**, and the mail leaves as
-the automation runs. ``send_to_audience`` costs 15 calls per batch (18 for the first), so 15-18
-per user when each sign-up must be mailed at once, and waits for a whole campaign to send.
+the automation runs. ``send_to_audience`` costs 9 calls per batch (13 for the first; 8 and 12
+with a journal), so 9-13 per user when each sign-up must be mailed at once, and waits for a
+whole campaign to send.
 
 **When to use which.** Use the welcome flow for mail triggered by a contact *joining* the list:
 welcome, activation link, autoresponder; one mail per contact (a contact already on the list,

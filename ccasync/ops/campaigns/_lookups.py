@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ccasync.errors import ConflictError, ValidationError
+from ccasync.models.campaigns import CampaignActivity
 
 if TYPE_CHECKING:
     from ccasync.client import Client
@@ -69,6 +70,27 @@ async def create_or_find(cc: Client, fields: dict[str, str | None]) -> tuple[Ema
             raise
         return found, False
     return campaign, True
+
+
+def created_activity(campaign: EmailCampaign, fields: dict[str, str | None]) -> CampaignActivity:
+    """The new campaign's DRAFT activity built from what this run sent in ``POST /emails``.
+
+    The recipients PUT is built from it instead of from a GET: a PUT replaces every top-level
+    property (so each one the create set is sent again) and keeps the sub-resources it omits
+    (html_content and the footer stay as created, without sending 150 kB again). Only for a
+    campaign whose create answer this run holds; any other activity is read first.
+    """
+    return CampaignActivity(
+        campaign_activity_id=campaign.primary_activity_id,
+        campaign_id=campaign.campaign_id,
+        role="primary_email",
+        current_status="DRAFT",
+        from_name=fields["from_name"],
+        from_email=fields["from_email"],
+        reply_to_email=fields["reply_to_email"],
+        subject=fields["subject"],
+        preheader=fields["preheader"],
+    )
 
 
 async def load_list_names(cc: Client) -> dict[str, str]:

@@ -9,17 +9,30 @@ here, is a small marketing send per batch:
 2. put them on a list taken from a small reusable :class:`ListPool` (the account holds at most
    1,000 lists and support discourages a list per send);
 3. create a campaign from a template, point it at that list, send it now;
-4. wait until the send is DONE (recipients are resolved when the send starts), then release
-   the list (remove its members) for a later batch.
+4. wait until the send is DONE, then *start* emptying the list (one bulk removal) for a later
+   batch, without waiting for the removal: the API reads a list's members when a send starts
+   (reference §9.5), so emptying it afterwards cannot change who receives this one.
 
-That costs 16 API calls per batch whatever its size (19 for the first: the pool list and the
-custom field are created; measured on the simulator, :attr:`AudienceResult.calls` gives yours),
-i.e. ~1,536 of the 10,000 daily calls for a batch every 15 minutes, and the email leaves
-minutes, not seconds, after the data changed (the real service may take up to ~30 minutes to
-send, reference §9.5). Merge-tag syntax for custom fields in custom-code HTML is UNCONFIRMED.
+Calls per batch, measured on the simulator (``tests/ops/campaigns/test_audience_calls.py``
+pins them; :attr:`AudienceResult.calls` gives yours): **8 in steady state** with a journal
+(``journal=``/``job_id=``): POST import, one ``GET /activities`` listing (the import *and* the
+list the previous batch is emptying), POST /emails, PUT of the activity built from what the
+create sent (no GET), GET the list's membership count, POST schedule, GET send history (DONE
+and the recipient count at once), POST the removal. The first batch costs 12 (the pool list
+and the custom field are looked up and created), the second 10 (it creates the pool's second
+list: one list sends while the other empties). Without a journal every batch costs one
+``GET /emails`` more (9): nothing else tells a new batch from a rerun. A one-list pool costs 9
+(the next batch waits for the removal: one listing more). A batch every 15 minutes thus uses
+96 x 8 = 768 of the 10,000 daily calls; the send polls grow with a slow real send (one call
+per ``poll_interval``), and the email leaves minutes, not seconds, after the data changed (the
+real service may take up to ~30 minutes to send, reference §9.5). Merge-tag syntax for custom
+fields in custom-code HTML is UNCONFIRMED.
 
 Rerunning with the same ``batch_id`` after a crash resumes: the campaign name is derived from
-it, so an existing campaign is reused and never sent twice.
+it, so an existing campaign is reused and never sent twice. With a journal the rerun needs no
+lookup: a batch with no step was never started (its intent is written before any call), one
+with a ``campaign`` step names its campaign; a rerun of a sent batch costs 3 calls (activity
+status, send history, removal), of a finished one none.
 
 Several processes or hosts may send batches through one pool: each list is leased for the life
 of its batch (:class:`FileListLeases`, a flock, by default on one host; ``RedisCoordinator.
@@ -28,7 +41,11 @@ batch's distinct addresses while the lease is still held; otherwise nothing is s
 (:class:`~ccasync.ListMembershipError`). Why both: a lease can only be lost by a holder stalled
 past a Redis lease's TTL; the count then catches another batch's contacts on the list, and the
 lease check made after it means no other batch can have taken the list before the send: once our
-contacts are on it, the list is no longer free to anyone.
+contacts are on it, the list is no longer free to anyone. A list being emptied stays leased
+until a later listing shows the removal done; the pool then keeps it leased as its spare and
+hands it to the next batch without a ``GET /contact_lists`` (the lease, held all along, is what
+makes it known free). So each process's pool holds up to one idle list besides its running
+batches: size the pool for that, and call :meth:`ListPool.drain` when a sender stops.
 """
 
 from __future__ import annotations
@@ -47,14 +64,14 @@ from ccasync.errors import (
     ConflictError,
     CoordinationError,
     ListMembershipError,
-    ListPoolExhaustedError,
     ValidationError,
     WaitTimeoutError,
 )
 from ccasync.journal import JobRun, Journal, fingerprint
 from ccasync.ops._common import RowIssue
 from ccasync.ops.campaigns._list_leases import FileListLeases, ListLease, ListLeases
-from ccasync.ops.campaigns._lookups import create_or_find
+from ccasync.ops.campaigns._list_pool import ListPool, poll_listed
+from ccasync.ops.campaigns._lookups import create_or_find, created_activity
 from ccasync.ops.campaigns.fanout import CampaignTemplate
 
 if TYPE_CHECKING:
@@ -71,108 +88,6 @@ __all__ = [
 ]
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class ListPool:
-    """A few reusable lists named ``<prefix>-01`` … ``<prefix>-<size>``; an empty one is free.
-
-    Whether a list is free is read from the API (``membership_count`` 0), so the pool
-    survives restarts; a list handed out is also leased until released, through ``leases``
-    (default: :class:`FileListLeases`, safe across the processes of one host; use
-    ``RedisCoordinator.list_pool`` across hosts). ``size`` ≤ 50 keeps far from the 1,000-list
-    account cap.
-    """
-
-    def __init__(
-        self,
-        prefix: str = "ccasync-audience",
-        size: int = 5,
-        *,
-        leases: ListLeases | None = None,
-    ) -> None:
-        if not 1 <= size <= 50:
-            raise ValidationError("size", "must be within 1..50", value=size)
-        self.prefix = prefix
-        self.size = size
-        self.leases: ListLeases = leases if leases is not None else FileListLeases()
-        self._held: dict[str, ListLease] = {}
-        self.known_fields: set[str] = set()  # custom field names seen, to skip the lookup
-        self._lock = asyncio.Lock()
-
-    def names(self) -> list[str]:
-        """The pool's list names."""
-        return [f"{self.prefix}-{n:02d}" for n in range(1, self.size + 1)]
-
-    async def acquire(self, cc: Client) -> str:
-        """Lease an empty pool list (creating the next one if all existing are busy).
-
-        Costs 1 call per 1,000 lists of the account, +1 when a list is created. Raises
-        :class:`ListPoolExhaustedError` when every list holds members or is leased by another
-        batch, :class:`~ccasync.CoordinationError` when the leases cannot be used.
-        """
-        async with self._lock:
-            mine = set(self.names())
-            found: dict[str, tuple[str, int]] = {}
-            async for item in cc.lists.iter_all(include_membership_count="all", limit=1000):
-                if item.name in mine and item.list_id:
-                    found[item.name] = (item.list_id, item.membership_count or 0)
-            for name in self.names():
-                list_id, members = found.get(name, ("", -1))
-                if name not in found:
-                    list_id, members = await _create_list(cc, name), 0
-                if members == 0 and list_id not in self._held and await self._lease(list_id):
-                    return list_id
-            raise ListPoolExhaustedError(
-                f"all {self.size} lists of pool {self.prefix!r} hold or run an unfinished batch"
-            )
-
-    async def _lease(self, list_id: str) -> bool:
-        lease = await self.leases.try_lease(list_id)
-        if lease is None:
-            return False
-        self._held[list_id] = lease
-        return True
-
-    async def hold(self, list_id: str) -> ListLease:
-        """The lease of ``list_id``: this pool's, or a new one (resuming a crashed batch).
-
-        Raises :class:`~ccasync.CoordinationError` when another batch holds it.
-        """
-        lease = self._held.get(list_id)
-        if lease is None and not await self._lease(list_id):
-            raise CoordinationError(f"list {list_id} is leased by another running batch")
-        return self._held[list_id]
-
-    async def forget(self, list_id: str) -> None:
-        """Drop this pool's lease on ``list_id`` without touching its members.
-
-        The list stays busy for everyone as long as it holds members (a list is free only when
-        empty); :meth:`release` empties it.
-        """
-        lease = self._held.pop(list_id, None)
-        if lease is not None:
-            await lease.release()
-
-    async def release(self, cc: Client, list_id: str, *, timeout: float | None = 600) -> None:
-        """Remove every member of ``list_id`` (one bulk activity, waited for), then free it.
-
-        Costs 1 call plus the activity polls. Raises :class:`WaitTimeoutError` past ``timeout``
-        seconds (the list then stays leased).
-        """
-        activity = await cc.activities.remove_list_memberships([list_id], source_list_ids=[list_id])
-        await cc.activities.wait(activity, timeout=timeout, initial=0.5)
-        await self.forget(list_id)
-
-
-async def _create_list(cc: Client, name: str) -> str:
-    try:
-        created = await cc.lists.create(name, description="ccasync reusable send list")
-        return created.list_id
-    except ConflictError:
-        found = await cc.lists.find_by_name(name)
-        if found is None:
-            raise
-        return found.list_id
 
 
 @attrs.frozen(kw_only=True)
@@ -251,31 +166,26 @@ async def send_to_audience(
         raise ValidationError("template.name", "must contain $batch (names are unique)")
     if (journal is None) != (job_id is None):
         raise ValidationError("job_id", "give journal= and job_id= together")
-    if journal is not None and job_id is not None:
-        emails = [str(row.get("email")) for row in rows]
-        job = JobRun(journal, job_id, fingerprint("send_to_audience", batch_id, emails))
-        async with job:
-            if job.is_done("batch"):
-                return AudienceResult(**job.data("batch"), calls=0, resumed=True)
-            result = await send_to_audience(
-                cc,
-                rows,
-                template,
-                batch_id=batch_id,
-                pool=pool,
-                values=values,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                sleep=sleep,
-            )
-            kept = attrs.asdict(result)
-            del kept["calls"], kept["resumed"]
-            await job.record("batch", **kept)
-            return result
     waits = _Waits(timeout=timeout, interval=poll_interval, sleep=sleep)
     fields = template.render({**(values or {}), "batch": batch_id})
-    with cc.count_calls() as count:
-        return await _send_batch(cc, rows, fields, batch_id, pool, waits, lambda: count.calls)
+    if journal is None or job_id is None:
+        with cc.count_calls() as count:
+            return await _send_batch(
+                cc, rows, fields, batch_id, pool, waits, lambda: count.calls, job=None
+            )
+    emails = [str(row.get("email")) for row in rows]
+    job = JobRun(journal, job_id, fingerprint("send_to_audience", batch_id, emails))
+    async with job:
+        if job.is_done("batch"):
+            return AudienceResult(**job.data("batch"), calls=0, resumed=True)
+        with cc.count_calls() as count:
+            result = await _send_batch(
+                cc, rows, fields, batch_id, pool, waits, lambda: count.calls, job=job
+            )
+        kept = attrs.asdict(result)
+        del kept["calls"], kept["resumed"]
+        await job.record("batch", **kept)
+        return result
 
 
 async def _send_batch(
@@ -286,29 +196,53 @@ async def _send_batch(
     pool: ListPool,
     waits: _Waits,
     calls: Callable[[], int],
+    *,
+    job: JobRun | None,
 ) -> AudienceResult:
-    """Resume the batch an earlier run started, or run it: import, campaign, send, release."""
-    timeout = waits.timeout
-    existing = await _existing(cc, str(fields["name"]))
-    if existing is not None:
-        return await _resume(cc, existing, rows, pool, batch_id, waits, calls)
-    list_id = await pool.acquire(cc)
+    """Resume the batch an earlier run started, or run it: import, campaign, send, release.
+
+    With a journal (``job``) the resume needs no lookup: a batch without any step was never
+    started (its intent is written first, durably), one with a ``campaign`` step names it.
+    """
+    if job is not None and job.is_done("campaign"):
+        ids = job.data("campaign")
+        known = (str(ids["campaign_id"]), str(ids["activity_id"]))
+        return await _resume(cc, known, rows, pool, batch_id, waits, calls)
+    if job is None or job.get("batch") is not None:
+        existing = await _existing(cc, str(fields["name"]))
+        if existing is not None:
+            known = (existing.campaign_id, existing.primary_activity_id)
+            return await _resume(cc, known, rows, pool, batch_id, waits, calls)
+    if job is not None:
+        await job.intend("batch")
+    list_id = await pool.acquire(cc, timeout=waits.timeout, sleep=waits.sleep)
     await _ensure_custom_fields(cc, rows, pool.known_fields)
     imported = await cc.activities.import_contacts(rows, [list_id])
-    finished = await cc.activities.wait(imported, timeout=timeout, initial=1.0)
+    # One listing answers for the import and for the lists earlier batches are emptying.
+    seen = await poll_listed(
+        cc, imported.activity_id, pool.releasing(), timeout=waits.timeout, sleep=waits.sleep
+    )
+    await pool.settle(seen)
+    finished = seen[imported.activity_id]
     if not finished.succeeded:
         raise CCAsyncError(
             f"import {finished.activity_id} ended {finished.state}: {finished.activity_errors}; "
             f"list {list_id} stays leased (release it with pool.release)"
         )
-    campaign, _ = await create_or_find(cc, fields)
+    campaign, created = await create_or_find(cc, fields)
     activity_id = campaign.primary_activity_id
-    await cc.campaigns.set_lists(activity_id, [list_id])
+    if job is not None:
+        await job.record("campaign", campaign_id=campaign.campaign_id, activity_id=activity_id)
+    if created and campaign.current_status in (None, "Draft"):
+        built = created_activity(campaign, fields)  # the PUT needs no GET
+        await cc.campaigns.update_activity(attrs.evolve(built, contact_list_ids=[list_id]))
+    else:  # another run created it meanwhile: its activity is read before the PUT
+        await cc.campaigns.set_lists(activity_id, [list_id])
     batch = _Batch(batch_id, campaign.campaign_id, activity_id, list_id, rows, calls)
     await _verify_list(cc, pool, batch, resumed=False)
     await cc.campaigns.send_now(activity_id)
-    sent = await _wait_done(cc, activity_id, waits)
-    await pool.release(cc, list_id, timeout=timeout)
+    sent = await _wait_sent(cc, activity_id, waits)
+    await pool.start_release(cc, list_id)
     return AudienceResult(
         batch_id=batch_id,
         campaign_id=campaign.campaign_id,
@@ -332,15 +266,16 @@ async def _existing(cc: Client, name: str) -> EmailCampaign | None:
 
 async def _resume(
     cc: Client,
-    campaign: EmailCampaign,
+    known: tuple[str, str],
     rows: Sequence[Mapping[str, Any]],
     pool: ListPool,
     batch_id: str,
     waits: _Waits,
     calls: Callable[[], int],
 ) -> AudienceResult:
-    """Finish a batch an earlier run started: send if still DRAFT, wait, release its list."""
-    activity_id = campaign.primary_activity_id
+    """Finish a batch an earlier run started (``known``: its campaign and activity ids): send
+    if still DRAFT, wait, start emptying its list."""
+    campaign_id, activity_id = known
     activity = await cc.campaigns.get_activity(activity_id)
     list_id = _pool_list(activity)
     if (activity.current_status or "").upper() in ("DRAFT", "ERROR"):
@@ -348,15 +283,25 @@ async def _resume(
             raise ValidationError("batch_id", "the earlier run left a campaign without a list")
         if list_id is None:
             raise ValidationError("batch_id", "the earlier run's campaign has several lists")
-        batch = _Batch(batch_id, campaign.campaign_id, activity_id, list_id, rows, calls)
+        batch = _Batch(batch_id, campaign_id, activity_id, list_id, rows, calls)
         await _verify_list(cc, pool, batch, resumed=True)
         await cc.campaigns.send_now(activity_id)
-    sent = await _wait_done(cc, activity_id, waits)
+        sent = await _wait_done(cc, activity_id, waits)
+    elif (activity.current_status or "").upper() == "DONE":
+        history = await cc.campaigns.send_history(activity_id)  # the status is known already
+        sent = int(history[-1].count or 0) if history else 0
+    else:
+        sent = await _wait_done(cc, activity_id, waits)
     if list_id is not None:
-        await pool.release(cc, list_id, timeout=waits.timeout)
+        try:
+            await pool.hold(list_id)
+        except CoordinationError:
+            pass  # emptied by an earlier run and now another batch's: leave it alone
+        else:
+            await pool.start_release(cc, list_id)
     return AudienceResult(
         batch_id=batch_id,
-        campaign_id=campaign.campaign_id,
+        campaign_id=campaign_id,
         activity_id=activity_id,
         list_id=list_id,
         contacts=len(rows),
@@ -432,6 +377,25 @@ async def _ensure_custom_fields(
         with contextlib.suppress(ConflictError):  # created meanwhile by another batch
             await cc.custom_fields.create(name)
         known.add(name)
+
+
+async def _wait_sent(cc: Client, activity_id: str, waits: _Waits) -> int:
+    """Poll the send history of a first send until its entry appears; return its recipients.
+
+    One call per round, the status GET included: the entry is written when the send ends,
+    COMPLETED or ERRORED (reference §9.5; UNCONFIRMED that the real API adds it only then, the
+    simulator does).
+    """
+    started = time.monotonic()
+    waited = 0.0
+    while True:
+        await waits.sleep(waits.interval)
+        waited += waits.interval
+        history = await cc.campaigns.send_history(activity_id)
+        if history:
+            return int(history[-1].count or 0)
+        if max(waited, time.monotonic() - started) >= waits.timeout:
+            raise WaitTimeoutError(f"send of {activity_id} not DONE after {waits.timeout:g} s")
 
 
 async def _wait_done(cc: Client, activity_id: str, waits: _Waits) -> int:

@@ -48,11 +48,12 @@ import attrs
 
 from ccasync.errors import ValidationError
 from ccasync.journal import JobRun, Journal, fingerprint
-from ccasync.models.campaigns import CampaignActivity, EmailCampaign
+from ccasync.models.campaigns import CampaignActivity
 from ccasync.ops._common import QuotaStop, is_quota, quota_stop
 from ccasync.ops.campaigns._lookups import (
     CampaignIndex,
     create_or_find,
+    created_activity,
     load_list_names,
     resolve_lists,
 )
@@ -498,7 +499,7 @@ async def _campaign(
     try:
         campaign, created = await create_or_find(cc, fields)
         known: CampaignActivity | str = (
-            _as_created(campaign, fields)
+            created_activity(campaign, fields)
             if created and campaign.current_status in (None, "Draft")
             else campaign.primary_activity_id
         )
@@ -510,26 +511,6 @@ async def _campaign(
         activity_id = known.campaign_activity_id if isinstance(known, CampaignActivity) else known
         await item.created(campaign_id, activity_id)
     return campaign_id, known, created
-
-
-def _as_created(campaign: EmailCampaign, fields: dict[str, str | None]) -> CampaignActivity:
-    """The new campaign's DRAFT activity built from what this run sent in ``POST /emails``.
-
-    The recipients PUT is built from it instead of from a GET: a PUT replaces every top-level
-    property (so each one the create set is sent again) and keeps the sub-resources it omits
-    (html_content and the footer stay as created, without sending 150 kB again).
-    """
-    return CampaignActivity(
-        campaign_activity_id=campaign.primary_activity_id,
-        campaign_id=campaign.campaign_id,
-        role="primary_email",
-        current_status="DRAFT",
-        from_name=fields["from_name"],
-        from_email=fields["from_email"],
-        reply_to_email=fields["reply_to_email"],
-        subject=fields["subject"],
-        preheader=fields["preheader"],
-    )
 
 
 async def _activity(cc: Client, campaign_id: str, known: CampaignActivity | str | None) -> Any:

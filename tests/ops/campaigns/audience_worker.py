@@ -77,6 +77,8 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
             print("ready", flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
             outcomes = await asyncio.gather(*(one(n) for n in range(spec["batches"])))
+            # Give back the lists still being emptied and the spare, as a finished sender should.
+            await pool.drain(cc, timeout=60, sleep=_fast_sleep)
     finally:
         if coord is not None:
             await coord.aclose()

@@ -151,6 +151,7 @@ async def test_resumed_batch_is_checked_before_sending(
     )
     assert again.resumed
     assert again.sent == 1
+    await good.drain(cc, sleep=_advance(vsim))  # the list is emptied in the background
     with pytest.raises(ListMembershipError):
         await send_to_audience(
             cc, person(2), TEMPLATE, batch_id="b2", pool=lost, sleep=_advance(vsim)
@@ -174,3 +175,23 @@ async def test_file_leases_refuse_a_directory_others_can_write(tmp_path: Path) -
     shared.chmod(0o777)
     with pytest.raises(CoordinationError, match="writable by group or others"):
         await FileListLeases(shared).try_lease("list-1")
+
+
+async def test_one_pool_runs_concurrent_batches_wave_after_wave(vsim: Any, cc: Client) -> None:
+    """Waves of 2 concurrent batches through one 3-list pool (lists emptied in the background,
+    the spare reused): every batch is sent, each customer gets only their own mail."""
+    pool = ListPool(size=3)
+    for wave in range(4):
+        results = await asyncio.gather(
+            *(
+                send_to_audience(
+                    cc, person(n), TEMPLATE, batch_id=f"b{n}", pool=pool, sleep=_advance(vsim)
+                )
+                for n in (2 * wave, 2 * wave + 1)
+            )
+        )
+        assert [r.sent for r in results] == [1, 1]
+        assert results[0].list_id != results[1].list_id
+    await pool.drain(cc, sleep=_advance(vsim))
+    assert pool.releasing() == []
+    assert deliveries(vsim) == {f"Your orders b{n}": {f"customer{n}@example.net"} for n in range(8)}

@@ -86,25 +86,48 @@ async def test_batch_is_sent_and_list_released(vsim: Any, cc: Client) -> None:
     assert not result.resumed
     assert activity.current_status == "DONE"
     assert result.list_id is not None
+    assert len(pool.releasing()) == 1  # emptied in the background
+    await pool.drain(cc, sleep=_advance(vsim))
+    assert pool.releasing() == []
     assert await _members(cc, result.list_id) == 0
     assert contact is not None
-    assert 10 <= result.calls <= 20
 
 
-async def test_next_batch_reuses_the_released_list(vsim: Any, cc: Client) -> None:
-    """A second batch takes the same (now empty) pool list: no new list per send."""
-    pool = ListPool(size=2)
-    first = await send_to_audience(
-        cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, sleep=_advance(vsim)
-    )
-    second = await send_to_audience(
-        cc, ROWS[:1], TEMPLATE, batch_id="b2", pool=pool, sleep=_advance(vsim)
-    )
+async def test_later_batches_reuse_the_released_lists(vsim: Any, cc: Client) -> None:
+    """Batches alternate between two pool lists (one sends while the other empties): no new
+    list per send."""
+    pool = ListPool(size=3)
+    used = [
+        (
+            await send_to_audience(
+                cc, ROWS[: 1 + n % 2], TEMPLATE, batch_id=f"b{n}", pool=pool, sleep=_advance(vsim)
+            )
+        ).list_id
+        for n in range(4)
+    ]
     names = [item.name async for item in cc.lists.iter_all()]
-    assert second.list_id == first.list_id
-    assert second.sent == 1
-    assert names.count("ccasync-audience-01") == 1
-    assert "ccasync-audience-02" not in names
+    assert used[0] == used[2] != used[1] == used[3]
+    assert sorted(n for n in names if n.startswith("ccasync-audience")) == [
+        "ccasync-audience-01",
+        "ccasync-audience-02",
+    ]
+
+
+async def test_drain_gives_every_idle_list_back(vsim: Any, cc: Client, tmp_path: Any) -> None:
+    """After drain, another pool (another process) can lease both lists the first one used."""
+    from ccasync.ops import FileListLeases
+
+    pool = ListPool(size=2, leases=FileListLeases(tmp_path))
+    for n in range(2):
+        await send_to_audience(
+            cc, ROWS, TEMPLATE, batch_id=f"b{n}", pool=pool, sleep=_advance(vsim)
+        )
+    other = ListPool(size=2, leases=FileListLeases(tmp_path))
+    with pytest.raises(ListPoolExhaustedError):
+        await other.acquire(cc)  # one list is the first pool's spare, one still emptying
+    await pool.drain(cc, sleep=_advance(vsim))
+    taken = {await other.acquire(cc), await other.acquire(cc)}
+    assert len(taken) == 2
 
 
 async def test_rerun_of_a_finished_batch_sends_nothing(vsim: Any, cc: Client) -> None:
@@ -145,13 +168,15 @@ async def test_template_name_must_carry_the_batch(cc: Client) -> None:
 async def test_send_not_done_in_time_raises_wait_timeout(vsim: Any, cc: Client) -> None:
     """A send still unfinished after ``timeout`` raises WaitTimeoutError; the list stays leased."""
 
-    async def frozen(seconds: float) -> None:
-        """Sleep without moving the simulator's clock: the send never gets to DONE."""
+    async def frozen_at_send(seconds: float) -> None:
+        """Let the import's short polls move the clock, not the send's 15 s ones: no DONE."""
+        if seconds < 5:
+            vsim.clock.advance(seconds)
 
     pool = ListPool(size=1)
     with pytest.raises(WaitTimeoutError, match="not DONE after 30 s"):
         await send_to_audience(
-            cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, timeout=30, sleep=frozen
+            cc, ROWS, TEMPLATE, batch_id="b1", pool=pool, timeout=30, sleep=frozen_at_send
         )
     with pytest.raises(ListPoolExhaustedError):
         await ListPool(size=1).acquire(cc)
