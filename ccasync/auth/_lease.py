@@ -2,7 +2,8 @@
 
 :func:`refresh_lease` hands the refresher one :class:`~ccasync.auth.TokenLease` whatever the
 store: a :class:`~ccasync.auth.SharedTokenStore` lends its own (a flock, a Redis lease); any
-other store gets :class:`LocalLease`, which relies on the refresher's own lock (one process).
+other store gets a :class:`~ccasync.auth._stores.HeldLease`, which relies on the refresher's own
+lock (one process).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from ccasync.auth._stores import SharedTokenStore, TokenLease, TokenStore
+from ccasync.auth._stores import HeldLease, SharedTokenStore, TokenLease, TokenStore
 from ccasync.auth._token import OAuth2Token
 from ccasync.errors import CoordinationError
 
@@ -27,40 +28,14 @@ def lease_needed(token_timeout: float) -> float:
     return token_timeout + min(token_timeout, SAVE_ALLOWANCE)
 
 
-class LocalLease:
-    """A lease over a plain :class:`~ccasync.auth.TokenStore` (the refresher's lock guards it)."""
-
-    took_over = False
-
-    def __init__(self, store: TokenStore) -> None:
-        self._store = store
-
-    def remaining(self) -> float:
-        """Never expires: the refresher's lock is held for the whole refresh."""
-        return float("inf")
-
-    async def extend(self, seconds: float) -> bool:
-        """Nothing to extend."""
-        return True
-
-    async def load(self) -> OAuth2Token | None:
-        """The store's pair."""
-        return await self._store.load()
-
-    async def save(self, token: OAuth2Token) -> bool:
-        """Save unconditionally (nobody else writes this store)."""
-        await self._store.save(token)
-        return True
-
-
 @asynccontextmanager
 async def refresh_lease(store: TokenStore, *, wait: float) -> AsyncIterator[TokenLease]:
-    """The store's own lease when it is shared across processes, else a :class:`LocalLease`."""
+    """The store's own lease when it is shared across processes, else a ``HeldLease``."""
     if isinstance(store, SharedTokenStore):
         async with store.refresh_lease(wait=wait) as lease:
             yield lease
     else:
-        yield LocalLease(store)
+        yield HeldLease(store)
 
 
 class LeaseGuard:

@@ -126,13 +126,15 @@ class FileTokenStore:
     ``load`` returns None when the file does not exist; raises :class:`ConfigError` when the
     path is a symlink, not a regular file (a FIFO would hang a plain read), not owned by the
     current user, or readable/writable by group or others (another user could plant or read a
-    pair), and :class:`DecodeError` when it is not a token file. A group/world-writable
-    directory is logged as a warning (others could replace the file).
+    pair), and :class:`DecodeError` when it is not a token file (not JSON, not an object, or
+    over 64 KiB). A group/world-writable directory is logged as a warning (others could
+    replace the file). File work runs in a thread, never on the event loop.
 
     Several processes on one host may share the file: :meth:`refresh_lease` takes an advisory
     ``fcntl.flock`` on ``<path>.lock``, so N workers hitting a 401 together cause one refresh.
     The kernel drops the lock when its holder dies, so the lease never expires under a live
     holder (``remaining()`` is ``inf``). Not for network file systems (flock may be local only).
+    ``path`` and ``lock_path`` are the two files.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -160,7 +162,7 @@ class FileTokenStore:
         """
         fd = await _flock(self.lock_path, wait)
         try:
-            yield _FileLease(self)
+            yield HeldLease(self)
         finally:
             os.close(fd)  # closing the last descriptor releases the flock
 
@@ -212,24 +214,29 @@ class FileTokenStore:
         _fsync_dir(directory)
 
 
-class _FileLease:
-    """The lease of a :class:`FileTokenStore`: the flock is held, so no fence is needed."""
+class HeldLease:
+    """A lease its holder has to itself (a held flock, or the refresher's own lock in one
+    process): it never expires, and :meth:`save` needs no fence because nobody else writes."""
 
     took_over = False
 
-    def __init__(self, store: FileTokenStore) -> None:
+    def __init__(self, store: TokenStore) -> None:
         self._store = store
 
     def remaining(self) -> float:
+        """Never expires: the lock is held for the whole refresh."""
         return float("inf")
 
     async def extend(self, seconds: float) -> bool:
+        """Nothing to extend."""
         return True
 
     async def load(self) -> OAuth2Token | None:
+        """The store's pair."""
         return await self._store.load()
 
     async def save(self, token: OAuth2Token) -> bool:
+        """Save unconditionally (the holder is the only writer)."""
         await self._store.save(token)
         return True
 

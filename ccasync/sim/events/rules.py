@@ -134,14 +134,7 @@ def listing(
 
 def ids_and_value(body: Any, field: str) -> tuple[list[str], Any]:
     """``registration_ids`` (1-500 strings) and the value of ``field`` of a status update."""
-    if not isinstance(body, dict):
-        raise invalid("The request body must be an object.")
-    ids = body.get("registration_ids")
-    if not isinstance(ids, list) or not 0 < len(ids) <= MAX_IDS:
-        raise invalid(f"registration_ids must list 1 to {MAX_IDS} ids.")
-    if not all(isinstance(i, str) and 0 < len(i) <= 64 for i in ids):
-        raise invalid("registration_ids must hold id strings.")
-    return ids, body.get(field)
+    return _strings(body, "registration_ids", "id"), body.get(field)
 
 
 def status_update(body: Any, field: str, allowed: tuple[str, ...]) -> tuple[list[str], str]:
@@ -155,14 +148,19 @@ def status_update(body: Any, field: str, allowed: tuple[str, ...]) -> tuple[list
 
 def ticket_keys(body: Any) -> list[str]:
     """``order_ticket_keys``: 1-500 strings, deduplicated."""
+    return list(dict.fromkeys(_strings(body, "order_ticket_keys", "key")))
+
+
+def _strings(body: Any, field: str, noun: str) -> list[str]:
+    """``body[field]``: a list of 1 to ``MAX_IDS`` strings of 1-64 characters."""
     if not isinstance(body, dict):
         raise invalid("The request body must be an object.")
-    keys = body.get("order_ticket_keys")
-    if not isinstance(keys, list) or not 0 < len(keys) <= MAX_IDS:
-        raise invalid(f"order_ticket_keys must list 1 to {MAX_IDS} keys.")
-    if not all(isinstance(k, str) and 0 < len(k) <= 64 for k in keys):
-        raise invalid("order_ticket_keys must hold key strings.")
-    return list(dict.fromkeys(keys))
+    values = body.get(field)
+    if not isinstance(values, list) or not 0 < len(values) <= MAX_IDS:
+        raise invalid(f"{field} must list 1 to {MAX_IDS} {noun}s.")
+    if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in values):
+        raise invalid(f"{field} must hold {noun} strings.")
+    return values
 
 
 def page_size(query: dict[str, str], maximum: int) -> int:
