@@ -111,7 +111,7 @@ class RedisCoordinator:
         """A :class:`~ccasync.ops.ListPool` whose list leases live in Redis (safe across hosts).
 
         ``prefix``/``size`` as for ``ListPool``; ``lease_ttl``: seconds a crashed holder's lease
-        outlives it (a live holder extends it every third of that). Raises
+        outlives it (a live holder extends it every third of that; 0.03..86,400). Raises
         :class:`~ccasync.ConfigError` for a bad prefix or TTL,
         :class:`~ccasync.ValidationError` for a bad size. Nothing is sent to Redis here.
         """
@@ -123,7 +123,12 @@ class RedisCoordinator:
 
     def journal(self) -> RedisJournal:
         """A job journal on this Redis (:class:`ccasync.journal.Journal`), for jobs that may be
-        resumed on another host. Claims and fenced writes are Lua scripts on the server's clock."""
+        resumed on another host. Claims and fenced writes are Lua scripts on the server's clock.
+
+        Steps never expire (delete a finished job's keys yourself). Its calls raise
+        :class:`~ccasync.CoordinationError` when Redis cannot be reached or a claim was taken
+        over, and :class:`~ccasync.ValidationError` for a ``job_id`` rerun with another input.
+        """
         from ccasync.redis._journal import RedisJournal
 
         return RedisJournal(self)

@@ -80,8 +80,9 @@ class ListPool:
     Whether a list is free is read from the API (``membership_count`` 0), so the pool
     survives restarts; a list handed out is also leased until released, through ``leases``
     (default: :class:`FileListLeases`, safe across the processes of one host; use
-    ``RedisCoordinator.list_pool`` across hosts). ``size`` ≤ 50 keeps far from the 1,000-list
-    account cap.
+    ``RedisCoordinator.list_pool`` across hosts). ``size`` must be 1..50 (far from the
+    1,000-list account cap; anything else raises :class:`ValidationError`); size a pool shared
+    by several processes at processes x (concurrent batches + 1), since each keeps a spare.
 
     A batch's list is emptied in the background (:meth:`start_release`): the pool keeps its
     lease until a later batch's activity listing shows the removal finished, then keeps that

@@ -145,9 +145,12 @@ async def send_to_audience(
     when missing. ``timeout``: seconds to wait for the import and for the send to be DONE;
     ``poll_interval`` seconds between status checks (``sleep`` is injectable).
 
-    With ``journal``/``job_id`` (input: ``batch_id`` and the rows' emails) a finished
-    batch's rerun returns its recorded result at no call (``resumed`` True, ``calls`` 0);
-    an unfinished one resumes as without a journal (the campaign found by name).
+    Calls (pinned by tests): 8 per batch in steady state with ``journal``/``job_id``, 12 for
+    the first batch of a pool, 9 without a journal. With ``journal``/``job_id`` (input:
+    ``batch_id`` and the rows' emails) a finished batch's rerun returns its recorded result at
+    no call (``resumed`` True, ``calls`` 0); a rerun of a batch already sent but not recorded
+    finished costs 3 calls and sends nothing twice; an earlier stop resumes from its journal
+    steps (the campaign found by the recorded id, else by name).
 
     Right before sending, the list must hold exactly the batch's distinct addresses (its
     membership count) under a lease still held; otherwise nothing is sent and
