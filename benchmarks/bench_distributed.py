@@ -43,18 +43,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import importlib.util
 import multiprocessing as mp
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,41 +64,10 @@ TARGET_P50_MS = 0.25
 _SCRIPT_COMMANDS = ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_script|load", "cmdstat_script")
 
 
-# -- a private redis-server ----------------------------------------------------------------------
+# -- a private redis-server: the test suite's starter (one for tests and benchmarks) -----------
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def redis_server(url: str | None) -> Iterator[str]:
-    """Yield ``url``, or the URL of a fresh loopback redis-server stopped afterwards."""
-    if url:
-        yield url
-        return
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+redis_server = importlib.import_module("tests.redis_server").redis_at
 
 
 def script_calls(url: str) -> int:
@@ -338,7 +304,7 @@ def run_tokens(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     async def scenario() -> list[dict[str, Any]]:
         rows = []
-        with auth.redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
+        with redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
             for kind in ("file", "redis"):
                 for n in range(args.rounds):
                     row = {
@@ -375,7 +341,7 @@ def run_lists(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     async def scenario() -> list[dict[str, Any]]:
         rows = []
-        with auth.redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
+        with redis_server(args.redis_url) as url, tempfile.TemporaryDirectory() as tmp:
             for kind in ("file", "redis"):
                 row = {"leases": kind, **await auth.listpool(kind, url, Path(tmp), args.batches)}
                 rows.append(row)

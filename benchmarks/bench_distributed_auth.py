@@ -28,17 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import importlib
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +45,19 @@ from ccasync.auth import (
     OAuth2Refresher,
     OAuth2Token,
     SharedTokenStore,
-    TokenLease,
 )
 from ccasync.auth._token import token_from_response
-from ccasync.errors import AuthenticationError
 from ccasync.ops import CampaignTemplate, FileListLeases, ListPool, send_to_audience
 from ccasync.redis import RedisCoordinator
 from ccasync.sim import SimConfig, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The refresh workers of the tests and of this benchmark share one stalling store and one way
+# to classify a call's outcome.
+shared_worker = importlib.import_module("tests.auth.refresh_worker")
+redis_server = importlib.import_module("tests.redis_server").redis_at
+StallingStore = shared_worker.StallingStore
 TOKEN_PATH = "/oauth2/default/v1/token"
 DEAD = "revoked-access-token"
 TEMPLATE = CampaignTemplate(
@@ -71,47 +70,6 @@ TEMPLATE = CampaignTemplate(
 
 
 # ---------------------------------------------------------------- worker side (child processes)
-
-
-class StallingStore:
-    """A shared store whose first save under a lease waits ``stall`` seconds (a frozen holder)."""
-
-    def __init__(self, inner: SharedTokenStore, stall: float) -> None:
-        self.inner = inner
-        self.stall = stall
-
-    async def load(self) -> OAuth2Token | None:
-        return await self.inner.load()
-
-    async def save(self, token: OAuth2Token) -> None:
-        await self.inner.save(token)
-
-    def refresh_lease(self, *, wait: float) -> AbstractAsyncContextManager[TokenLease]:
-        return self._lease(wait)
-
-    @asynccontextmanager
-    async def _lease(self, wait: float) -> AsyncIterator[TokenLease]:
-        async with self.inner.refresh_lease(wait=wait) as lease:
-            yield _StallingLease(lease, self)
-
-
-class _StallingLease:
-    def __init__(self, inner: TokenLease, owner: StallingStore) -> None:
-        self.inner, self.owner, self.took_over = inner, owner, inner.took_over
-
-    def remaining(self) -> float:
-        return self.inner.remaining()
-
-    async def extend(self, seconds: float) -> bool:
-        return await self.inner.extend(seconds)
-
-    async def load(self) -> OAuth2Token | None:
-        return await self.inner.load()
-
-    async def save(self, token: OAuth2Token) -> bool:
-        stall, self.owner.stall = self.owner.stall, 0.0
-        await asyncio.sleep(stall)
-        return await self.inner.save(token)
 
 
 class PlainStore:
@@ -149,15 +107,6 @@ async def refresh_worker(spec: dict[str, Any]) -> dict[str, Any]:
         token_timeout=spec.get("token_timeout", 30.0),
     )
 
-    async def call(cc: Client) -> str:
-        try:
-            await cc.account.get_summary()
-        except AuthenticationError as exc:
-            return "reauthorize" if exc.reauthorize else type(exc).__name__
-        except Exception as exc:
-            return type(exc).__name__
-        return "ok"
-
     try:
         async with Client(
             token_provider=refresher,
@@ -165,7 +114,9 @@ async def refresh_worker(spec: dict[str, Any]) -> dict[str, Any]:
             rate_limiter=RateLimiter.unlimited(),
         ) as cc:
             await _release_gate()
-            outcomes = await asyncio.gather(*(call(cc) for _ in range(spec["calls"])))
+            outcomes = await asyncio.gather(
+                *(shared_worker.call_outcome(cc) for _ in range(spec["calls"]))
+            )
     finally:
         if coord is not None:
             await coord.aclose()
@@ -256,29 +207,6 @@ async def run_workers(kind: str, specs: list[dict[str, Any]]) -> list[dict[str, 
                 proc.kill()
                 await proc.wait()
     return [orjson.loads(out.strip().splitlines()[-1]) for out in outs]
-
-
-@contextlib.contextmanager
-def redis_server(url: str | None) -> Iterator[str]:
-    """``url``, or a private redis-server on a free loopback port for the run."""
-    if url:
-        yield url
-        return
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-                break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def dead_access_pair(sim: Any) -> OAuth2Token:

@@ -66,3 +66,16 @@ def redis_binary() -> str | None:
     return shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
+
+
+@contextmanager
+def redis_at(url: str | None) -> Iterator[str]:
+    """``url`` when given, else a private redis-server on a free loopback port (benchmarks)."""
+    if url:
+        yield url
+        return
+    binary = redis_binary()
+    if binary is None:
+        raise RuntimeError(SKIP_REASON)
+    with running_redis(binary) as started:
+        yield started

@@ -79,7 +79,8 @@ async def _store(spec: dict[str, Any]) -> tuple[SharedTokenStore, Any]:
     return coord.token_store(spec["name"], lease_ttl=spec.get("lease_ttl", 60.0)), coord
 
 
-async def _call(cc: Client) -> str:
+async def call_outcome(cc: Client) -> str:
+    """One ``GET /account/summary``: ``ok``, ``reauthorize`` or the error's type name."""
     try:
         await cc.account.get_summary()
     except AuthenticationError as exc:
@@ -107,7 +108,7 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         ) as cc:
             print("ready", flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-            outcomes = await asyncio.gather(*(_call(cc) for _ in range(spec["calls"])))
+            outcomes = await asyncio.gather(*(call_outcome(cc) for _ in range(spec["calls"])))
     finally:
         if coord is not None:
             await coord.aclose()
