@@ -291,18 +291,26 @@ class RateLimiter:
         """A :class:`LimiterStats` snapshot (cheap; safe to call often)."""
         paused_for = 0.0
         if self._loop is not None and not self._loop.is_closed():
-            paused_for = max(0.0, self._paused_until - self._loop.time())
+            paused_for = max(0.0, self._pause_ends() - self._loop.time())
         return LimiterStats(
             granted=self._granted,
             waited=self._waited,
             max_wait=self._max_wait,
             throttles=self._throttles,
             quota_refusals=self._quota_refusals,
-            queued=len(self._waiters),
+            queued=self._queued(),
             used_today=self.used_today,
             remaining_today=self.remaining_today,
             paused_for=paused_for,
         )
+
+    def _pause_ends(self) -> float:
+        """Loop time at which a ``throttled`` pause ends (a backend keeps it elsewhere)."""
+        return self._paused_until
+
+    def _queued(self) -> int:
+        """Callers waiting in this process (a backend keeps its own queue)."""
+        return len(self._waiters)
 
     # -- the Limiter protocol used by the requestor ---------------------------------------------
 

@@ -197,20 +197,13 @@ class RedisRateLimiter(RateLimiter):
 
     def stats(self) -> LimiterStats:
         """A snapshot: this process's counters, the shared ledger as of the last call."""
-        paused_for = 0.0
-        if self._loop is not None and not self._loop.is_closed():
-            paused_for = max(0.0, self._ledger.paused_until - self._loop.time())
-        return LimiterStats(
-            granted=self._granted,
-            waited=self._waited,
-            max_wait=self._max_wait,
-            throttles=self._throttles,
-            quota_refusals=self._quota_refusals,
-            queued=len(self._queue),
-            used_today=self.used_today,
-            remaining_today=self.remaining_today,
-            paused_for=paused_for,
-        )
+        return super().stats()
+
+    def _pause_ends(self) -> float:
+        return self._ledger.paused_until
+
+    def _queued(self) -> int:
+        return len(self._queue)
 
     # -- the Limiter protocol ------------------------------------------------------------------
 
