@@ -9,7 +9,13 @@ from types import TracebackType
 
 from ccasync._requestor import Limiter, Requestor, TokenSource
 from ccasync._version import __version__
-from ccasync.config import DEFAULT_BASE_URL, RetryPolicy, check_base_url
+from ccasync.config import (
+    DEFAULT_BASE_URL,
+    MAX_SECONDS,
+    RetryPolicy,
+    check_base_url,
+    check_number,
+)
 from ccasync.errors import ConfigError
 from ccasync.events import EventHook
 from ccasync.limiter import RateLimiter
@@ -35,7 +41,8 @@ class PartnerClient:
     events and error mapping are those of :class:`ccasync.Client`.
 
     Raises :class:`ConfigError` for an empty ``api_key``, neither credentials nor
-    ``token_provider``, a non-https URL, a non-positive timeout. One-shot like ``Client``.
+    ``token_provider``, a non-https URL, a timeout that is not a finite number of seconds in
+    (0, 86,400]. One-shot like ``Client``.
     """
 
     def __init__(
@@ -58,8 +65,7 @@ class PartnerClient:
     ) -> None:
         if not api_key or any(c.isspace() for c in api_key):
             raise ConfigError("api_key must be a non-empty string without whitespace")
-        if not timeout > 0:
-            raise ConfigError(f"timeout must be > 0, got {timeout!r}")
+        check_number("timeout", timeout, low=0, high=MAX_SECONDS)  # the Client's rule
         tokens = token_provider or _credentials(
             client_id, client_secret, token_url, token_margin, sleep
         )

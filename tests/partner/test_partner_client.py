@@ -126,10 +126,16 @@ async def test_token_endpoint_refusal_is_an_authentication_error() -> None:
             },
             "https",
         ),
+        ({"api_key": "k", "client_id": "c", "client_secret": "s", "timeout": 0}, "timeout"),
+        (
+            {"api_key": "k", "client_id": "c", "client_secret": "s", "timeout": float("inf")},
+            "timeout",
+        ),
     ],
 )
 def test_configuration_errors(kwargs: dict[str, Any], reason: str) -> None:
-    """An empty key, missing credentials or a plain-http token URL are ConfigErrors."""
+    """An empty key, missing credentials, a plain-http token URL or a timeout that is not a
+    finite number of seconds (the Client's rule) are ConfigErrors."""
     with pytest.raises(ConfigError, match=reason):
         PartnerClient(transport=FakeTransport(responses=[]), **kwargs)
 
