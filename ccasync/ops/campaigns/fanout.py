@@ -478,7 +478,7 @@ def _send_time(run: _Run, loc: Location, cc: Client) -> LocalTime | Exception | 
         rule = loc.when if loc.when is not None else run.when
         tz = zone_info(loc.timezone)
         return resolve_when(rule, tz, now, min_lead=run.min_lead, gap=run.gap, overlap=run.overlap)
-    except (ValidationError, OverflowError) as exc:  # e.g. 9999-12-31 23:59 west of UTC
+    except ValidationError as exc:  # resolve_when turns 9999-12-31 23:59 west of UTC into one
         return exc
 
 
@@ -643,7 +643,7 @@ async def _schedule_one(
         try:
             rule = _as_rule(item.at)
             at = resolve_when(rule, tz, now, min_lead=min_lead, gap=gap, overlap=overlap)
-        except (ValidationError, OverflowError) as exc:
+        except ValidationError as exc:  # ScheduleTimeError included (years beyond 1-9999)
             at = exc
         activity = await _step_async("activity", cc.campaigns.get_activity(item.activity_id))
         base = attrs.evolve(base, campaign_id=activity.campaign_id)
