@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import re
 from array import array
 from collections.abc import Awaitable, Callable
@@ -177,6 +178,7 @@ class Runner:
                     return
                 if self.queue:
                     self._limit = max(1, len(self.queue))
+                    self._changed.set()  # the slots are full now: a round may be due
                     continue
                 if waited >= QUEUE_WAIT_LIMIT:
                     self._not_sent(chunk, outcome, exc)
@@ -285,7 +287,15 @@ class Runner:
                     self._changed.clear()
                     await self._changed.wait()
                     continue
-                delay = self._round_due() - self._clock()
+                due = self._round_due()
+                if due == math.inf:
+                    # No round pays off until the submitter fills every slot or closes: both
+                    # set the event. Napping here instead would spin a virtual clock (tests'
+                    # sleep) or wake for nothing (real time).
+                    self._changed.clear()
+                    await self._changed.wait()
+                    continue
+                delay = due - self._clock()
                 if delay > 0:
                     await self._sleep(min(delay, NAP))
                     continue
