@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 
 
 class CsvBatch:
     """Consecutive records of one CSV file: the shared ``header`` and each record's ``cells``.
 
-    The validator works on a whole batch at once, column by column (see ``RowChecker``).
+    ``first`` is the row number of ``rows[0]``. Iterating gives ``(row number, CsvRecord)``
+    pairs, like any other source's batch; the validator and the encoder also work on a whole
+    batch at once, column by column (see ``RowChecker.check_csv``).
     """
 
-    __slots__ = ("header", "rows")
+    __slots__ = ("first", "header", "rows")
 
-    def __init__(self, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    def __init__(self, header: tuple[str, ...], rows: list[list[str]], first: int = 1) -> None:
         self.header = header
         self.rows = rows
+        self.first = first
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[int, CsvRecord]]:
+        count = len(self.rows)
+        records = map(CsvRecord, itertools.repeat(self, count), range(count))
+        return zip(range(self.first, self.first + count), records, strict=True)
 
 
 class CsvRecord(Mapping[str, str]):

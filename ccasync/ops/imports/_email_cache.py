@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import re
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -67,6 +68,22 @@ def positions(values: list[Any], target: object) -> list[int]:
         found.append(at)
 
 
+# email-validator's dot-atom pattern, repeated over lines: one match vouches for a whole
+# column of local parts (its characters never include "\n", so lines cannot run together).
+assert DOT_ATOM_TEXT_INTL.pattern.endswith(r"\Z")
+_DOT_ATOM_LINES = re.compile(
+    "(?:" + DOT_ATOM_TEXT_INTL.pattern.removesuffix(r"\Z") + "\n)*", DOT_ATOM_TEXT_INTL.flags
+)
+
+
+def _not_dot_atoms(locals_: list[str]) -> list[int]:
+    """Positions of the local parts email-validator's dot-atom pattern does not match."""
+    text = "\n".join(locals_)
+    if text.count("\n") == len(locals_) - 1 and _DOT_ATOM_LINES.fullmatch(text + "\n"):
+        return []
+    return positions(list(map(DOT_ATOM_TEXT_INTL.match, locals_)), None)
+
+
 class EmailCache:
     """Answers :func:`normalize_email` for plain addresses without re-validating known parts.
 
@@ -110,9 +127,9 @@ class EmailCache:
         parts = list(map(str.rpartition, addresses, itertools.repeat("@")))
         locals_ = list(map(_LOCAL, parts))
         domains = list(map(_DOMAIN, parts))
-        known = list(map(self._domains.get, domains))
-        matched = list(map(DOT_ATOM_TEXT_INTL.match, locals_))
-        unproven = {*positions(matched, None), *positions(known, None), *self._odd(locals_)}
+        # "" marks an unknown domain: str-to-str comparisons are cheaper than looking for None.
+        known = list(map(self._domains.get, domains, itertools.repeat("")))
+        unproven = {*_not_dot_atoms(locals_), *positions(known, ""), *self._odd(locals_)}
         # Rows not proven get their own answer below, whatever this made of them.
         out: list[str | None] = (
             list(addresses) if known == domains else list(map(_JOIN, locals_, known))
@@ -125,6 +142,8 @@ class EmailCache:
     def _odd(self, locals_: list[str]) -> list[int]:
         # Positions of non-ASCII local parts with a character not known to be safe. An ASCII
         # local part matching the pattern is accepted by email-validator without that check.
+        if "".join(locals_).isascii():
+            return []
         ascii_flags = list(map(str.isascii, locals_))
         if False not in ascii_flags:
             return []

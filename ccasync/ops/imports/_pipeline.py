@@ -23,18 +23,19 @@ import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ccasync.config import check_number
 from ccasync.errors import BulkError, CCAsyncError, ValidationError, WaitTimeoutError
 from ccasync.journal import JobRun, Journal
 from ccasync.ops._common import QuotaStop, RowIssue, is_fatal, is_quota, quota_stop
-from ccasync.ops.imports._encoder import FULL, Chunk, PayloadBuilder
+from ccasync.ops.imports._csv_rows import CsvBatch
+from ccasync.ops.imports._encoder import FULL, Chunk, EncodedRun, PayloadBuilder
 from ccasync.ops.imports._listing import find_accepted
 from ccasync.ops.imports._result import ChunkOutcome, ImportProgress, ImportResult
 from ccasync.ops.imports._resume import ImportSteps, import_fingerprint, posted_at, replay_final
-from ccasync.ops.imports._row_checks import RowChecker, SeenKeys, row_key
-from ccasync.ops.imports._source import ColumnMap, ImportSource, open_source, read_batches
+from ccasync.ops.imports._row_checks import RowChecker, SeenKeys, row_key, row_keys
+from ccasync.ops.imports._source import ColumnMap, ImportSource, open_source
 from ccasync.ops.imports._submit import ImportStopped, Runner, fail_whole
 
 if TYPE_CHECKING:
@@ -450,8 +451,25 @@ class _Deadline:
         await self._sleep(min(seconds, left))
 
 
+class _Sink(Protocol):
+    """Where the per-row loop hands its verdicts: the import run, or a local count."""
+
+    result: ImportResult
+    problem: ValidationError | None
+
+    def reject(self, issue: RowIssue) -> None: ...
+
+    def unsent(self, row: int, key: str) -> None: ...
+
+    def report(self) -> None: ...
+
+    async def flush(self) -> None: ...
+
+    async def send(self, chunk: Chunk) -> None: ...
+
+
 async def _pipeline(
-    run: _Import,
+    run: _Sink,
     source: ImportSource,
     by_id: dict[str, str],
     checker: RowChecker,
@@ -467,7 +485,7 @@ async def _pipeline(
 
 
 async def _read(
-    run: _Import,
+    run: _Sink,
     source: ImportSource,
     by_id: dict[str, str],
     checker: RowChecker,
@@ -486,37 +504,83 @@ async def _read(
             # Only the source's errors mean this; a journal's refusal (a changed input) raises.
             run.problem = problem
             break
-        for row, record in batch:
-            result.rows_read += 1
-            clean = checker.check(row, record)
-            if isinstance(clean, RowIssue):
-                run.reject(clean)
-                continue
-            key = row_key(clean)
-            if seen is not None and not seen.add(key):
-                run.reject(
-                    RowIssue(
-                        row, "email", "duplicate of an earlier row (on_duplicate='reject')", key
+        if type(batch) is CsvBatch and seen is None:
+            await _csv_batch(run, batch, checker, builder)
+        else:
+            for row, record in batch:
+                result.rows_read += 1
+                clean = checker.check(row, record)
+                if isinstance(clean, RowIssue):
+                    run.reject(clean)
+                    continue
+                key = row_key(clean)
+                if seen is not None and not seen.add(key):
+                    run.reject(
+                        RowIssue(
+                            row, "email", "duplicate of an earlier row (on_duplicate='reject')", key
+                        )
                     )
-                )
-                continue
-            outcome = builder.offer(row, clean, key)
-            if outcome is FULL:
-                # Let the previous POST finish before the next payload exists: one in memory.
-                try:
-                    await run.flush()
-                except ImportStopped:
-                    run.unsent(row, key)
-                    raise
-                await run.send(builder.close_full())
-                outcome = builder.offer(row, clean, key)
-            if isinstance(outcome, RowIssue):
-                run.reject(outcome)
-                continue
-            result.submitted += 1
+                    continue
+                await _offer(run, builder, row, clean, key)
         run.report()
         # A synchronous source never suspends: let the poller run between batches.
         await asyncio.sleep(0)
+
+
+async def _csv_batch(
+    run: _Sink, batch: CsvBatch, checker: RowChecker, builder: PayloadBuilder
+) -> None:
+    # The CSV hot path: the batch is validated column-wise and each stretch of clean rows
+    # between issues is encoded and taken in a few C-level steps; only rows the builder must
+    # decide alone (payload full, a merge, a huge row) take the row-by-row path.
+    cleans, issues = checker.check_csv(batch)
+    start = 0
+    for stop in (*issues, len(cleans)):
+        if stop > start:
+            stretch: list[dict[str, Any]] = cleans[start:stop]  # type: ignore[assignment]
+            await _offer_stretch(run, builder, batch.first + start, stretch)
+        if stop < len(cleans):
+            run.result.rows_read += 1
+            run.reject(cleans[stop])  # type: ignore[arg-type]
+        start = stop + 1
+
+
+async def _offer_stretch(
+    run: _Sink, builder: PayloadBuilder, first_row: int, cleans: list[dict[str, Any]]
+) -> None:
+    result = run.result
+    keys = row_keys(cleans)
+    encoded = EncodedRun.encode(cleans)
+    at = 0
+    while at < len(cleans):
+        taken = builder.offer_run(first_row, encoded, at, keys) if encoded is not None else 0
+        result.rows_read += taken
+        result.submitted += taken
+        at += taken
+        if at < len(cleans):
+            result.rows_read += 1
+            await _offer(run, builder, first_row + at, cleans[at], keys[at])
+            at += 1
+
+
+async def _offer(
+    run: _Sink, builder: PayloadBuilder, row: int, clean: dict[str, Any], key: str
+) -> None:
+    """Offer one clean row; a full payload is sent first (after the previous POST finished)."""
+    outcome = builder.offer(row, clean, key)
+    if outcome is FULL:
+        # Let the previous POST finish before the next payload exists: one in memory.
+        try:
+            await run.flush()
+        except ImportStopped:
+            run.unsent(row, key)
+            raise
+        await run.send(builder.close_full())
+        outcome = builder.offer(row, clean, key)
+    if isinstance(outcome, RowIssue):
+        run.reject(outcome)
+        return
+    run.result.submitted += 1
 
 
 def _quota_stop(
@@ -547,6 +611,31 @@ def _quota_stop(
     return quota_stop([stop.__cause__], needed, note)
 
 
+class _PayloadCounter:
+    """A :class:`_Sink` that only counts the payloads a local pass over the input closes."""
+
+    def __init__(self) -> None:
+        self.result = ImportResult()
+        self.problem: ValidationError | None = None
+        self.payloads = 0
+
+    def reject(self, issue: RowIssue) -> None:
+        """Rejected rows make no payload."""
+
+    def unsent(self, row: int, key: str) -> None:
+        """Nothing is sent, so nothing stays unsent."""
+
+    def report(self) -> None:
+        """No progress for a count."""
+
+    async def flush(self) -> None:
+        """Nothing is being sent."""
+
+    async def send(self, chunk: Chunk) -> None:
+        """Count the payload instead of sending it."""
+        self.payloads += 1
+
+
 async def _count_payloads(
     source: Any,
     encoding: str | None,
@@ -555,24 +644,17 @@ async def _count_payloads(
     make_builder: Callable[[], PayloadBuilder],
     reject: bool,
 ) -> int | None:
-    """Payloads the whole input makes (a local pass over a file: no call), None for a stream."""
+    """Payloads the whole input makes (a local pass over a file: no call), None for a stream.
+
+    The pass runs the import's own per-row loop, so the count is the import's.
+    """
     if not isinstance(source, str | os.PathLike):
         return None
-    checker = RowChecker(fields[0])
-    seen = SeenKeys() if reject else None
-    builder = make_builder()
-    count = 0
-    async for batch in read_batches(source, fields[1], encoding=encoding, columns=columns):
-        for row, record in batch:
-            clean = checker.check(row, record)
-            if isinstance(clean, RowIssue):
-                continue
-            key = row_key(clean)
-            if seen is not None and not seen.add(key):
-                continue
-            if builder.offer(row, clean, key) is FULL:
-                builder.close_full()
-                count += 1
-                builder.offer(row, clean, key)
-        await asyncio.sleep(0)
-    return count + (builder.close() is not None)
+    counter = _PayloadCounter()
+    opened = open_source(source, encoding=encoding, columns=columns)
+    try:
+        seen = SeenKeys() if reject else None
+        await _pipeline(counter, opened, fields[1], RowChecker(fields[0]), seen, make_builder())
+    finally:
+        opened.close()
+    return counter.payloads

@@ -40,16 +40,20 @@ from typing import IO, Any
 
 from ccasync.errors import ValidationError
 from ccasync.models.activities import JsonImportContact
-from ccasync.ops.imports._csv_rows import CsvBatch, CsvRecord
+from ccasync.ops.imports._csv_rows import CsvBatch
 from ccasync.ops.imports._row_checks import CF_PREFIX, STANDARD_KEYS
 
 BATCH = 1000
 BATCH_CHARS = 16 * 1024 * 1024
 """A CSV batch also ends once its lines hold this many characters (memory stays bounded)."""
 MAX_LINE_CHARS = 1024 * 1024
+BLOCK_CHARS = 64 * 1024
+"""Characters read from a CSV stream at a time (lines are cut from these blocks)."""
 """The longest CSV line accepted (characters); a real import line is a few KiB at most."""
 SNIFF_BYTES = 64 * 1024
 Numbered = list[tuple[int, Mapping[str, Any]]]
+Batch = Numbered | CsvBatch
+"""A batch of ``(row number, record)`` pairs: a list, or a CSV batch (iterable as such)."""
 ColumnMap = Mapping[str, str | None]
 
 _PHONE_KINDS = {"home": "home_phone", "work": "work_phone", "mobile": "mobile_phone"}
@@ -99,24 +103,58 @@ def check_header(columns: Iterable[str]) -> None:
 
 
 class _Lines:
-    """The lines of a text stream, each at most ``limit`` characters; counts what it read."""
+    """The lines of a text stream, each at most ``limit`` characters; counts what it read.
 
-    def __init__(self, handle: IO[str], limit: int) -> None:
+    The stream is read in blocks of ``block`` characters, each cut into lines in C: a Python
+    call per line cost a sixth of the CSV parsing. Lines end at ``\\n``, ``\\r`` or
+    ``\\r\\n`` (universal newlines, kept untranslated), as csv expects. ``chars`` counts the
+    characters read from the stream (up to a block ahead of the lines handed out).
+    """
+
+    def __init__(self, handle: IO[str], limit: int, block: int = BLOCK_CHARS) -> None:
         self._handle = handle
         self._limit = limit
+        self._block = block
         self.chars = 0
 
     def __iter__(self) -> Iterator[str]:
-        return self
+        return itertools.chain.from_iterable(self._blocks())
 
-    def __next__(self) -> str:
-        line = self._handle.readline(self._limit + 1)
-        if not line:
-            raise StopIteration
-        if len(line) > self._limit and not line.endswith("\n"):
+    def _blocks(self) -> Iterator[list[str]]:
+        carry = ""
+        while block := self._handle.read(self._block):
+            self.chars += len(block)
+            text = carry + block if carry else block
+            cut = text.rfind("\n") + 1 or text.rfind("\r") + 1
+            if not cut:
+                if len(text) > self._limit:
+                    raise _LineTooLong
+                carry = text
+                continue
+            carry = text[cut:]
+            lines = _split_lines(text[:cut] if carry else text)
+            # Only the first line can pass the limit: every later one lies within this block.
+            self._check(lines[0])
+            yield lines
+        if carry:
+            self._check(carry)
+            yield [carry]
+
+    def _check(self, line: str) -> None:
+        if len(line) > self._limit and len(line.rstrip("\r\n")) > self._limit:
             raise _LineTooLong
-        self.chars += len(line)
-        return line
+
+
+# Line boundaries str.splitlines knows and universal newlines do not.
+_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text`` cut after each ``\\n``, ``\\r`` or ``\\r\\n``, line ends kept."""
+    # One memchr-speed search per character: ~20x faster than a regex character class.
+    if not any(map(text.__contains__, _OTHER_BREAKS)):
+        return text.splitlines(keepends=True)
+    return io.StringIO(text, newline="").readlines()
 
 
 class _LineTooLong(Exception):
@@ -167,7 +205,7 @@ class CsvSource:
         except (_LineTooLong, csv.Error, UnicodeError) as exc:
             raise _unreadable(exc, row + 1) from None
 
-    def batches(self) -> Iterator[Numbered]:
+    def batches(self) -> Iterator[CsvBatch]:
         """Numbered batches; a line or record that cannot be read raises after the rows before."""
         if not self.header:
             return
@@ -175,9 +213,7 @@ class CsvSource:
         while True:
             cells_batch, problem, more = self._read_batch(row - 1)
             if cells_batch:
-                batch = CsvBatch(self.header, cells_batch)
-                records = map(CsvRecord, itertools.repeat(batch), range(len(cells_batch)))
-                yield list(zip(range(row, row + len(cells_batch)), records, strict=False))
+                yield CsvBatch(self.header, cells_batch, row)
                 row += len(cells_batch)
             if problem is not None:
                 raise problem
@@ -364,15 +400,15 @@ class ImportSource:
         if self._csv is not None:
             self._csv.close()
 
-    async def batches(self, cf_names: Mapping[str, str]) -> AsyncIterator[Numbered]:
-        """Lists of ``(row number, record)`` of at most 1,000 rows, in order.
+    async def batches(self, cf_names: Mapping[str, str]) -> AsyncIterator[Batch]:
+        """Batches of ``(row number, record)`` of at most 1,000 rows, in order.
 
         A CSV line or record that cannot be read raises :class:`ValidationError` (with its
         row) after every earlier row was yielded.
         """
         if self._csv is not None:
-            for batch in self._csv.batches():
-                yield batch
+            for csv_batch in self._csv.batches():
+                yield csv_batch
         elif isinstance(self._items, AsyncIterable):
             async for batch in _async_numbered(self._items, cf_names):
                 yield batch
@@ -451,7 +487,7 @@ async def read_batches(
     *,
     encoding: str | None = None,
     columns: ColumnMap | None = None,
-) -> AsyncIterator[Numbered]:
+) -> AsyncIterator[Batch]:
     """:func:`open_source` and its batches in one go (closed at the end); raises like both."""
     opened = open_source(source, encoding=encoding, columns=columns)
     try:
