@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
@@ -95,6 +96,10 @@ _QUEUED_HINTS = ("queued activit", "1,000 queued", "1000 queued")
 
 
 def _encode_value(value: ParamValue) -> str:
+    if type(value) is str:
+        return value
+    if type(value) is list and all(type(v) is str for v in value):
+        return ",".join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
@@ -114,7 +119,7 @@ def encode_params(params: Params | None) -> list[tuple[str, str]]:
     """
     if not params:
         return []
-    if not isinstance(params, Mapping):
+    if type(params) is not dict and not isinstance(params, Mapping):
         return [(k, v) for k, v in params]
     return [(k, _encode_value(v)) for k, v in params.items() if v is not None]
 
@@ -124,9 +129,11 @@ _UNQUOTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _UNQUOTED_AND_COMMA = _UNQUOTED | {","}
 
 
+@functools.lru_cache(maxsize=4096)
 def _quote(text: str) -> str:
     # urlencode's quoting, without its per-character work for the usual query values (ids,
     # numbers, names and csv lists of names): same output, a few microseconds less per call.
+    # Cached: the same keys and include lists come back on every call of an endpoint.
     if _UNQUOTED.issuperset(text):
         return text
     if _UNQUOTED_AND_COMMA.issuperset(text):
@@ -140,7 +147,7 @@ def build_url(base_url: str, path: str, params: Params | None = None) -> str:
     pairs = encode_params(params)
     if not pairs:
         return url
-    return url + "?" + "&".join(f"{_quote(str(k))}={_quote(str(v))}" for k, v in pairs)
+    return url + "?" + "&".join([f"{_quote(str(k))}={_quote(str(v))}" for k, v in pairs])
 
 
 def origin(base_url: str) -> str:

@@ -143,13 +143,15 @@ def _make_model_list(kind: Any) -> Callable[[Any, type], Any]:
     # failing item) runs only when the fast path fails, to raise its detailed error.
     item = typing.get_args(kind)[0]
     item_hook = converter.get_structure_hook(item)
-    inner: Callable[..., Any] = _PLAIN.get(item_hook, item_hook)
+    plain = _PLAIN.get(item_hook)
     detailed = list_structure_factory(kind, converter)
 
     def hook(value: Any, _: type) -> Any:
         if type(value) is list:
             try:
-                return [inner(v, item) for v in value]
+                if plain is not None:
+                    return list(map(plain, value))  # plain functions take (o, _=None)
+                return [item_hook(v, item) for v in value]
             except Exception:
                 pass
         return detailed(value, kind)
@@ -244,26 +246,31 @@ def _plain_structure_fn(cls: type) -> Callable[..., Any]:
         "    if type(o) is not dict and not isinstance(o, Mapping):",
         "        raise TypeError(f'expected a JSON object, got {type(o).__name__}')",
     ]
-    if defaulted:
+    direct = _sets_slots_directly(cls)
+    if defaulted and not direct:
         # A null in a defaulted field reads as absent: the field keeps its default. Answers
-        # rarely hold a null, so the filtering copy is rare.
+        # rarely hold a null, so the filtering copy is rare. (The direct path tests each
+        # defaulted field's value instead: no scan of every value.)
         lines += [
             "    if None in o.values():",
             "        o = {k: v for k, v in o.items() if v is not None or k not in dflt}",
         ]
-    lines.append("    res = {}")
-    for n, a in enumerate(attrs.fields(cls)):
-        if not a.init:
-            continue
-        hook = find_structure_handler(a, a.type, converter)
-        expression = _field_expression(n, a, hook, names)
-        key, arg = repr(a.name), repr(a.alias or a.name)
-        if a.default is attrs.NOTHING:
-            lines += [f"    v = o[{key}]", f"    res[{arg}] = {expression}"]
-        else:
-            lines += [f"    if {key} in o:", f"        v = o[{key}]"]
-            lines += [f"        res[{arg}] = {expression}"]
-    lines.append("    obj = cls(**res)")
+    if direct:
+        lines += _direct_lines(cls, names, defaulted)
+    else:
+        lines.append("    res = {}")
+        for n, a in enumerate(attrs.fields(cls)):
+            if not a.init:
+                continue
+            hook = find_structure_handler(a, a.type, converter)
+            expression = _field_expression(n, a, hook, names)
+            key, arg = repr(a.name), repr(a.alias or a.name)
+            if a.default is attrs.NOTHING:
+                lines += [f"    v = o[{key}]", f"    res[{arg}] = {expression}"]
+            else:
+                lines += [f"    if {key} in o:", f"        v = o[{key}]"]
+                lines += [f"        res[{arg}] = {expression}"]
+        lines.append("    obj = cls(**res)")
     if known is not None:
         lines += [
             "    if not known.issuperset(o):",
@@ -273,6 +280,55 @@ def _plain_structure_fn(cls: type) -> Callable[..., Any]:
     exec(compile("\n".join(lines), f"<ccasync structure {cls.__qualname__}>", "exec"), names)
     plain: Callable[..., Any] = names["structure"]
     return plain
+
+
+def _sets_slots_directly(cls: type) -> bool:
+    """Whether attrs' ``__init__`` for ``cls`` only stores values: no validator, converter,
+    pre/post-init hook, setattr hook or ``takes_self`` factory. Such a record can be built by
+    storing each attribute on a bare instance, ~2.5x cheaper than ``cls(**kwargs)``."""
+    if getattr(cls, "__setattr__", None) is not object.__setattr__:
+        return False  # frozen, or on_setattr hooks
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return False
+    for a in attrs.fields(cls):
+        if a.validator is not None or a.converter is not None:
+            return False
+        if isinstance(a.default, attrs.Factory) and a.default.takes_self:  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _direct_lines(cls: type, names: dict[str, Any], defaulted: frozenset[str]) -> list[str]:
+    """Lines building ``obj`` as attrs' ``__init__`` would: every attribute stored, an absent
+    field getting its default (a factory called), exactly the fields ``__init__`` sets; a null
+    in a ``defaulted`` field reads as absent."""
+    names["new"] = object.__new__
+    lines = ["    obj = new(cls)"]
+    for n, a in enumerate(attrs.fields(cls)):
+        target = f"obj.{a.name}"
+        if a.default is attrs.NOTHING:
+            if a.init:
+                hook = find_structure_handler(a, a.type, converter)
+                expression = _field_expression(n, a, hook, names)
+                lines += [f"    v = o[{a.name!r}]", f"    {target} = {expression}"]
+            continue  # init=False without a default: __init__ leaves it unset too
+        if isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+            names[f"f{n}"] = a.default.factory
+            fallback = f"f{n}()"
+        else:
+            names[f"d{n}"] = a.default
+            fallback = f"d{n}"
+        if not a.init:
+            lines.append(f"    {target} = {fallback}")
+            continue
+        hook = find_structure_handler(a, a.type, converter)
+        expression = _field_expression(n, a, hook, names)
+        if a.name in defaulted:
+            lines.append(f"    if (v := o.get({a.name!r})) is not None:")
+        else:
+            lines += [f"    if {a.name!r} in o:", f"        v = o[{a.name!r}]"]
+        lines += [f"        {target} = {expression}", "    else:", f"        {target} = {fallback}"]
+    return lines
 
 
 _PLAIN: dict[Callable[[Any, type], Any], Callable[..., Any]] = {}

@@ -23,7 +23,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeAlias
 
 import aiohttp
-import attrs
 
 from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
 from ccasync.config import MAX_SECONDS, check_number, redact_url
@@ -89,17 +88,20 @@ def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | io.BytesIO | No
 class AiohttpTransport:
     """A :class:`Transport` on one pooled aiohttp session with keep-alive.
 
-    ``timeout`` bounds one exchange once it holds a connection: at most half of it (10 s at
-    most) may go to opening a connection, and the server may stay silent at most ``timeout``
-    seconds (waiting for the answer or between two chunks of it; ``pool_timeout + timeout``
-    seconds in all is a last bound for a body that trickles). A connect that times out is a
-    :class:`ConnectError` (the request was never sent, so even a POST may be retried).
-    ``max_connections`` bounds the pool; time spent waiting for a free pooled connection does
+    ``timeout`` bounds one exchange once it holds a connection: opening one (at most half of
+    it, 10 s at most), sending the request and reading the whole answer; for a streamed body
+    (:meth:`stream`) it bounds the server's silence between two chunks instead. A connect that
+    times out is a :class:`ConnectError` (the request was never sent, so even a POST may be
+    retried). ``max_connections`` bounds the pool; time spent waiting for a free connection does
     not count against ``timeout``: it is bounded by ``pool_timeout`` seconds, after which the
-    attempt is a :class:`ConnectError` too (never sent). ``max_body_bytes`` bounds a body read
-    whole, counted after decompression (default 64 MiB, far above any API answer): a larger one
-    raises :class:`DecodeError` (not retried) without being read further. Streamed bodies
-    (:meth:`stream`) are bounded by their reader. A ``session`` passed in is borrowed and never
+    attempt is a :class:`ConnectError` too (never sent). The wait is this transport's own (a
+    semaphore of ``max_connections``), so aiohttp never queues and an attempt that gets a
+    connection at once arms one timer, not three. With a borrowed ``session`` whose connector
+    allows fewer connections, aiohttp's own queue counts against ``timeout``.
+    ``max_body_bytes`` bounds a body read whole, counted after decompression (default 64 MiB,
+    far above any API answer): a larger one raises :class:`DecodeError` (not retried) without
+    being read further. Streamed bodies are bounded by their reader. A ``session`` passed in is
+    borrowed and never
     closed here. Raises :class:`ConfigError` for a ``timeout`` or ``pool_timeout`` that is not
     a finite number of seconds in (0, 86,400], or a ``max_connections``/``max_body_bytes``
     that is not a positive integer (≤ 100,000 / 2**40).
@@ -119,16 +121,15 @@ class AiohttpTransport:
         check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
         check_number("max_body_bytes", max_body_bytes, low=0, high=2**40, integer=True)
         self._max_body = max_body_bytes
-        # aiohttp's own phases, so that no request timer runs while the attempt is queued:
-        # ``connect`` covers the pool wait plus opening a connection (ConnectionTimeoutError,
-        # nothing sent), ``sock_read`` the server's silence once the request is out. ``total``
-        # counts the queue too, so it only backs the others up (a trickling body).
-        self._timeout = aiohttp.ClientTimeout(
-            total=pool_timeout + timeout,
-            connect=pool_timeout,
-            sock_connect=min(_MAX_CONNECT_TIMEOUT, timeout / 2),
-            sock_read=timeout,
-        )
+        # The pool wait is ours (see _slot), so aiohttp's timers start with a connection in
+        # hand: ``total`` for the exchange, ``sock_connect`` only while a connection opens
+        # (ConnectionTimeoutError: nothing sent). Each extra phase timer aiohttp arms costs a
+        # heap push and a cancel per request (~10 us for connect + sock_read, issue 15).
+        connect = min(_MAX_CONNECT_TIMEOUT, timeout / 2)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect)
+        self._stream_timeout = aiohttp.ClientTimeout(sock_connect=connect, sock_read=timeout)
+        self._pool_timeout = pool_timeout
+        self._slots = asyncio.Semaphore(max_connections)
         self._max_connections = max_connections
         self._session = session
         self._owns_session = session is None
@@ -152,7 +153,30 @@ class AiohttpTransport:
         # Raised outside the handler: no __context__ pointing at aiohttp's exception.
         raise mapped
 
+    async def _slot(self, request: HTTPRequest) -> None:
+        """Take a connection slot, waiting at most ``pool_timeout`` seconds (then ConnectError)."""
+        if not self._slots.locked():
+            await self._slots.acquire()  # free: returns at once, no timer armed
+            return
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ConnectError(
+                f"no free connection within pool_timeout={self._pool_timeout:g} s "
+                f"(max_connections={self._max_connections}); not sent",
+                method=request.method,
+                url=redact_url(request.url),
+            ) from None
+
     async def _send(self, request: HTTPRequest) -> HTTPResponse:
+        await self._slot(request)
+        try:
+            return await self._exchange(request)
+        finally:
+            self._slots.release()
+
+    async def _exchange(self, request: HTTPRequest) -> HTTPResponse:
         async with self._get_session().request(
             request.method,
             request.url,
@@ -174,13 +198,14 @@ class AiohttpTransport:
         """
         yielded = False
         mapped: Exception | None = None
+        await self._slot(request)  # held while the body is read: the connection is busy
         try:
             async with self._get_session().request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=_payload(request),
-                timeout=attrs.evolve(self._timeout, total=None),
+                timeout=self._stream_timeout,
                 allow_redirects=False,
             ) as resp:
                 yielded = True
@@ -195,6 +220,8 @@ class AiohttpTransport:
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise
+        finally:
+            self._slots.release()
         if mapped is not None:
             raise mapped
 
