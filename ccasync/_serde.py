@@ -156,7 +156,16 @@ def _make_model_list(kind: Any) -> Callable[[Any, type], Any]:
                 pass
         return detailed(value, kind)
 
+    if plain is not None:
+        _MODEL_LISTS[hook] = plain
     return hook
+
+
+_MODEL_LISTS: dict[Callable[[Any, type], Any], Callable[..., Any]] = {}
+"""``list[Model]`` hooks -> the item's plain function (generated code maps it directly)."""
+_MODEL_LIST = "(list(map({plain}, v)) if type(v) is list else {hook})"
+"""A list of records built inline; anything else (or a failure: the record's detailed path
+runs then) goes through the hook."""
 
 
 def _structure_str_list(value: Any, _: type) -> list[str]:
@@ -213,11 +222,19 @@ def _field_expression(n: int, a: Any, hook: Any, names: dict[str, Any]) -> str:
     if hook in _PLAIN:
         names[f"p{n}"] = _PLAIN[hook]
         return f"p{n}(v)"
+    if hook in _MODEL_LISTS:
+        names[f"m{n}"] = _MODEL_LISTS[hook]
+        return _MODEL_LIST.format(plain=f"m{n}", hook=f"h{n}(v, t{n})")
     if hook in _OPTIONAL_HOOKS:
         inner, kind = _OPTIONAL_HOOKS[hook]
         names[f"i{n}"], names[f"x{n}"] = _PLAIN.get(inner, inner), kind
         if inner is _structure_datetime:
             return f"None if v is None else {_DATETIME.format(hook=f'i{n}(v, x{n})')}"
+        if inner in _MODEL_LISTS:
+            names[f"m{n}"] = _MODEL_LISTS[inner]
+            return (
+                f"None if v is None else {_MODEL_LIST.format(plain=f'm{n}', hook=f'i{n}(v, x{n})')}"
+            )
         return f"None if v is None else i{n}(v, x{n})"
     if hook is _structure_datetime:
         return _DATETIME.format(hook=f"h{n}(v, t{n})")

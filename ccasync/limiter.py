@@ -325,6 +325,9 @@ class RateLimiter:
         (unless ``wait_for_reset``), and ``ValueError`` for an impossible ``amount``.
         Cancelling the wait consumes nothing.
         """
+        if self._unlimited and amount == 1 and timeout is None:
+            self._count(1)  # the unlimited limiter only counts: no check can fail here
+            return
         limit = self._wait_limit(timeout)
         self._check_amount(amount)
         if self._unlimited:

@@ -527,3 +527,28 @@ async def test_send_checked_reports_a_failed_check_on_the_original_error(fake_sl
     assert isinstance(info.value.__cause__, ServerError)
     assert any("could not check whether tag 'a' landed" in n for n in info.value.__notes__)
     assert [r.method for r in ft.requests] == ["POST", "GET"]
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://api.cc.email/v3", "https://api.cc.email/v3/", "http://127.0.0.1:8080"]
+)
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/contacts", None),
+        ("contacts/x", {"email": "a@b.c"}),
+        ("/contacts?email=a@b.c", {"limit": 5}),
+        ("/emails/x#frag", None),
+        ("//double", {"q": "1"}),
+    ],
+)
+def test_logged_path_shortcut_equals_the_url_path(
+    base_url: str, path: str, params: dict[str, Any] | None
+) -> None:
+    """Events and logs show the same path whether taken from the path or the whole URL."""
+    from ccasync._requestor import _path
+
+    requestor = Client(access_token="t", base_url=base_url)._requestor
+    url = requestor._url(path, params)
+    assert requestor._logged(path, url) == _path(url)
+    assert "?" not in requestor._logged(path, url)

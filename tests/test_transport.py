@@ -338,3 +338,26 @@ async def test_no_free_connection_within_pool_timeout_is_connect_error(server: T
             await slow
     finally:
         await transport.aclose()
+
+
+async def _trickle_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+    for _ in range(1000):  # never silent for long, never done: only a whole-exchange bound ends it
+        writer.write(b" ")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+
+
+async def test_a_body_that_trickles_is_bounded_by_timeout_as_a_whole() -> None:
+    """timeout bounds the whole exchange once a connection is held, not each silence alone."""
+    transport = AiohttpTransport(timeout=0.4)
+    loop = asyncio.get_running_loop()
+    async with raw_server(_trickle_body) as port:
+        started = loop.time()
+        try:
+            with pytest.raises(RequestTimeoutError):
+                await transport.send(HTTPRequest("GET", f"http://127.0.0.1:{port}/v3/x"))
+        finally:
+            await transport.aclose()
+    assert loop.time() - started < 3  # 50 s for the whole body; each gap only 0.05 s
