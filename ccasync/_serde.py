@@ -378,7 +378,12 @@ def _make_structure(cls: type) -> Callable[[Any, type], Any]:
             return checked(data)
 
     _PLAIN[structure] = plain
+    _PLAIN_BY_CLASS[cls] = plain
     return structure
+
+
+_PLAIN_BY_CLASS: dict[type, Callable[..., Any]] = {}
+"""Record class -> its plain function, for :func:`structure` to skip cattrs' dispatch."""
 
 
 def _make_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
@@ -429,6 +434,12 @@ converter.register_unstructure_hook_factory(
 
 def structure(data: Any, cls: type[T]) -> T:
     """Build ``cls`` from decoded JSON; raise :class:`DecodeError` when it does not fit."""
+    plain = _PLAIN_BY_CLASS.get(cls)
+    if plain is not None:
+        try:
+            return plain(data)  # type: ignore[no-any-return]
+        except Exception:  # the converter's path below names what does not fit
+            pass
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:

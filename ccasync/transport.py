@@ -16,6 +16,7 @@ Bodies read whole are bounded (``max_body_bytes``, decompressed size): a larger 
 from __future__ import annotations
 
 import asyncio
+import collections
 import io
 import re
 from collections.abc import AsyncIterator
@@ -121,7 +122,7 @@ class AiohttpTransport:
         check_number("max_connections", max_connections, low=0, high=100_000, integer=True)
         check_number("max_body_bytes", max_body_bytes, low=0, high=2**40, integer=True)
         self._max_body = max_body_bytes
-        # The pool wait is ours (see _slot), so aiohttp's timers start with a connection in
+        # The pool wait is ours (see _Slots), so aiohttp's timers start with a connection in
         # hand: ``total`` for the exchange, ``sock_connect`` only while a connection opens
         # (ConnectionTimeoutError: nothing sent). Each extra phase timer aiohttp arms costs a
         # heap push and a cancel per request (~10 us for connect + sock_read, issue 15).
@@ -129,7 +130,7 @@ class AiohttpTransport:
         self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect)
         self._stream_timeout = aiohttp.ClientTimeout(sock_connect=connect, sock_read=timeout)
         self._pool_timeout = pool_timeout
-        self._slots = asyncio.Semaphore(max_connections)
+        self._slots = _Slots(max_connections)
         self._max_connections = max_connections
         self._session = session
         self._owns_session = session is None
@@ -144,23 +145,43 @@ class AiohttpTransport:
 
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and read the whole body; aiohttp errors become TransportErrors."""
+        # One coroutine for the common case (a free slot, a sized plain body): this runs once
+        # per API call, and each nested coroutine cost about a microsecond.
+        if not self._slots.take_now():
+            await self._wait_for_slot(request)
+        mapped: Exception
         try:
-            return await self._send(request)
+            async with self._get_session().request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=_payload(request),
+                allow_redirects=False,
+                timeout=self._timeout,
+            ) as resp:
+                declared = resp.content_length
+                if declared is not None and declared <= self._max_body and _plain(resp):
+                    # The parser stops at Content-Length and nothing inflates the body, so it
+                    # cannot pass the bound: one read, no chunk loop.
+                    body = await resp.read()
+                else:
+                    body = await _read_bounded(resp, self._max_body, request)
+                # The case-insensitive proxy is kept as is: copying it costs per call.
+                return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is exc:
                 raise
+        finally:
+            self._slots.give()
         # Raised outside the handler: no __context__ pointing at aiohttp's exception.
         raise mapped
 
-    async def _slot(self, request: HTTPRequest) -> None:
-        """Take a connection slot, waiting at most ``pool_timeout`` seconds (then ConnectError)."""
-        if not self._slots.locked():
-            await self._slots.acquire()  # free: returns at once, no timer armed
-            return
+    async def _wait_for_slot(self, request: HTTPRequest) -> None:
+        """Wait for a connection slot at most ``pool_timeout`` seconds (then ConnectError)."""
         try:
             async with asyncio.timeout(self._pool_timeout):
-                await self._slots.acquire()
+                await self._slots.take()
         except TimeoutError:
             raise ConnectError(
                 f"no free connection within pool_timeout={self._pool_timeout:g} s "
@@ -168,26 +189,6 @@ class AiohttpTransport:
                 method=request.method,
                 url=redact_url(request.url),
             ) from None
-
-    async def _send(self, request: HTTPRequest) -> HTTPResponse:
-        await self._slot(request)
-        try:
-            return await self._exchange(request)
-        finally:
-            self._slots.release()
-
-    async def _exchange(self, request: HTTPRequest) -> HTTPResponse:
-        async with self._get_session().request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            data=_payload(request),
-            allow_redirects=False,
-            timeout=self._timeout,
-        ) as resp:
-            body = await _read_bounded(resp, self._max_body, request)
-            # The case-insensitive proxy is kept as is: copying it costs per call.
-            return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
 
     @asynccontextmanager
     async def stream(self, request: HTTPRequest) -> AsyncIterator[HTTPStream]:
@@ -198,7 +199,8 @@ class AiohttpTransport:
         """
         yielded = False
         mapped: Exception | None = None
-        await self._slot(request)  # held while the body is read: the connection is busy
+        if not self._slots.take_now():  # held while the body is read: the connection is busy
+            await self._wait_for_slot(request)
         try:
             async with self._get_session().request(
                 request.method,
@@ -221,7 +223,7 @@ class AiohttpTransport:
             if mapped is exc:
                 raise
         finally:
-            self._slots.release()
+            self._slots.give()
         if mapped is not None:
             raise mapped
 
@@ -229,6 +231,48 @@ class AiohttpTransport:
         """Close the session if this transport created it; idempotent."""
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+class _Slots:
+    """The transport's connections: one is taken at once while free, else callers wait in
+    FIFO order (cancellable: a slot handed to a caller that is leaving is passed on)."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def take_now(self) -> bool:
+        """Take a slot if one is free and nobody waits; False otherwise."""
+        if self.free and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Wait for a slot (bound the wait with ``asyncio.timeout``)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed a slot while being cancelled: the next caller gets it
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        """Return a slot: to the first caller still waiting, else to the free ones."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
+def _plain(resp: aiohttp.ClientResponse) -> bool:
+    return "Content-Encoding" not in resp.headers
 
 
 async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIterator[bytes]:
@@ -249,7 +293,7 @@ async def _read_bounded(resp: aiohttp.ClientResponse, limit: int, request: HTTPR
     declared = resp.content_length
     if declared is not None and declared > limit:
         raise _too_large(limit, request)
-    if declared is not None and "Content-Encoding" not in resp.headers:
+    if declared is not None and _plain(resp):
         # Fast path (most answers): the parser stops at Content-Length and nothing inflates
         # the body, so it cannot pass the limit; one read, no chunk loop.
         return await resp.read()

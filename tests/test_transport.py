@@ -361,3 +361,36 @@ async def test_a_body_that_trickles_is_bounded_by_timeout_as_a_whole() -> None:
         finally:
             await transport.aclose()
     assert loop.time() - started < 3  # 50 s for the whole body; each gap only 0.05 s
+
+
+async def test_connection_slots_are_fifo_and_a_cancelled_waiter_passes_its_slot_on() -> None:
+    """Slots go to waiters in order; one handed to a leaving waiter reaches the next one."""
+    from ccasync.transport import _Slots
+
+    slots = _Slots(1)
+    assert slots.take_now()
+    assert not slots.take_now()
+    order: list[str] = []
+
+    async def waiter(name: str) -> None:
+        await slots.take()
+        order.append(name)
+
+    first = asyncio.create_task(waiter("first"))
+    second = asyncio.create_task(waiter("second"))
+    third = asyncio.create_task(waiter("third"))
+    await asyncio.sleep(0)
+    slots.give()  # handed to "first"...
+    first.cancel()  # ...which leaves before it runs: the slot must go on to "second"
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert order == ["second"]
+    third.cancel()  # a waiter cancelled while still queued takes nothing
+    with pytest.raises(asyncio.CancelledError):
+        await third
+    slots.give()  # "second" is done with it
+    assert slots.free == 1
+    assert slots.take_now()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await second
