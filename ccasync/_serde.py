@@ -288,7 +288,14 @@ def _plain_structure_fn(cls: type) -> Callable[..., Any]:
                 lines += [f"    if {key} in o:", f"        v = o[{key}]"]
                 lines += [f"        res[{arg}] = {expression}"]
         lines.append("    obj = cls(**res)")
-    if known is not None:
+    if known is not None and direct:
+        # _direct_lines counted the keys it read (c): any other key may be unknown. Cheaper
+        # than a set check per record; the filter below decides exactly.
+        lines += [
+            "    if len(o) != c:",
+            f"        obj.{EXTRA}.update({{k: v for k, v in o.items() if k not in known}})",
+        ]
+    elif known is not None:
         lines += [
             "    if not known.issuperset(o):",
             f"        obj.{EXTRA}.update({{k: v for k, v in o.items() if k not in known}})",
@@ -321,6 +328,7 @@ def _direct_lines(cls: type, names: dict[str, Any], defaulted: frozenset[str]) -
     in a ``defaulted`` field reads as absent."""
     names["new"] = object.__new__
     lines = ["    obj = new(cls)"]
+    required = 0  # keys read unconditionally: present, or the function raised
     for n, a in enumerate(attrs.fields(cls)):
         target = f"obj.{a.name}"
         if a.default is attrs.NOTHING:
@@ -328,6 +336,7 @@ def _direct_lines(cls: type, names: dict[str, Any], defaulted: frozenset[str]) -
                 hook = find_structure_handler(a, a.type, converter)
                 expression = _field_expression(n, a, hook, names)
                 lines += [f"    v = o[{a.name!r}]", f"    {target} = {expression}"]
+                required += 1
             continue  # init=False without a default: __init__ leaves it unset too
         if isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
             names[f"f{n}"] = a.default.factory
@@ -344,7 +353,9 @@ def _direct_lines(cls: type, names: dict[str, Any], defaulted: frozenset[str]) -
             lines.append(f"    if (v := o.get({a.name!r})) is not None:")
         else:
             lines += [f"    if {a.name!r} in o:", f"        v = o[{a.name!r}]"]
-        lines += [f"        {target} = {expression}", "    else:", f"        {target} = {fallback}"]
+        lines += [f"        {target} = {expression}", "        c += 1"]
+        lines += ["    else:", f"        {target} = {fallback}"]
+    lines.insert(1, f"    c = {required}")
     return lines
 
 
