@@ -79,3 +79,14 @@ async def check_jobrun_merges(journal: Journal) -> None:
         assert again.is_done("loc/nyc/test")
         assert again.data("loc/nyc/test") == {"to": ["a@example.com"], "sent": True}
         assert {again.data(f"n/{i}")["i"] for i in range(20)} == set(range(20))
+
+
+async def check_non_json_data_is_refused(journal: Journal) -> None:
+    """Step data that is not JSON (an object, NaN) is a ValidationError naming ``data``, before
+    anything is written: every journal refuses it the same way."""
+    claim = await journal.claim("job-json", "fp", owner="o", ttl=60)
+    for bad in ({"x": object()}, {"x": float("nan")}):
+        with pytest.raises(ValidationError, match="JSON") as info:
+            await journal.write(claim, [StepWrite("s", "done", bad)])
+        assert info.value.field == "data"
+    assert await journal.steps("job-json") == {}

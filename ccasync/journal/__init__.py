@@ -40,6 +40,7 @@ from ccasync.journal._contract import (
     Step,
     StepWrite,
 )
+from ccasync.journal._contract import encode_data as encode_data
 from ccasync.journal._fingerprint import fingerprint
 from ccasync.journal._memory import MemoryJournal
 from ccasync.journal._run import JobRun

@@ -22,6 +22,7 @@ from ccasync.journal import (
     StepWrite,
     check_claim_args,
     claimed_elsewhere,
+    encode_data,
     lost,
     mismatch,
     owner_is_dead,
@@ -127,8 +128,7 @@ class RedisJournal:
         """See :meth:`ccasync.journal.Journal.write` (one script: fence check + all steps)."""
         args: list[str] = [claim.owner, str(claim.token)]
         for step in steps:
-            data = json.dumps(dict(step.data), separators=(",", ":"), allow_nan=False)
-            args += [step.name, step.phase, data]
+            args += [step.name, step.phase, encode_data(step.data)]
         if not await self._call(self._write(keys=self._keys(claim.job_id), args=args)):
             raise lost(claim)
 

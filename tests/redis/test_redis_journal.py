@@ -37,6 +37,11 @@ async def test_jobrun_merges(coordinator: Any) -> None:
     await contract.check_jobrun_merges(coordinator.journal())
 
 
+async def test_non_json_data_is_refused(coordinator: Any) -> None:
+    """Step data that is not JSON is a ValidationError, as with the other journals."""
+    await contract.check_non_json_data_is_refused(coordinator.journal())
+
+
 async def test_namespaces_do_not_mix(coordinator: Any, redis_url: str) -> None:
     """The same job id in two namespaces is two jobs."""
     from ccasync.redis import RedisCoordinator
