@@ -28,11 +28,12 @@ EXPECTED = {
     "signup_service.py": "12 sign-ups at once:",
     "test_previews.py": "ann@example.net: 'A gift for you, Ann' | Hello Ann, your code is ANN-10.",
     "tracking_summary.py": "  sends      300",
-    "welcome_flow.py": "cy@example.com: 1 welcome mail(s)",
+    "welcome_flow.py": "cy@example.net: 1 welcome mail(s)",
     "welcome_per_batch.py": "welcome sent to 2 new users",
 }
-# scripts whose default run is already fast (no --fast option)
-ARGS = {"welcome_flow.py": ()}
+# scripts whose default run is already fast (no --fast option): none since every story
+# runs on the shared stage
+ARGS: dict[str, tuple[str, ...]] = {}
 COST = re.compile(r"API calls: \d+|\d+ calls?\b")  # every story prints what it cost
 
 pytestmark = pytest.mark.timeout(SCRIPT_TIMEOUT * (len(EXPECTED) // WORKERS + 2))
