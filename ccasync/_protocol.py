@@ -98,8 +98,11 @@ _QUEUED_HINTS = ("queued activit", "1,000 queued", "1000 queued")
 def _encode_value(value: ParamValue) -> str:
     if type(value) is str:
         return value
-    if type(value) is list and all(type(v) is str for v in value):
-        return ",".join(value)
+    if type(value) is list:
+        try:
+            return ",".join(value)  # a list of strings, the usual case: one C call
+        except TypeError:
+            pass  # other items: formatted one by one below
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):

@@ -53,8 +53,9 @@ def _csv_values(field: str, value: str | Sequence[str] | None, allowed: frozense
 
 
 def _includes(include: Sequence[str]) -> list[str] | None:
-    _checks.check_enums("include", list(include), INCLUDES)
-    return list(include) or None
+    chosen = list(include)
+    _checks.check_enums("include", chosen, INCLUDES)
+    return chosen or None
 
 
 def _custom_field_list(values: CustomFieldValues | None) -> list[dict[str, Any]] | None:
