@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import aiohttp
 
@@ -76,13 +75,47 @@ _LARGE_BODY = 1024 * 1024
 """aiohttp warns that raw bytes above 1 MiB may block the loop; larger bodies go as a stream."""
 
 
-def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | io.BytesIO | None:
+class _LargeBody(aiohttp.payload.Payload):
+    """A large request body written in 64 KiB slices of the caller's bytes, never copied.
+
+    ``bytes`` above 1 MiB draw aiohttp's "might lock the event loop" warning, and an
+    ``io.BytesIO`` is copied whole by aiohttp (its size is read through ``getbuffer()``, which
+    unshares the buffer: 4 MB more per import payload in flight). This writes memoryview
+    slices and lets the loop run between them; each attempt (retry) starts from byte 0.
+    """
+
+    def __init__(self, value: bytes) -> None:
+        super().__init__(value, content_type=None)
+        self._size = len(value)
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The body as text (aiohttp's Payload API)."""
+        return bytes(self._value).decode(encoding, errors)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        """The body itself (aiohttp's Payload API)."""
+        return bytes(self._value)
+
+    async def write(self, writer: Any) -> None:
+        """Write the whole body."""
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+        """Write the body, at most ``content_length`` bytes of it."""
+        with memoryview(self._value) as view:
+            end = len(view) if content_length is None else min(len(view), content_length)
+            for start in range(0, end, _CHUNK):
+                if start:
+                    await asyncio.sleep(0)  # a 4 MB body must not hold the loop
+                await writer.write(view[start : min(end, start + _CHUNK)])
+
+
+def _payload(request: HTTPRequest) -> aiohttp.FormData | bytes | _LargeBody | None:
     # aiohttp sets the multipart boundary itself; a hand-set Content-Type would draw a 415.
     if request.multipart is not None:
         return _form(request.multipart)
     if request.body is not None and len(request.body) > _LARGE_BODY:
-        # A fresh stream per attempt (retries re-read it); BytesIO shares the bytes, no copy.
-        return io.BytesIO(request.body)
+        return _LargeBody(request.body)
     return request.body
 
 

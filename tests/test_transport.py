@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,7 +25,12 @@ async def _echo(request: web.Request) -> web.Response:
     peers = request.app[PEERS]
     peers.add(request.transport.get_extra_info("peername") if request.transport else None)
     return web.json_response(
-        {"method": request.method, "ctype": request.content_type, "len": len(body)},
+        {
+            "method": request.method,
+            "ctype": request.content_type,
+            "len": len(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        },
         headers={"X-Echo": request.headers.get("X-Test", "")},
     )
 
@@ -286,6 +292,7 @@ async def test_large_body_is_streamed_with_length_and_type(server: TestServer) -
         await transport.aclose()
     got = orjson.loads(resp.body)
     assert got["len"] == len(body)
+    assert got["sha256"] == hashlib.sha256(body).hexdigest()  # every 64 KiB slice, in order
     assert got["ctype"] == "application/json"
 
 
