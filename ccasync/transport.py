@@ -20,9 +20,10 @@ import collections
 import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol, TypeAlias
+from typing import Protocol, TypeAlias
 
 import aiohttp
+from aiohttp.abc import AbstractStreamWriter
 
 from ccasync._protocol import HTTPRequest, HTTPResponse, HTTPStream, MultipartField
 from ccasync.config import MAX_SECONDS, check_number, redact_url
@@ -96,11 +97,13 @@ class _LargeBody(aiohttp.payload.Payload):
         """The body itself (aiohttp's Payload API)."""
         return bytes(self._value)
 
-    async def write(self, writer: Any) -> None:
+    async def write(self, writer: AbstractStreamWriter) -> None:
         """Write the whole body."""
         await self.write_with_length(writer, None)
 
-    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
         """Write the body, at most ``content_length`` bytes of it."""
         with memoryview(self._value) as view:
             end = len(view) if content_length is None else min(len(view), content_length)
@@ -129,7 +132,7 @@ class AiohttpTransport:
     retried). ``max_connections`` bounds the pool; time spent waiting for a free connection does
     not count against ``timeout``: it is bounded by ``pool_timeout`` seconds, after which the
     attempt is a :class:`ConnectError` too (never sent). The wait is this transport's own (a
-    semaphore of ``max_connections``), so aiohttp never queues and an attempt that gets a
+    FIFO queue for ``max_connections`` slots), so aiohttp never queues and an attempt that gets a
     connection at once arms one timer, not three. With a borrowed ``session`` whose connector
     allows fewer connections, aiohttp's own queue counts against ``timeout``.
     ``max_body_bytes`` bounds a body read whole, counted after decompression (default 64 MiB,
