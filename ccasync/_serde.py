@@ -314,6 +314,9 @@ def _sets_slots_directly(cls: type) -> bool:
         return False  # frozen, or on_setattr hooks
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return False
+    code = getattr(getattr(cls, "__init__", None), "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return False  # a hand-written __init__ may do more than store values
     for a in attrs.fields(cls):
         if a.validator is not None or a.converter is not None:
             return False

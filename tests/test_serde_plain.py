@@ -133,3 +133,41 @@ def test_most_records_take_the_direct_path() -> None:
     """The direct path is the common one: a class the checks refuse still decodes (above)."""
     direct = [cls for cls in RECORDS if _serde._sets_slots_directly(cls)]
     assert len(direct) > len(RECORDS) // 2
+
+
+def test_records_with_more_than_stored_values_keep_their_init() -> None:
+    """A validator, a converter, a post-init hook or a hand-written __init__: no direct path."""
+
+    @attrs.define
+    class Plain:
+        x: int = 1
+
+    @attrs.define
+    class Validated:
+        x: int = attrs.field(default=1, validator=attrs.validators.instance_of(int))
+
+    @attrs.define
+    class Converted:
+        x: int = attrs.field(default=1, converter=int)
+
+    @attrs.define
+    class PostInit:
+        x: int = 1
+
+        def __attrs_post_init__(self) -> None:
+            self.x += 1
+
+    @attrs.define(init=False)
+    class HandWritten:
+        x: int = 1
+
+        def __init__(self, x: int = 1) -> None:
+            self.x = x * 2
+
+    @attrs.frozen
+    class Frozen:
+        x: int = 1
+
+    assert _serde._sets_slots_directly(Plain)
+    for cls in (Validated, Converted, PostInit, HandWritten, Frozen):
+        assert not _serde._sets_slots_directly(cls), cls.__name__
