@@ -90,3 +90,25 @@ async def check_non_json_data_is_refused(journal: Journal) -> None:
             await journal.write(claim, [StepWrite("s", "done", bad)])
         assert info.value.field == "data"
     assert await journal.steps("job-json") == {}
+
+
+async def check_forget(journal: Journal, expire: Any) -> None:
+    """forget deletes a job's claim and steps; never a job someone is running right now."""
+    claim = await journal.claim("job-f", "fp1", owner="one", ttl=0.5)
+    await journal.write(claim, [StepWrite("s", "done", {"n": 1})])
+    with pytest.raises(CoordinationError, match="being run by one"):
+        await journal.forget("job-f")
+    assert (await journal.steps("job-f"))["s"].data == {"n": 1}  # refused: nothing deleted
+    await expire(1.0)  # the run died without releasing: its claim lapses
+    assert await journal.forget("job-f") is True
+    assert await journal.steps("job-f") == {}
+    assert await journal.forget("job-f") is False  # gone: nothing to forget
+    fresh = await journal.claim("job-f", "fp2", owner="two", ttl=60)  # another input is fine now
+    await journal.write(fresh, [StepWrite("t", "done", {})])
+    await journal.release(fresh)
+    assert await journal.forget("job-f") is True  # a released job can go at once
+    with pytest.raises(CoordinationError, match="taken over"):
+        await journal.write(fresh, [StepWrite("late", "done", {})])  # its claim went with it
+    assert await journal.forget("job-never") is False
+    with pytest.raises(ValidationError):
+        await journal.forget("")

@@ -17,7 +17,7 @@ import pytest
 
 import ccasync
 from ccasync.errors import CoordinationError
-from ccasync.journal import JobRun, fingerprint, new_owner
+from ccasync.journal import JobRun, StepWrite, fingerprint, new_owner
 from tests import journal_contract as contract
 
 
@@ -69,6 +69,12 @@ async def test_release_frees(journal_and_clock: tuple[Any, _Clock]) -> None:
 async def test_jobrun_merges(journal_and_clock: tuple[Any, _Clock]) -> None:
     """JobRun merges a step's outcome over its intent and group-writes concurrent records."""
     await contract.check_jobrun_merges(journal_and_clock[0])
+
+
+async def test_forget(journal_and_clock: tuple[Any, _Clock]) -> None:
+    """forget deletes a finished or abandoned job, never one being run."""
+    journal, clock = journal_and_clock
+    await contract.check_forget(journal, clock.advance)
 
 
 async def test_non_json_data_is_refused(journal_and_clock: tuple[Any, _Clock]) -> None:
@@ -155,3 +161,16 @@ async def test_dead_local_owner_is_taken_over(journal_and_clock: tuple[Any, _Clo
     first = await journal.claim("job", "fp", owner=dead, ttl=600)
     taken = await journal.claim("job", "fp", owner=new_owner(), ttl=600)
     assert taken.token == first.token + 1
+
+
+async def test_a_job_held_by_a_dead_local_process_can_be_forgotten(
+    journal_and_clock: tuple[Any, _Clock],
+) -> None:
+    """forget does not wait for the claim of a process of this host that has ended."""
+    journal = journal_and_clock[0]
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    claim = await journal.claim("job", "fp", owner=f"{socket.gethostname()}:{proc.pid}:x", ttl=600)
+    await journal.write(claim, [StepWrite("s", "done", {})])
+    assert await journal.forget("job") is True
+    assert await journal.steps("job") == {}

@@ -26,12 +26,14 @@ implementation keeps), ``_fingerprint``, ``_memory``, ``_sqlite``, ``_run`` (:cl
 # Explicit re-exports (``as``) outside ``__all__``: the claim rules, for the implementations
 # of Journal in other packages (``ccasync.redis``).
 from ccasync.journal._claims import check_claim_args as check_claim_args
+from ccasync.journal._claims import check_job_id as check_job_id
 from ccasync.journal._claims import claimed_elsewhere as claimed_elsewhere
 from ccasync.journal._claims import lost as lost
 from ccasync.journal._claims import mismatch as mismatch
 from ccasync.journal._claims import new_owner
 from ccasync.journal._claims import next_token as next_token
 from ccasync.journal._claims import owner_is_dead as owner_is_dead
+from ccasync.journal._claims import refuse_if_running as refuse_if_running
 from ccasync.journal._contract import (
     DEFAULT_CLAIM_TTL,
     Claim,

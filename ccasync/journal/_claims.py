@@ -44,6 +44,19 @@ def check_claim_args(job_id: str, fingerprint: str, owner: str, ttl: float) -> N
         raise ValidationError("ttl", "must be > 0 seconds", value=ttl)
 
 
+def check_job_id(job_id: str) -> None:
+    """Refuse a ``job_id`` that is not a non-empty str of at most 200 characters."""
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 200:
+        raise ValidationError("job_id", "must be a non-empty str of at most 200 characters")
+
+
+def refuse_if_running(job_id: str, holder: str | None, expires_at: float, now: float) -> None:
+    """Raise :class:`CoordinationError` while ``holder``'s claim on the job is live (not
+    expired, not a dead process of this host): the job is being run and cannot be forgotten."""
+    if holder and expires_at > now and not owner_is_dead(holder):
+        raise claimed_elsewhere(job_id, holder, expires_at, now)
+
+
 def next_token(
     job_id: str,
     fingerprint: str,

@@ -71,6 +71,14 @@ class Journal(Protocol):
     async def steps(self, job_id: str) -> dict[str, Step]:
         """Every step of the job by name (empty for an unknown job)."""
 
+    async def forget(self, job_id: str) -> bool:
+        """Delete the job: its claim and every step (retention; a rerun then starts afresh).
+
+        True when the job existed. Raises :class:`CoordinationError` while another owner's
+        claim has not expired (a run in progress; a dead process of this host does not count)
+        and :class:`ValidationError` for an empty ``job_id`` or one over 200 characters.
+        """
+
 
 def encode_data(data: Mapping[str, Any]) -> str:
     """A step's ``data`` as compact JSON; :class:`ValidationError` when it is not JSON-able."""

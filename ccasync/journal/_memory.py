@@ -7,7 +7,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ccasync.journal._claims import check_claim_args, lost, next_token
+from ccasync.journal._claims import (
+    check_claim_args,
+    check_job_id,
+    lost,
+    next_token,
+    refuse_if_running,
+)
 from ccasync.journal._contract import Claim, Step, StepWrite, encode_data
 
 
@@ -58,6 +64,17 @@ class MemoryJournal:
     async def steps(self, job_id: str) -> dict[str, Step]:
         """See :meth:`Journal.steps`."""
         return dict(self._steps.get(job_id, {}))
+
+    async def forget(self, job_id: str) -> bool:
+        """See :meth:`Journal.forget`."""
+        check_job_id(job_id)
+        job = self._jobs.get(job_id)
+        if job is None:
+            return False
+        refuse_if_running(job_id, job["owner"], job["expires_at"], self._clock())
+        del self._jobs[job_id]
+        self._steps.pop(job_id, None)
+        return True
 
     def _held(self, claim: Claim) -> dict[str, Any] | None:
         """The job's record while ``claim`` is its current claim, else None."""

@@ -15,7 +15,13 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from ccasync.errors import CoordinationError, ValidationError
-from ccasync.journal._claims import check_claim_args, lost, next_token
+from ccasync.journal._claims import (
+    check_claim_args,
+    check_job_id,
+    lost,
+    next_token,
+    refuse_if_running,
+)
 from ccasync.journal._contract import Claim, Step, StepWrite, encode_data
 
 _SCHEMA = (
@@ -112,6 +118,14 @@ class SqliteJournal:
         steps: dict[str, Step] = await self._run(self._read_steps, job_id)
         return steps
 
+    async def forget(self, job_id: str) -> bool:
+        """See :meth:`Journal.forget` (one transaction)."""
+        check_job_id(job_id)
+        if self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)  # writes already handed in land first
+        existed: bool = await self._run(self._forget, job_id)
+        return existed
+
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
@@ -183,6 +197,18 @@ class SqliteJournal:
                 (owner, token, now + ttl, job_id),
             )
         return Claim(job_id, owner, token, now + ttl)
+
+    def _forget(self, job_id: str) -> bool:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT owner, expires_at FROM ccasync_jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            refuse_if_running(job_id, row[0], row[1], self._clock())
+            db.execute("DELETE FROM ccasync_steps WHERE job_id = ?", (job_id,))
+            db.execute("DELETE FROM ccasync_jobs WHERE job_id = ?", (job_id,))
+        return True
 
     def _release(self, claim: Claim) -> None:
         with self._transaction() as db:

@@ -21,11 +21,13 @@ from ccasync.journal import (
     Step,
     StepWrite,
     check_claim_args,
+    check_job_id,
     claimed_elsewhere,
     encode_data,
     lost,
     mismatch,
     owner_is_dead,
+    refuse_if_running,
 )
 
 if TYPE_CHECKING:
@@ -83,6 +85,23 @@ return 1
 )
 
 
+# KEYS[1] job hash, KEYS[2] steps hash; ARGV a holder known dead ('' if none).
+# Returns {status, owner, expires_at, now}.
+_FORGET = (
+    _NOW
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'none', '', '0', tostring(now)} end
+local job = redis.call('HMGET', KEYS[1], 'owner', 'expires_at')
+local owner = job[1]
+if owner and owner ~= '' and owner ~= ARGV[1] and tonumber(job[2]) > now then
+  return {'held', owner, job[2], tostring(now)}
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return {'ok', '', '0', tostring(now)}
+"""
+)
+
+
 class RedisJournal:
     """A :class:`ccasync.journal.Journal` on Redis (build it with ``coord.journal()``).
 
@@ -96,6 +115,7 @@ class RedisJournal:
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
         self._write = client.register_script(_WRITE)
+        self._forget = client.register_script(_FORGET)
 
     def _keys(self, job_id: str) -> list[str]:
         tag = f"job:{job_id}"
@@ -131,6 +151,21 @@ class RedisJournal:
             args += [step.name, step.phase, encode_data(step.data)]
         if not await self._call(self._write(keys=self._keys(claim.job_id), args=args)):
             raise lost(claim)
+
+    async def forget(self, job_id: str) -> bool:
+        """See :meth:`ccasync.journal.Journal.forget` (one script, on Redis' clock)."""
+        check_job_id(job_id)
+        dead = ""
+        while True:
+            status, who, expires, now = await self._call(
+                self._forget(keys=self._keys(job_id), args=[dead])
+            )
+            status, who = _text(status), _text(who)
+            if status != "held":
+                return status == "ok"
+            if dead or not owner_is_dead(who):
+                refuse_if_running(job_id, who, float(expires), float(now))
+            dead = who  # a crashed process of this host: its claim does not hold the job
 
     async def steps(self, job_id: str) -> dict[str, Step]:
         """See :meth:`ccasync.journal.Journal.steps`."""

@@ -37,6 +37,11 @@ async def test_jobrun_merges(coordinator: Any) -> None:
     await contract.check_jobrun_merges(coordinator.journal())
 
 
+async def test_forget(coordinator: Any) -> None:
+    """forget deletes a finished or abandoned job, never one being run (Redis' clock)."""
+    await contract.check_forget(coordinator.journal(), asyncio.sleep)
+
+
 async def test_non_json_data_is_refused(coordinator: Any) -> None:
     """Step data that is not JSON is a ValidationError, as with the other journals."""
     await contract.check_non_json_data_is_refused(coordinator.journal())
@@ -89,3 +94,18 @@ async def test_fanout_rerun_through_the_redis_journal_costs_no_call(coordinator:
     assert first.ok
     assert again.calls == 0
     assert [i.scheduled_utc for i in again] == [i.scheduled_utc for i in first]
+
+
+async def test_a_job_held_by_a_dead_local_process_can_be_forgotten(coordinator: Any) -> None:
+    """forget does not wait for the claim of a process of this host that has ended."""
+    from ccasync.journal import StepWrite
+
+    journal = coordinator.journal()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    claim = await journal.claim(
+        "job-dead", "fp", owner=f"{socket.gethostname()}:{proc.pid}:x", ttl=600
+    )
+    await journal.write(claim, [StepWrite("s", "done", {})])
+    assert await journal.forget("job-dead") is True
+    assert await journal.steps("job-dead") == {}
