@@ -237,11 +237,7 @@ class Requestor:
         if self.limiter is not None:
             await self.limiter.acquire()
         # _observed, inlined: this runs once per API call (one coroutine frame less).
-        started = time.perf_counter()
-        self.calls += 1
-        for count in _COUNTS.get():
-            if count.owner is self:
-                count.calls += 1
+        started = self._counted()
         try:
             response = await self.transport.send(request)
         except BaseException as exc:  # cancellation included: the attempt still happened
@@ -260,11 +256,7 @@ class Requestor:
 
     async def _observed(self, method: str, path: str, attempt: int, exchange: Awaitable[_R]) -> _R:
         """Await one HTTP exchange, counting it and reporting it to the log and event hook."""
-        started = time.perf_counter()
-        self.calls += 1
-        for count in _COUNTS.get():
-            if count.owner is self:
-                count.calls += 1
+        started = self._counted()
         status: int | None = None
         error: str | None = None
         try:
@@ -275,7 +267,16 @@ class Requestor:
             error = type(exc).__name__
             raise
         finally:
-            self._record(method, path, status, error, attempt, time.perf_counter() - started)
+            self._record(method, path, status, error, attempt, _since(started))
+
+    def _counted(self) -> float:
+        """Count one exchange (the client's total, every open ``count_calls`` block of this
+        client); the time it starts."""
+        self.calls += 1
+        for count in _COUNTS.get():
+            if count.owner is self:
+                count.calls += 1
+        return time.perf_counter()
 
     @contextmanager
     def count_calls(self) -> Iterator[CallCount]:

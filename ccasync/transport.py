@@ -325,14 +325,14 @@ async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIt
 
 
 async def _read_bounded(resp: aiohttp.ClientResponse, limit: int, request: HTTPRequest) -> bytes:
-    """The whole (decompressed) body, refused as soon as it passes ``limit`` bytes."""
+    """The whole (decompressed) body, refused as soon as it passes ``limit`` bytes.
+
+    For the answers :meth:`AiohttpTransport.send` cannot read in one go: no Content-Length, a
+    compressed body (it may inflate past the limit), or a declared length over the limit.
+    """
     declared = resp.content_length
     if declared is not None and declared > limit:
         raise _too_large(limit, request)
-    if declared is not None and _plain(resp):
-        # Fast path (most answers): the parser stops at Content-Length and nothing inflates
-        # the body, so it cannot pass the limit; one read, no chunk loop.
-        return await resp.read()
     parts: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(_CHUNK):

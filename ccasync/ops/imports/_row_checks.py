@@ -137,9 +137,7 @@ class RowChecker:
                 # (checking the record again takes the general path, same answer).
                 self._ready[record.index] = None
                 return clean
-            if len(record.cells) > len(record.header):
-                return RowIssue(row, None, _SURPLUS.format(len(record.header)))
-            return self._check_mapping(row, record.as_dict())
+            return self._check_record(row, record)
         if not isinstance(record, Mapping):
             kind = type(record).__name__
             return RowIssue(row, None, f"not a mapping of import keys or a Contact ({kind})")
@@ -157,17 +155,17 @@ class RowChecker:
         ready: list[Any] = self._ready
         self._batch, self._ready = None, []
         issues: list[int] = []
-        width = len(batch.header)
-        first = batch.first
         for at in positions(ready, None):
-            cells = batch.rows[at]
-            if len(cells) > width:
-                ready[at] = RowIssue(first + at, None, _SURPLUS.format(width))
-            else:
-                ready[at] = self._check_mapping(first + at, CsvRecord(batch, at).as_dict())
+            ready[at] = self._check_record(batch.first + at, CsvRecord(batch, at))
             if type(ready[at]) is RowIssue:
                 issues.append(at)
         return ready, issues
+
+    def _check_record(self, row: int, record: CsvRecord) -> dict[str, Any] | RowIssue:
+        """The general path for a CSV record the fast paths could not prove fine."""
+        if len(record.cells) > len(record.header):
+            return RowIssue(row, None, _SURPLUS.format(len(record.header)))
+        return self._check_mapping(row, record.as_dict())
 
     # The CSV fast paths only PROVE rows fine: any doubt (a rule might fire, an email the cache
     # cannot vouch for) leaves None, and the general path then validates that row and names
