@@ -15,7 +15,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol, TypeVar
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
 
 import attrs
 import orjson
@@ -502,3 +503,42 @@ def _path(url: str) -> str:
         if 0 <= cut < end:
             end = cut
     return url[start:end]
+
+
+class ClientLifecycle:
+    """What every client built on one :class:`Requestor` shares: entered at most once, and
+    closing what it opened (a borrowed session or transport stays open). Internal.
+
+    The subclass sets ``_requestor``, ``_transport`` and ``_owns_transport`` in ``__init__``.
+    """
+
+    _requestor: Requestor
+    _transport: Transport
+    _owns_transport: bool
+    _entered = False
+    _closed = False
+
+    async def __aenter__(self) -> Self:
+        if self._entered or self._closed:
+            name = type(self).__name__
+            raise RuntimeError(f"a ccasync.{name} can be entered only once; create a new one")
+        self._entered = True
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (a borrowed session or transport stays
+        open); idempotent. Any later call raises RuntimeError."""
+        if self._closed:
+            return
+        self._closed = True
+        self._requestor.closed = True
+        if self._owns_transport:
+            await self._transport.aclose()

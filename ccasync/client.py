@@ -6,9 +6,8 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
-from types import TracebackType
 
-from ccasync._requestor import CallCount, Limiter, Requestor, TokenSource
+from ccasync._requestor import CallCount, ClientLifecycle, Limiter, Requestor, TokenSource
 from ccasync._version import __version__
 from ccasync.auth import StaticToken
 from ccasync.config import (
@@ -52,7 +51,7 @@ def _token_source(access_token: str | None, token_provider: TokenSource | None) 
     return StaticToken(access_token or "")
 
 
-class Client:
+class Client(ClientLifecycle):
     """An async Constant Contact v3 client for one account (one access token).
 
     Use as ``async with Client(access_token=...) as cc:``; then ``cc.contacts``, ``cc.lists``,
@@ -130,8 +129,6 @@ class Client:
             on_event=on_event,
             max_pages=max_pages,
         )
-        self._entered = False
-        self._closed = False
         self.account = AccountResource(self._requestor)
         self.contacts = ContactsResource(self._requestor)
         self.custom_fields = CustomFieldsResource(self._requestor)
@@ -168,26 +165,3 @@ class Client:
         the same client at the same time are not counted. Blocks nest (each counts).
         """
         return self._requestor.count_calls()
-
-    async def __aenter__(self) -> Client:
-        if self._entered or self._closed:
-            raise RuntimeError("a ccasync.Client can be entered only once; create a new one")
-        self._entered = True
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connections this client opened (a borrowed session stays open); idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self._requestor.closed = True
-        if self._owns_transport:
-            await self._transport.aclose()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
-from ccasync._requestor import Limiter, Requestor, TokenSource
+from ccasync._requestor import ClientLifecycle, Limiter, Requestor, TokenSource
 from ccasync._version import __version__
 from ccasync.config import (
     DEFAULT_BASE_URL,
@@ -25,7 +24,7 @@ from ccasync.resources.partner import PartnerAccountsResource, PartnerWebhooksRe
 from ccasync.transport import AiohttpTransport, Transport
 
 
-class PartnerClient:
+class PartnerClient(ClientLifecycle):
     """An async client for the technology-partner endpoints (``/partner/…``).
 
     Use as ``async with PartnerClient(api_key=..., client_id=..., client_secret=...) as
@@ -83,8 +82,6 @@ class PartnerClient:
             draw=jitter,
             on_event=on_event,
         )
-        self._entered = False
-        self._closed = False
         self.accounts = PartnerAccountsResource(self._requestor)
         self.webhooks = PartnerWebhooksResource(self._requestor)
 
@@ -95,29 +92,6 @@ class PartnerClient:
     def calls(self) -> int:
         """API exchanges sent so far, retries included (token requests not counted)."""
         return self._requestor.calls
-
-    async def __aenter__(self) -> PartnerClient:
-        if self._entered or self._closed:
-            raise RuntimeError("a ccasync.PartnerClient can be entered only once; create a new one")
-        self._entered = True
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connections this client opened (a passed-in transport stays open)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._requestor.closed = True
-        if self._owns_transport:
-            await self._transport.aclose()
 
 
 def _credentials(
