@@ -19,7 +19,8 @@ from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 import attrs
 
-from ccasync._serde import format_datetime, loads
+from ccasync._record_decoder import decode_record
+from ccasync._serde import format_datetime, loads, structure
 from ccasync.errors import (
     APIError,
     APIErrorDetail,
@@ -146,11 +147,15 @@ def _quote(text: str) -> str:
 
 def build_url(base_url: str, path: str, params: Params | None = None) -> str:
     """Join ``base_url`` (``…/v3``) and an API ``path`` (``/contacts``) with encoded params."""
-    url = base_url.rstrip("/") + "/" + path.lstrip("/")
+    return base_url.rstrip("/") + "/" + path.lstrip("/") + query_string(params)
+
+
+def query_string(params: Params | None) -> str:
+    """``?k=v&…`` for ``params`` encoded as :func:`encode_params` says; ``""`` when none."""
     pairs = encode_params(params)
     if not pairs:
-        return url
-    return url + "?" + "&".join([f"{_quote(str(k))}={_quote(str(v))}" for k, v in pairs])
+        return ""
+    return "?" + "&".join([f"{_quote(str(k))}={_quote(str(v))}" for k, v in pairs])
 
 
 def origin(base_url: str) -> str:
@@ -296,24 +301,39 @@ def decipher(
     method: str,
     url: str,
     token_endpoint: bool = False,
+    into: type | None = None,
 ) -> Any:
     """Decoded JSON for a 2xx answer (``None`` when empty); raise the specific error otherwise.
 
     Non-JSON 2xx bodies (``text/csv``) are returned as ``bytes``. With ``token_endpoint`` a
     body that is not valid JSON raises a DecodeError that does not quote it (it holds tokens).
+    ``into``: see :func:`decode_answer`.
     """
     if status >= 300:
         raise error_for(
             status, headers, body, method=method, url=url, token_endpoint=token_endpoint
         )
-    if not body:
-        return None
-    content_type = header(headers, "Content-Type")
-    if content_type and "json" not in content_type.lower():
-        return body
     if token_endpoint:
-        return _load_secret(body)
-    return loads(body)
+        return _load_secret(body) if body and _is_json(headers) else decode_answer(headers, body)
+    return decode_answer(headers, body, into=into)
+
+
+def decode_answer(headers: Mapping[str, str], body: bytes, *, into: type | None = None) -> Any:
+    """The data of a 2xx answer: decoded JSON, ``None`` when empty, ``bytes`` when not JSON.
+
+    ``into`` (a record class) decodes the answer straight into that record, exactly as
+    ``structure(data, into)`` would (the same DecodeError when it does not fit).
+    """
+    if not body:
+        return None if into is None else structure(None, into)
+    if not _is_json(headers):
+        return body if into is None else structure(body, into)
+    return loads(body) if into is None else decode_record(body, into)
+
+
+def _is_json(headers: Mapping[str, str]) -> bool:
+    content_type = header(headers, "Content-Type")
+    return not content_type or "json" in content_type.lower()
 
 
 def _load_secret(body: bytes) -> Any:

@@ -186,24 +186,33 @@ class AiohttpTransport:
         if not self._slots.take_now():
             await self._wait_for_slot(request)
         mapped: Exception
+        body = request.body
+        data: aiohttp.FormData | bytes | _LargeBody | None = body
+        if request.multipart is not None or (body is not None and len(body) > _LARGE_BODY):
+            data = _payload(request)  # a form, or a body too large to hand over whole
         try:
-            async with self._get_session().request(
+            async with (self._session or self._get_session()).request(
                 request.method,
                 request.url,
                 headers=request.headers,
-                data=_payload(request),
+                data=data,
                 allow_redirects=False,
                 timeout=self._timeout,
             ) as resp:
                 declared = resp.content_length
-                if declared is not None and declared <= self._max_body and _plain(resp):
+                headers = resp.headers
+                if (
+                    declared is not None
+                    and declared <= self._max_body
+                    and "Content-Encoding" not in headers
+                ):
                     # The parser stops at Content-Length and nothing inflates the body, so it
                     # cannot pass the bound: one read, no chunk loop.
-                    body = await resp.read()
+                    answer = await resp.read()
                 else:
-                    body = await _read_bounded(resp, self._max_body, request)
+                    answer = await _read_bounded(resp, self._max_body, request)
                 # The case-insensitive proxy is kept as is: copying it costs per call.
-                return HTTPResponse(status=resp.status, headers=resp.headers, body=body)
+                return HTTPResponse(resp.status, headers, answer)
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is exc:
@@ -305,10 +314,6 @@ class _Slots:
                 waiter.set_result(None)
                 return
         self.free += 1
-
-
-def _plain(resp: aiohttp.ClientResponse) -> bool:
-    return "Content-Encoding" not in resp.headers
 
 
 async def _chunks(resp: aiohttp.ClientResponse, request: HTTPRequest) -> AsyncIterator[bytes]:

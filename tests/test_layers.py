@@ -6,10 +6,10 @@ package and, in the self-test, copies of it with one planted break each. Rules (
 
 - ``unranked``: every module has a rank in :data:`RANKS` (the longest matching entry wins).
 - ``rank``: a module imports only modules of its own rank or lower, following design.md:
-  ``errors ← config, events, models, _checks ← _serde, _protocol, _retry, limiter ← transport ←
-  _requestor, auth ← resources ← client ← pool, ops ← testing ← cli`` (``_version``, a
-  leaf, sits with ``errors``). The package root re-exports the public API from every layer, so it
-  ranks above them all.
+  ``errors ← config, events, models, _checks ← _serde, _record_decoder, _protocol, _retry,
+  limiter ← transport ← _requestor, auth ← resources ← client ← pool, ops ← testing ← cli``
+  (``_version``, a leaf, sits with ``errors``). The package root re-exports the public API from
+  every layer, so it ranks above them all.
 - ``root``: nothing inside the package imports the package root (``import ccasync``,
   ``from ccasync import Client``): during start-up the root is only partly imported, so such an
   import works or fails by accident of import order. ``from ccasync import X`` is ranked as the
@@ -18,8 +18,8 @@ package and, in the self-test, copies of it with one planted break each. Rules (
   import of ``ccasync.errors``, not of the root.
 - ``unknown``: an import of ``ccasync.<something>`` that names no module of the package.
 - ``library``: libraries have owners: aiohttp (and its multidict and yarl) only in
-  ``ccasync.transport`` and ``ccasync.sim``; cattrs only in ``ccasync._serde``; redis only in
-  ``ccasync.redis``.
+  ``ccasync.transport`` and ``ccasync.sim``; cattrs only in ``ccasync._serde``; msgspec only in
+  ``ccasync._record_decoder``; redis only in ``ccasync.redis``.
 - ``transport``: resources never import the transport (they describe requests; the requestor sends
   them).
 - ``privacy``: a private module (a path segment starting with ``_``, other than ``__init__`` and
@@ -64,6 +64,7 @@ RANKS: dict[str, int] = {
     "ccasync.models": 1,
     "ccasync._checks": 1,
     "ccasync._serde": 2,
+    "ccasync._record_decoder": 2,
     "ccasync._protocol": 2,
     "ccasync._retry": 2,
     "ccasync.limiter": 2,
@@ -92,6 +93,7 @@ LIBRARY_OWNERS: dict[str, tuple[str, ...]] = {
     "multidict": ("ccasync.transport", "ccasync.sim"),
     "yarl": ("ccasync.transport", "ccasync.sim"),
     "cattrs": ("ccasync._serde",),
+    "msgspec": ("ccasync._record_decoder",),
     "redis": ("ccasync.redis",),
 }
 PUBLIC_API_USERS = ("ccasync.ops", "ccasync.pool")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,20 @@ def _csv_values(field: str, value: str | Sequence[str] | None, allowed: frozense
     values = [value] if isinstance(value, str) else list(value)
     _checks.check_enums(field, values, allowed)
     return values
+
+
+def _include_query(include: Sequence[str]) -> str:
+    """``?include=…`` for ``include`` (checked), ``""`` when empty; the same few lists come
+    back on every call, so each is checked and encoded once."""
+    try:
+        return _cached_include_query(tuple(include))
+    except TypeError:  # an unhashable item: the check names it
+        return _protocol.query_string({"include": _includes(include)})
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_include_query(include: tuple[str, ...]) -> str:
+    return _protocol.query_string({"include": _includes(include)})
 
 
 def _includes(include: Sequence[str]) -> list[str] | None:
@@ -115,7 +130,7 @@ class ContactsResource(Resource):
         """
         _checks.check_uuid("contact_id", contact_id)
         return await self._requestor.get_model(
-            f"/contacts/{contact_id}", Contact, params={"include": _includes(include)}
+            f"/contacts/{contact_id}{_include_query(include)}", Contact
         )
 
     async def update(self, contact: Contact) -> Contact:
