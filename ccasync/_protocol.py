@@ -147,7 +147,8 @@ def _quote(text: str) -> str:
 
 def build_url(base_url: str, path: str, params: Params | None = None) -> str:
     """Join ``base_url`` (``…/v3``) and an API ``path`` (``/contacts``) with encoded params."""
-    return base_url.rstrip("/") + "/" + path.lstrip("/") + query_string(params)
+    url = base_url.rstrip("/") + "/" + path.lstrip("/")
+    return url + query_string(params) if params else url
 
 
 def query_string(params: Params | None) -> str:

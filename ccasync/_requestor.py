@@ -401,6 +401,19 @@ class Requestor:
         response = await self.request("GET", path, params=params, into=model)
         return response.data  # type: ignore[no-any-return]
 
+    async def send_model(
+        self,
+        method: str,
+        path: str,
+        model: type[T],
+        *,
+        json: Any = None,
+        expected: Collection[int] | None = None,
+    ) -> T:
+        """Send ``json`` (unstructured and encoded) and decode the answer as ``model``."""
+        response = await self.request(method, path, json=json, expected=expected, into=model)
+        return response.data  # type: ignore[no-any-return]
+
     async def iter_pages(
         self, path: str, *, params: _protocol.Params | None = None
     ) -> AsyncIterator[Any]:

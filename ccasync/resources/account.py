@@ -46,8 +46,9 @@ class AccountResource(Resource):
         call, retried safely. Raises ValidationError, APIError subclasses.
         """
         check_summary_update(fields)
-        response = await self._requestor.request("PUT", "/account/summary", json=fields)
-        return structure(response.data, AccountSummary)
+        return await self._requestor.send_model(
+            "PUT", "/account/summary", AccountSummary, json=fields
+        )
 
     async def list_emails(
         self,
@@ -99,10 +100,13 @@ class AccountResource(Resource):
         """
         _checks.check_required("address", address)
         _checks.check_length("address", address, max_len=80)
-        response = await self._requestor.request(
-            "POST", "/account/emails", json={"email_address": address}, expected=(201,)
+        return await self._requestor.send_model(
+            "POST",
+            "/account/emails",
+            AccountEmail,
+            json={"email_address": address},
+            expected=(201,),
         )
-        return structure(response.data, AccountEmail)
 
     async def get_physical_address(self) -> PhysicalAddress:
         """The organisation's postal address (``GET /account/summary/physical_address``).

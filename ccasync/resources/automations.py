@@ -105,8 +105,9 @@ class AutomationsResource(Resource):
         _checks.check_enum("status", automation.status, STATUSES)
         check_workflow_name(automation.name)
         body: dict[str, Any] = {"automation_flow": unstructure(automation)}
-        response = await self._requestor.request("PUT", f"{_PATH}/{flow_id}", json=body)
-        return structure(response.data, AutomationCampaign)
+        return await self._requestor.send_model(
+            "PUT", f"{_PATH}/{flow_id}", AutomationCampaign, json=body
+        )
 
     async def set_status(self, automation_flow_id: str, status: str) -> AutomationCampaign:
         """Activate (``ACTIVE``), pause (``PAUSED``) or return a workflow to ``DRAFT``.

@@ -266,8 +266,9 @@ class CampaignsResource(Resource):
         ConflictError (name taken), NotFoundError.
         """
         check_campaign_name(name)
-        resp = await self._requestor.request("PATCH", _campaign(campaign_id), json={"name": name})
-        return structure(resp.data, EmailCampaign)
+        return await self._requestor.send_model(
+            "PATCH", _campaign(campaign_id), EmailCampaign, json={"name": name}
+        )
 
     async def delete(self, campaign_id: str) -> None:
         """Delete a campaign and its activities (it becomes ``Removed``; restorable in the UI).
@@ -322,8 +323,9 @@ class CampaignsResource(Resource):
         """
         check_activity_for_update(activity)
         path = _emails(activity.campaign_activity_id)
-        resp = await self._requestor.request("PUT", path, json=_activity_body(activity))
-        return structure(resp.data, CampaignActivity)
+        return await self._requestor.send_model(
+            "PUT", path, CampaignActivity, json=_activity_body(activity)
+        )
 
     async def set_lists(self, activity_id: str, list_ids: Sequence[str]) -> CampaignActivity:
         """Set the recipients of an activity to ``list_ids`` (replacing lists or a segment).
@@ -496,10 +498,13 @@ class CampaignsResource(Resource):
                 "delay_minutes": delay_minutes,
             }
         )
-        resp = await self._requestor.request(
-            "POST", _emails(activity_id, "/non_opener_resends"), json=body, expected=(200, 201)
+        return await self._requestor.send_model(
+            "POST",
+            _emails(activity_id, "/non_opener_resends"),
+            NonOpenerResend,
+            json=body,
+            expected=(200, 201),
         )
-        return structure(resp.data, NonOpenerResend)
 
     async def get_resends(self, activity_id: str) -> list[NonOpenerResend]:
         """The non-opener resends of an activity (empty when none).
@@ -542,10 +547,9 @@ class CampaignsResource(Resource):
         """
         _checks.check_uuid("campaign_activity_id", activity_id)
         check_abtest(test)
-        response = await self._requestor.request(
-            "POST", _emails(activity_id, "/abtest"), json=test, expected=(200, 201)
+        return await self._requestor.send_model(
+            "POST", _emails(activity_id, "/abtest"), ABTestData, json=test, expected=(200, 201)
         )
-        return structure(response.data, ABTestData)
 
     async def delete_abtest(self, activity_id: str) -> None:
         """Remove the A/B test of a DRAFT campaign's activity (``DELETE …/abtest``, 204).

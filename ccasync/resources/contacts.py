@@ -118,8 +118,9 @@ class ContactsResource(Resource):
         """
         check_new_contact(contact)
         body = unstructure(contact, NewContact)
-        response = await self._requestor.request("POST", "/contacts", json=body, expected=(201,))
-        return structure(response.data, Contact)
+        return await self._requestor.send_model(
+            "POST", "/contacts", Contact, json=body, expected=(201,)
+        )
 
     async def get(self, contact_id: str, include: Sequence[str] = ()) -> Contact:
         """Get one contact (``GET /contacts/{id}``).
@@ -146,10 +147,9 @@ class ContactsResource(Resource):
         ConflictError (email taken by another contact), other APIError subclasses.
         """
         check_contact_update(contact)
-        response = await self._requestor.request(
-            "PUT", f"/contacts/{contact.contact_id}", json=contact
+        return await self._requestor.send_model(
+            "PUT", f"/contacts/{contact.contact_id}", Contact, json=contact
         )
-        return structure(response.data, Contact)
 
     async def delete(self, contact_id: str) -> None:
         """Soft-delete a contact (``DELETE /contacts/{id}``, 204); its email stays reserved.

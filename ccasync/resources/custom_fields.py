@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from ccasync import _checks
-from ccasync._serde import structure, unstructure
+from ccasync._serde import unstructure
 from ccasync.errors import ConflictError
 from ccasync.models.custom_fields import CustomField, CustomFieldChoice, check_custom_field_input
 from ccasync.resources._base import Resource
@@ -49,10 +49,9 @@ class CustomFieldsResource(Resource):
             ]
 
         async def send() -> CustomField:
-            response = await self._requestor.request(
-                "POST", "/contact_custom_fields", json=body, expected=(201,)
+            return await self._requestor.send_model(
+                "POST", "/contact_custom_fields", CustomField, json=body, expected=(201,)
             )
-            return structure(response.data, CustomField)
 
         return await self._requestor.send_checked(
             send, lambda: self.find_by_name(label), what=f"custom field {label!r}"
@@ -87,10 +86,9 @@ class CustomFieldsResource(Resource):
                 for c in custom_field.choices
             ],
         }
-        response = await self._requestor.request(
-            "PUT", f"/contact_custom_fields/{custom_field.custom_field_id}", json=body
+        return await self._requestor.send_model(
+            "PUT", f"/contact_custom_fields/{custom_field.custom_field_id}", CustomField, json=body
         )
-        return structure(response.data, CustomField)
 
     async def delete(self, custom_field_id: str) -> None:
         """Delete one custom field and its values (``DELETE /contact_custom_fields/{id}``, 204).

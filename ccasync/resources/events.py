@@ -205,10 +205,9 @@ class EventsResource(Resource):
         body: dict[str, Any] = {"target_event_name": target_event_name}
         if source_campaign_activities is not None:
             body["source_campaign_activities"] = list(source_campaign_activities)
-        response = await self._requestor.request(
-            "POST", _event_path(event_id, "/copy"), json=body, expected=(200, 201, 207)
+        return await self._requestor.send_model(
+            "POST", _event_path(event_id, "/copy"), Event, json=body, expected=(200, 201, 207)
         )
-        return structure(response.data, Event)
 
     async def check_in(self, event_id: str, order_ticket_keys: Sequence[str]) -> None:
         """Mark tickets checked in (``POST …/check_in/tickets``, 204).

@@ -41,13 +41,13 @@ class ListsResource(Resource):
         body = {"name": name, "description": description, "favorite": favorite}
 
         async def send() -> ContactList:
-            response = await self._requestor.request(
+            return await self._requestor.send_model(
                 "POST",
                 "/contact_lists",
+                ContactList,
                 json={k: v for k, v in body.items() if v is not None},
                 expected=(201,),
             )
-            return structure(response.data, ContactList)
 
         return await self._requestor.send_checked(
             send, lambda: self.find_by_name(name), what=f"list {name!r}"
@@ -78,10 +78,9 @@ class ListsResource(Resource):
         check_list_input(contact_list.name, contact_list.description)
         body = unstructure(contact_list)
         body.pop("membership_count", None)
-        response = await self._requestor.request(
-            "PUT", f"/contact_lists/{contact_list.list_id}", json=body
+        return await self._requestor.send_model(
+            "PUT", f"/contact_lists/{contact_list.list_id}", ContactList, json=body
         )
-        return structure(response.data, ContactList)
 
     async def delete(self, list_id: str) -> Activity:
         """Delete a list and its memberships (``DELETE /contact_lists/{id}``).

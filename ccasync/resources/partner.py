@@ -83,10 +83,9 @@ class PartnerAccountsResource(Resource):
         other APIError subclasses.
         """
         check_provision(account)
-        response = await self._requestor.request(
-            "POST", _ACCOUNTS, json=account, expected=(200, 201)
+        return await self._requestor.send_model(
+            "POST", _ACCOUNTS, ProvisionResponse, json=account, expected=(200, 201)
         )
-        return structure(response.data, ProvisionResponse)
 
     async def get_plan(self, encoded_account_id: str) -> PlanTiersObject:
         """A client account's billing plan and tiers (``GET …/{encoded_account_id}/plan``).
@@ -119,12 +118,12 @@ class PartnerAccountsResource(Resource):
             "plan_group_id": plan_group_id,
             "billing_day_of_month": billing_day_of_month,
         }
-        response = await self._requestor.request(
+        return await self._requestor.send_model(
             "PUT",
             _account(encoded_account_id, "/plan"),
+            PlanTiersObject,
             json={k: v for k, v in body.items() if v is not None},
         )
-        return structure(response.data, PlanTiersObject)
 
     async def cancel(
         self,
@@ -274,10 +273,9 @@ class PartnerWebhooksResource(Resource):
         check_topic(topic_id)
         if urlsplit(hook_uri).scheme != "https" or not urlsplit(hook_uri).netloc:
             raise ValidationError("hook_uri", "must be an absolute https URL", value=hook_uri)
-        response = await self._requestor.request(
-            "PUT", f"{_HOOKS}/{topic_id}", json={"hook_uri": hook_uri}
+        return await self._requestor.send_model(
+            "PUT", f"{_HOOKS}/{topic_id}", WebhooksSubscription, json={"hook_uri": hook_uri}
         )
-        return structure(response.data, WebhooksSubscription)
 
     async def delete(self, topic_id: int) -> None:
         """Unsubscribe from a topic (``DELETE …/subscriptions/{topic_id}``, 204). One API call."""
@@ -290,7 +288,6 @@ class PartnerWebhooksResource(Resource):
         One API call. Raises ValidationError, NotFoundError (not subscribed), other APIErrors.
         """
         check_topic(topic_id)
-        response = await self._requestor.request(
-            "POST", f"{_HOOKS}/{topic_id}/tests", expected=(200, 201)
+        return await self._requestor.send_model(
+            "POST", f"{_HOOKS}/{topic_id}/tests", WebhooksSubscription, expected=(200, 201)
         )
-        return structure(response.data, WebhooksSubscription)

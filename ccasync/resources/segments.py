@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from ccasync import _checks
-from ccasync._serde import structure
 from ccasync.models.segments import (
     SORTS,
     Segment,
@@ -32,8 +31,9 @@ class SegmentsResource(Resource):
         """
         check_segment_name(name)
         body = {"name": name, "segment_criteria": criteria_text(segment_criteria)}
-        response = await self._requestor.request("POST", "/segments", json=body, expected=(201,))
-        return structure(response.data, Segment)
+        return await self._requestor.send_model(
+            "POST", "/segments", Segment, json=body, expected=(201,)
+        )
 
     async def get(self, segment_id: int) -> Segment:
         """One segment with its criteria (``GET /segments/{segment_id}``); deleted ones too.
@@ -55,8 +55,9 @@ class SegmentsResource(Resource):
         check_segment_id(segment_id)
         check_segment_name(name)
         body = {"name": name, "segment_criteria": criteria_text(segment_criteria)}
-        response = await self._requestor.request("PUT", f"/segments/{segment_id}", json=body)
-        return structure(response.data, Segment)
+        return await self._requestor.send_model(
+            "PUT", f"/segments/{segment_id}", Segment, json=body
+        )
 
     async def rename(self, segment_id: int, name: str) -> Segment:
         """Rename a segment (``PATCH /segments/{segment_id}/name``).
@@ -66,10 +67,9 @@ class SegmentsResource(Resource):
         """
         check_segment_id(segment_id)
         check_segment_name(name)
-        response = await self._requestor.request(
-            "PATCH", f"/segments/{segment_id}/name", json={"name": name}
+        return await self._requestor.send_model(
+            "PATCH", f"/segments/{segment_id}/name", Segment, json={"name": name}
         )
-        return structure(response.data, Segment)
 
     async def delete(self, segment_id: int) -> None:
         """Delete a segment (``DELETE /segments/{segment_id}``, 204); it stays readable by id.

@@ -61,7 +61,6 @@ class SocialResource(Resource):
         ValidationError, BadRequestError (e.g. text a network refuses), other APIErrors.
         """
         check_post(post)
-        response = await self._requestor.request(
-            "POST", "/social/posts", json=post, expected=(200, 201)
+        return await self._requestor.send_model(
+            "POST", "/social/posts", SocialPost, json=post, expected=(200, 201)
         )
-        return structure(response.data, SocialPost)

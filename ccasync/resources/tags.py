@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ccasync import _checks
-from ccasync._serde import structure
 from ccasync.errors import ConflictError
 from ccasync.models.activities import Activity
 from ccasync.models.tags import Tag, check_tag_name
@@ -29,13 +28,13 @@ class TagsResource(Resource):
         body = {"name": name, "tag_source": tag_source}
 
         async def send() -> Tag:
-            response = await self._requestor.request(
+            return await self._requestor.send_model(
                 "POST",
                 "/contact_tags",
+                Tag,
                 json={k: v for k, v in body.items() if v is not None},
                 expected=(201,),
             )
-            return structure(response.data, Tag)
 
         return await self._requestor.send_checked(
             send, lambda: self.find_by_name(name), what=f"tag {name!r}"
@@ -59,10 +58,9 @@ class TagsResource(Resource):
         """
         _checks.check_uuid("tag_id", tag_id)
         check_tag_name(name)
-        response = await self._requestor.request(
-            "PUT", f"/contact_tags/{tag_id}", json={"name": name}
+        return await self._requestor.send_model(
+            "PUT", f"/contact_tags/{tag_id}", Tag, json={"name": name}
         )
-        return structure(response.data, Tag)
 
     async def delete(self, tag_id: str) -> Activity:
         """Untag every contact and delete the tag (``DELETE /contact_tags/{id}``).
