@@ -2,10 +2,11 @@
 
 Part A (limits off, simulator in a child process, process CPU of this client only):
   ``create_campaigns_for_locations`` on LOCATIONS locations (one account) against a raw aiohttp
-  script making exactly the same HTTP calls (GET /emails index, then per location POST /emails,
-  GET + PUT the activity, POST its schedule), and against the same calls made directly through
-  the typed resources (``client``), interleaved rounds, each run on a fresh account.
-  Target (issue 6): ccasync CPU per call <= 1.2x raw.
+  script making the calls the job needed before issue 15 (GET /emails index, then per location
+  POST /emails, GET + PUT the activity, POST its schedule), and against the same calls made
+  directly through the typed resources (``client``), interleaved rounds, each run on a fresh
+  account. The operation now skips the GET (3 calls per location), so CPU per call and per
+  location are both printed. Target (issue 6): ccasync CPU <= 1.2x raw, per location.
 
 Part B (simulator at 4 requests/s per key, sliding window, 3 API keys x 10 accounts):
   an AccountPool fan-out (one RateLimiter per key, fair turns, one shared aiohttp session)
@@ -233,6 +234,7 @@ async def part_a(locations: int, rounds: int) -> None:
     ) as sim:
         base, accounts = sim["base_url"], iter(sim["accounts"])
         per_call: dict[str, list[float]] = {label: [] for label in variants}
+        per_location: dict[str, list[float]] = {label: [] for label in variants}
         for r in range(rounds):
             labels = list(variants)
             for label in labels[r % 3 :] + labels[: r % 3]:
@@ -240,13 +242,22 @@ async def part_a(locations: int, rounds: int) -> None:
                 list_id = await _make_list(base, acct["token"], "bench")
                 cpu, calls = await variants[label](base, acct["token"], list_id, locations)
                 per_call[label].append(cpu / calls * 1e6)
+                per_location[label].append(cpu / locations * 1e6)
                 print(f"  round {r + 1} {label:6}: {calls} calls, {cpu / calls * 1e6:.1f} µs CPU")
         raw = statistics.median(per_call["raw"])
-        print(f"Part A ({locations} locations, limits off), median µs CPU per call:")
+        raw_location = statistics.median(per_location["raw"])
+        print(f"Part A ({locations} locations, limits off), median µs CPU per call / per location:")
         for label in variants:
             med = statistics.median(per_call[label])
-            print(f"  {label:6} {med:7.1f}  ratio vs raw {med / raw:.3f}")
-        print("  target: ops <= 1.2x raw")
+            loc = statistics.median(per_location[label])
+            print(
+                f"  {label:6} {med:7.1f}  ratio vs raw {med / raw:.3f}   "
+                f"{loc:8.1f} per location  ratio vs raw {loc / raw_location:.3f}"
+            )
+        # Since issue 15 the operation makes 3 calls per location where the others make 4 (it
+        # PUTs the activity from what it sent, without the GET): per call it spends its own work
+        # over fewer calls, so the job's cost is the per-location figure.
+        print("  target: ops <= 1.2x raw (per location, the job's cost)")
 
 
 # --- part B: rate-limited wall time -------------------------------------------------------------

@@ -186,8 +186,8 @@ class CampaignsResource(Resource):
     ) -> EmailCampaign:
         async def send() -> EmailCampaign:
             try:
-                resp = await self._requestor.request(
-                    "POST", "/emails", json=body, expected=(200, 201)
+                return await self._requestor.send_model(
+                    "POST", "/emails", EmailCampaign, json=body, expected=(200, 201)
                 )
             except ConflictError as exc:
                 if on_conflict == "raise":
@@ -196,7 +196,6 @@ class CampaignsResource(Resource):
                 if found is None:
                     raise
                 return found
-            return structure(resp.data, EmailCampaign)
 
         # Campaign names are unique per account: the name tells whether a lost POST landed.
         return await self._requestor.send_checked(
