@@ -154,7 +154,7 @@ class Requestor:
         origin (a followed ``next`` link). ``json`` is unstructured and encoded; ``content`` is
         an already encoded JSON body. ``expected`` restricts the accepted 2xx statuses.
         ``into`` (a record class): ``data`` is the answer decoded as that record (see
-        :func:`ccasync._protocol.decipher`).
+        :func:`ccasync._protocol.decode_answer`).
         Raises the specific :class:`APIError`, :class:`TransportError`,
         :class:`QuotaExhaustedError` or :class:`DecodeError`.
         """

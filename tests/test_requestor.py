@@ -91,6 +91,31 @@ async def test_bearer_token_and_json_headers(fake_sleep: Any) -> None:
     assert sent.url == "https://api.cc.email/v3/contact_lists"
 
 
+async def test_headers_follow_the_token_and_stay_few(fake_sleep: Any) -> None:
+    """Header sets are built once per token, yet every call carries the token current then;
+    after many renewals only a few sets are kept."""
+    tokens = RotatingTokens()
+    ft = FakeTransport(lambda request: json_response({}))
+    async with _client(ft, fake_sleep, access_token=None, token_provider=tokens) as cc:
+        for n in range(1, 21):
+            tokens.current = n
+            await cc._requestor.request("GET", "/contacts")
+            await cc._requestor.request("PUT", "/account/summary", json={"n": n})
+        kept = len(cc._requestor._header_sets)
+    sent = [
+        (r.method, r.headers["Authorization"], r.headers.get("Content-Type")) for r in ft.requests
+    ]
+    assert sent == [
+        item
+        for n in range(1, 21)
+        for item in (
+            ("GET", f"Bearer tok-{n}", None),
+            ("PUT", f"Bearer tok-{n}", "application/json"),
+        )
+    ]
+    assert kept <= 8
+
+
 async def test_get_retries_5xx_then_succeeds(fake_sleep: Any) -> None:
     """A GET that meets two 503s is retried with growing jittered backoff and succeeds."""
     ft = _sequence(json_response([], 503), json_response([], 503), json_response({"a": 1}))
