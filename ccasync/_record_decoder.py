@@ -45,8 +45,6 @@ from ccasync._serde import EXTRA, loads, sets_slots_directly, structure, structu
 T = TypeVar("T")
 
 _PRIMITIVES = (str, int, float, bool)
-_TEXT_TIMES = (dt.datetime, dt.date)
-"""Field types read as text by the shadow and parsed in Python (see the module docstring)."""
 
 
 class _Unsupported(Exception):

@@ -183,13 +183,14 @@ class AiohttpTransport:
         """Send ``request`` and read the whole body; aiohttp errors become TransportErrors."""
         # One coroutine for the common case (a free slot, a sized plain body): this runs once
         # per API call, and each nested coroutine cost about a microsecond.
-        if not self._slots.take_now():
-            await self._wait_for_slot(request)
-        mapped: Exception
         body = request.body
         data: aiohttp.FormData | bytes | _LargeBody | None = body
         if request.multipart is not None or (body is not None and len(body) > _LARGE_BODY):
             data = _payload(request)  # a form, or a body too large to hand over whole
+        # Built before a slot is taken: nothing between take and the try below can raise.
+        if not self._slots.take_now():
+            await self._wait_for_slot(request)
+        mapped: Exception
         try:
             async with (self._session or self._get_session()).request(
                 request.method,

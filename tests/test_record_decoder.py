@@ -191,7 +191,7 @@ def test_classes_the_shadow_cannot_mirror_take_the_usual_path() -> None:
 
 def test_the_timestamp_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_record_decoder, "_TIMES_KEPT", 8)
-    monkeypatch.setattr(_record_decoder, "_TIMES", {})
+    _record_decoder._TIMES.clear()  # the builders hold this dict's lookup: clear, not replace
     for second in range(30):
         body = {**FULL_CONTACT, "created_at": f"2026-01-02T03:04:{second:02d}Z"}
         got = decode_record(orjson.dumps(body), Contact)
