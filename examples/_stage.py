@@ -38,6 +38,20 @@ REAL_WAIT_CAP = 120.0
 """On a real account, waits longer than this many seconds are skipped, not slept."""
 
 
+def run_story(story: Callable[[Stage], Awaitable[None]], doc: str | None) -> None:
+    """An example's entry point: ``story`` on the stage ``--fast`` / the environment asks for.
+
+    For stories without options of their own (the others build on :func:`make_parser`).
+    """
+    args = parse_args(doc)
+    asyncio.run(_on_stage(story, args.fast))
+
+
+async def _on_stage(story: Callable[[Stage], Awaitable[None]], fast: bool) -> None:
+    async with open_stage(fast) as stage:
+        await story(stage)
+
+
 def parse_args(doc: str | None) -> argparse.Namespace:
     """The options every example takes: ``--fast`` (limits off, simulated waits)."""
     return make_parser(doc).parse_args()

@@ -17,9 +17,7 @@ resend delay is then not waited for).
 
 from __future__ import annotations
 
-import asyncio
-
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 
 async def story(stage: Stage) -> None:
@@ -59,12 +57,5 @@ async def story(stage: Stage) -> None:
     print(f"API calls: {cc.calls} for the whole story")
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

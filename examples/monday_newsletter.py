@@ -24,9 +24,7 @@ line for your own template is one call::
 
 from __future__ import annotations
 
-import asyncio
-
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 from ccasync.ops import schedule_next_occurrence
 
@@ -75,12 +73,5 @@ async def story(stage: Stage) -> None:
         print(f"Monday: {first.name!r} is {await stage.wait_sent(first.activity_id)}")
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

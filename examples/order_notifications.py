@@ -21,10 +21,9 @@ examples/order_notifications.py``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 from ccasync.ops import CampaignTemplate, send_to_audience
 
@@ -92,12 +91,5 @@ def _text(html: str) -> str:
     return html[start : html.index("</p>", start)]
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

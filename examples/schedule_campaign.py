@@ -16,10 +16,9 @@ examples/schedule_campaign.py`` (recipients are plus-addresses of that mailbox; 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 
 async def story(stage: Stage) -> None:
@@ -50,12 +49,5 @@ async def story(stage: Stage) -> None:
     print(f"API calls: {count.calls} for the campaign, {setup.calls} to build the list")
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

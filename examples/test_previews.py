@@ -19,9 +19,7 @@ are plus-addresses of that mailbox; check them there: a real account has no outb
 
 from __future__ import annotations
 
-import asyncio
-
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 HTML = (
     '<html><body>[[trackingImage]]<p>Hello [[FirstName OR "friend"]], your code is '
@@ -67,12 +65,5 @@ def _text(html: str) -> str:
     return html[start : html.index("</p>", start)]
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

@@ -13,10 +13,9 @@ then reach that mailbox's plus-addresses).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 from ccasync.ops import WelcomeEmail, ensure_welcome_flow
 
@@ -60,12 +59,5 @@ async def story(stage: Stage) -> None:
     print(f"API calls: {cc.calls} for the whole story")
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)

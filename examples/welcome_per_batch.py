@@ -22,10 +22,9 @@ examples/welcome_per_batch.py``.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
-from _stage import Stage, open_stage, parse_args
+from _stage import Stage, run_story
 
 from ccasync.ops import CampaignTemplate, send_to_audience
 
@@ -74,12 +73,5 @@ async def story(stage: Stage) -> None:
             print(f"  {message.to}: {message.subject!r} -> {link}")
 
 
-async def main() -> None:
-    """Run the story where ``--fast`` / the environment says."""
-    args = parse_args(__doc__)
-    async with open_stage(args.fast) as stage:
-        await story(stage)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_story(story, __doc__)
