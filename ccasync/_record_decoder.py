@@ -40,7 +40,14 @@ from typing import Any, TypeVar
 import attrs
 import msgspec
 
-from ccasync._serde import EXTRA, loads, sets_slots_directly, structure, structure_date
+from ccasync._serde import (
+    EXTRA,
+    loads,
+    parse_datetime,
+    sets_slots_directly,
+    structure,
+    structure_date,
+)
 
 T = TypeVar("T")
 
@@ -190,9 +197,7 @@ _TIMES_KEPT = 4096
 
 def _read_time(text: str) -> dt.datetime:
     # The usual path's own parse (a naive time is UTC); a ValueError falls back to that path.
-    parsed = dt.datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
+    parsed = parse_datetime(text)
     if len(_TIMES) >= _TIMES_KEPT:
         _TIMES.clear()
     _TIMES[text] = parsed

@@ -59,12 +59,14 @@ def _include_query(include: Sequence[str]) -> str:
     try:
         return _cached_include_query(tuple(include))
     except TypeError:  # an unhashable item: the check names it
-        return _protocol.query_string({"include": _includes(include)})
+        return _encode_include_query(include)
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_include_query(include: tuple[str, ...]) -> str:
+def _encode_include_query(include: Sequence[str]) -> str:
     return _protocol.query_string({"include": _includes(include)})
+
+
+_cached_include_query = functools.lru_cache(maxsize=64)(_encode_include_query)
 
 
 def _includes(include: Sequence[str]) -> list[str] | None:
