@@ -302,13 +302,11 @@ def decipher(
     method: str,
     url: str,
     token_endpoint: bool = False,
-    into: type | None = None,
 ) -> Any:
     """Decoded JSON for a 2xx answer (``None`` when empty); raise the specific error otherwise.
 
     Non-JSON 2xx bodies (``text/csv``) are returned as ``bytes``. With ``token_endpoint`` a
     body that is not valid JSON raises a DecodeError that does not quote it (it holds tokens).
-    ``into``: see :func:`decode_answer`.
     """
     if status >= 300:
         raise error_for(
@@ -316,7 +314,7 @@ def decipher(
         )
     if token_endpoint:
         return _load_secret(body) if body and _is_json(headers) else decode_answer(headers, body)
-    return decode_answer(headers, body, into=into)
+    return decode_answer(headers, body)
 
 
 def decode_answer(headers: Mapping[str, str], body: bytes, *, into: type | None = None) -> Any:
